@@ -1,0 +1,45 @@
+"""polyfaas: write a Python serverless function once, run it on every platform.
+
+::
+
+    import polyfaas
+
+    @polyfaas.http
+    def handler(request, context):
+        return {"hello": request.query.get("name", "world")}
+
+The object ``@polyfaas.http`` returns is the deployable entry: point the platform's
+handler setting at it (``main.handler``) and it answers in that platform's native
+form. See ``polyfaas.providers`` for how platforms are plugged in.
+"""
+
+from __future__ import annotations
+
+from polyfaas._context import Context, Credentials
+from polyfaas._entry import Entry, event, http, wsgi
+from polyfaas._event import Event, EventBatch, EventType
+from polyfaas._multidict import Headers, MultiDict
+from polyfaas._request import Request
+from polyfaas._response import Response
+from polyfaas.errors import HTTPError, PolyfaasError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Context",
+    "Credentials",
+    "Entry",
+    "Event",
+    "EventBatch",
+    "EventType",
+    "HTTPError",
+    "Headers",
+    "MultiDict",
+    "PolyfaasError",
+    "Request",
+    "Response",
+    "__version__",
+    "event",
+    "http",
+    "wsgi",
+]

@@ -1,0 +1,68 @@
+"""Running ``async def`` handlers from the synchronous entry every platform calls.
+
+asyncio is imported only when a handler is async: it costs cold start. One event
+loop lives per instance, so clients an init hook creates stay bound to a loop that
+keeps running across calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Awaitable
+
+
+class _Loops:
+    """The instance's event loops: one for this thread, one on a thread of its own
+    for callers that already run a loop (ours cannot nest in theirs)."""
+
+    def __init__(self) -> None:
+        self.current: asyncio.AbstractEventLoop | None = None
+        self.background: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.Lock()
+
+    def for_this_thread(self) -> asyncio.AbstractEventLoop:
+        import asyncio
+
+        if self.current is None or self.current.is_closed():
+            self.current = asyncio.new_event_loop()
+        return self.current
+
+    def on_own_thread(self) -> asyncio.AbstractEventLoop:
+        import asyncio
+
+        with self.lock:
+            if self.background is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=loop.run_forever, name="polyfaas-asyncio", daemon=True
+                ).start()
+                self.background = loop
+            return self.background
+
+
+_loops = _Loops()
+
+
+def resolve(value: Any) -> Any:
+    """``value`` itself, or its result when it is awaitable (a coroutine)."""
+    if not hasattr(value, "__await__"):
+        return value
+    return run(value)
+
+
+def run(awaitable: Awaitable[Any]) -> Any:
+    """Run ``awaitable`` to completion on this instance's event loop."""
+    import asyncio
+
+    async def wrapper() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _loops.for_this_thread().run_until_complete(wrapper())
+    return asyncio.run_coroutine_threadsafe(wrapper(), _loops.on_own_thread()).result()

@@ -1,0 +1,248 @@
+"""The deployable entry: what ``@polyfaas.http``, ``@polyfaas.event`` and
+``polyfaas.wsgi`` return, and what each platform's handler setting points at."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any, Callable, Literal, TypeVar, overload
+
+from polyfaas import _aio
+from polyfaas._context import Context
+from polyfaas._event import Event, EventBatch, EventType
+from polyfaas._invocation import Payload
+from polyfaas._normalize import error_response, to_response
+from polyfaas._request import Request
+from polyfaas.errors import EventFormatError, UnknownCallError
+
+HandlerKind = Literal["http", "event", "wsgi"]
+#: ``init(context)``, sync or async: runs once per instance before the first call.
+InitHook = Callable[[Context], Any]
+F = TypeVar("F", bound=Callable[..., Any])
+
+PROVIDER_ENV = "POLYFAAS_PROVIDER"
+
+
+class Entry:
+    """A handler made deployable.
+
+    Called with a platform's native arguments, it finds the provider (a canonical
+    ``Request``/``Event`` means ``local``; then ``POLYFAAS_PROVIDER``; then each
+    built-in provider's ``detect``), decodes the call, runs the init hook once per
+    instance, runs the handler and answers in the platform's native form.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[..., Any],
+        kind: HandlerKind,
+        *,
+        init: InitHook | None = None,
+        app: Any = None,
+    ) -> None:
+        self.handler = handler
+        self.kind: HandlerKind = kind
+        #: The WSGI application, for entries made by ``polyfaas.wsgi``.
+        self.app = app
+        self._init_hook = init
+        self._init_done = threading.Event()
+        self._init_lock = threading.Lock()
+        self._last_runtime: Any = None
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            value = getattr(app if app is not None else handler, attribute, None)
+            if value is not None:
+                setattr(self, attribute, value)
+        self.__wrapped__ = handler
+
+    def __repr__(self) -> str:
+        name = getattr(self, "__qualname__", type(self.handler).__name__)
+        return f"<polyfaas {self.kind} entry {name}>"
+
+    # -- init hook --------------------------------------------------------------
+
+    def init(self, hook: F) -> F:
+        """Register ``hook(context)`` to run once per instance before the first call.
+
+        Use it as a decorator: ``@handler.init``. If the hook raises, that call fails
+        and the next call runs the hook again (a platform retries on a new instance).
+        """
+        self._init_hook = hook
+        return hook
+
+    @property
+    def initialized(self) -> bool:
+        """Whether the init hook has run successfully in this instance."""
+        return self._init_done.is_set()
+
+    def run_init(self, context: Context) -> None:
+        """Run the init hook now unless it already succeeded (idempotent, thread-safe).
+
+        Platforms with an explicit initializer call (FC's initializer, a custom
+        runtime's ``/initialize``) call this; otherwise the first invocation does.
+        """
+        if self._init_done.is_set():
+            return
+        with self._init_lock:
+            if self._init_done.is_set():
+                return
+            if self._init_hook is not None:
+                _aio.resolve(self._init_hook(context))
+            self._init_done.set()
+
+    # -- native call ------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        runtime = self._runtime_for(args, kwargs)
+        invocation = runtime.decode(args, kwargs)
+        return runtime.encode(self.invoke(invocation.payload, invocation.context), invocation)
+
+    def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        from polyfaas import providers
+
+        if args and isinstance(args[0], (Request, Event, EventBatch)):
+            return providers.runtime_half("local")
+        forced = os.environ.get(PROVIDER_ENV)
+        if forced:
+            return providers.runtime_half(forced)
+        last = self._last_runtime
+        if last is not None and last.detect(args, kwargs, os.environ):
+            return last
+        for runtime in providers.builtin_runtimes():
+            if runtime.detect(args, kwargs, os.environ):
+                self._last_runtime = runtime
+                return runtime
+        raise UnknownCallError(
+            f"polyfaas cannot tell which platform made this call: {describe_call(args, kwargs)}. "
+            f"Set {PROVIDER_ENV} to one of: {', '.join(providers.names())}"
+        )
+
+    # -- canonical call ---------------------------------------------------------
+
+    def invoke(self, payload: Payload, context: Context) -> Any:
+        """Run the handler on a canonical payload.
+
+        A ``Request`` gives a ``Response`` (``HTTPError`` and werkzeug's
+        ``HTTPException`` become responses); an ``Event`` gives the handler's own
+        value; an ``EventBatch`` gives the list of values, one call per event.
+        Other exceptions propagate, so each platform reports them natively.
+        """
+        self.run_init(context)
+        if isinstance(payload, Request):
+            if self.kind == "event":
+                return to_response(self._call(event_from_request(payload), context))
+            try:
+                return to_response(self._call(payload, context))
+            except Exception as exc:
+                converted = error_response(exc)
+                if converted is None:
+                    raise
+                return converted
+        if self.kind != "event":
+            kind = payload.type if isinstance(payload, Event) else "a batch of events"
+            raise EventFormatError(
+                f"{self!r} handles HTTP requests, but this call carried {kind!r} "
+                f"from {context.provider}; use @polyfaas.event for event triggers"
+            )
+        if isinstance(payload, EventBatch):
+            return [self._call(event, context) for event in payload.events]
+        return self._call(payload, context)
+
+    def _call(self, payload: Request | Event, context: Context) -> Any:
+        return _aio.resolve(self.handler(payload, context))
+
+
+def event_from_request(request: Request) -> Event:
+    """The direct-invocation ``Event`` an event handler sees for an HTTP request."""
+    return Event(
+        type=EventType.DIRECT,
+        data=payload_data(request.body, request.content_type),
+        source=request.host,
+        datacontenttype=request.content_type,
+        native=request,
+    )
+
+
+def payload_data(raw: bytes, content_type: str | None = None) -> Any:
+    """The ``data`` of a direct invocation.
+
+    With no ``content_type`` (event payloads carry none): JSON when it parses, else
+    text, else bytes. With one: JSON only for JSON media types, text when it
+    decodes, bytes otherwise.
+    """
+    if not raw:
+        return None
+    if content_type is None or "json" in content_type.lower():
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            pass
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+def describe_call(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
+    """A short account of a native call for error messages (no values: they may be secret)."""
+    types = ", ".join(type(arg).__qualname__ for arg in args)
+    parts = [f"positional argument types ({types})"]
+    if kwargs:
+        parts.append(f"keyword arguments {sorted(kwargs)}")
+    first = args[0] if args else None
+    if isinstance(first, Mapping):
+        parts.append(f"top-level keys of the first argument {sorted(map(str, first))[:20]}")
+    elif isinstance(first, (bytes, bytearray)):
+        parts.append(f"a {len(first)}-byte payload")
+    return "; ".join(parts)
+
+
+HttpHandler = Callable[[Request, Context], Any]
+EventHandler = Callable[[Event, Context], Any]
+Decorator = Callable[[Callable[..., Any]], Entry]
+
+
+@overload
+def http(handler: HttpHandler, /) -> Entry: ...
+@overload
+def http(*, init: InitHook | None = None) -> Decorator: ...
+
+
+def http(
+    handler: HttpHandler | None = None, /, *, init: InitHook | None = None
+) -> Entry | Decorator:
+    """Make ``handler(request, context)`` deployable on every provider.
+
+    It may return a ``Response``, ``dict``/``list`` (JSON), ``str``, ``bytes`` or
+    ``None`` (204), and may be ``async def``. ``init`` runs once per instance.
+    """
+    if handler is None:
+        return lambda func: Entry(func, "http", init=init)
+    return Entry(handler, "http", init=init)
+
+
+@overload
+def event(handler: EventHandler, /) -> Entry: ...
+@overload
+def event(*, init: InitHook | None = None) -> Decorator: ...
+
+
+def event(
+    handler: EventHandler | None = None, /, *, init: InitHook | None = None
+) -> Entry | Decorator:
+    """Make ``handler(event, context)`` deployable on every provider.
+
+    Triggers of every platform arrive as ``Event`` objects in one vocabulary of types
+    (``polyfaas.EventType``); batches call the handler once per event.
+    """
+    if handler is None:
+        return lambda func: Entry(func, "event", init=init)
+    return Entry(handler, "event", init=init)
+
+
+def wsgi(app: Any, *, init: InitHook | None = None) -> Entry:
+    """Make a PEP 3333 application (Flask, Django, …) deployable on every provider."""
+    from polyfaas.wsgi_bridge import WSGIHandler
+
+    return Entry(WSGIHandler(app), "wsgi", init=init, app=app)

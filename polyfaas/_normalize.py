@@ -1,0 +1,68 @@
+"""Handler return values and exceptions → ``Response``: the one place that decides."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from polyfaas._response import Response
+from polyfaas.errors import HTTPError, ResponseFormatError
+
+
+def to_response(value: Any) -> Response:
+    """Normalise what a handler returned.
+
+    ``Response`` as is; ``dict``/``list`` → JSON; ``str`` → text; ``bytes`` →
+    octet-stream; ``None`` → 204; an ``HTTPError`` or a werkzeug ``Response`` or
+    ``HTTPException`` → the response it stands for. Anything else is a
+    ``ResponseFormatError``.
+    """
+    if isinstance(value, Response):
+        return value
+    if value is None:
+        return Response(204)
+    if isinstance(value, (dict, list)):
+        try:
+            return Response.from_json(value)
+        except (TypeError, ValueError) as exc:
+            raise ResponseFormatError(f"handler returned unencodable JSON: {exc}") from exc
+    if isinstance(value, str):
+        return Response.from_text(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Response.from_bytes(bytes(value))
+    converted = error_response(value) if isinstance(value, BaseException) else None
+    if converted is None:
+        converted = _from_werkzeug_response(value)
+    if converted is None:
+        raise ResponseFormatError(
+            f"handler returned a {type(value).__module__}.{type(value).__qualname__}; "
+            "return a polyfaas.Response, dict, list, str, bytes or None"
+        )
+    return converted
+
+
+def error_response(exc: BaseException) -> Response | None:
+    """The response an ``HTTPError`` or werkzeug ``HTTPException`` stands for, else ``None``."""
+    if isinstance(exc, HTTPError):
+        return exc.to_response()
+    # werkzeug is never imported here: if the user's code raised one of its
+    # exceptions, werkzeug is in sys.modules already.
+    exceptions = sys.modules.get("werkzeug.exceptions")
+    if exceptions is not None and isinstance(exc, exceptions.HTTPException):
+        converted = _from_werkzeug_response(exc.get_response())
+        if converted is not None:
+            return converted
+    return None
+
+
+def _from_werkzeug_response(value: Any) -> Response | None:
+    sansio = sys.modules.get("werkzeug.sansio.response")
+    if sansio is None or not isinstance(value, sansio.Response):
+        return None
+    try:
+        body = value.get_data() if hasattr(value, "get_data") else b""
+        return Response(value.status_code, value.headers.to_wsgi_list(), body)
+    finally:
+        close = getattr(value, "close", None)
+        if close is not None:
+            close()

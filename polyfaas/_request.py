@@ -1,0 +1,150 @@
+"""The canonical HTTP request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+import attrs
+
+from polyfaas._cookies import parse_cookie_headers
+from polyfaas._multidict import Headers, MultiDict, MultiSource, as_headers
+from polyfaas.errors import HTTPError
+
+# RFC 3986 ``pchar`` plus "/": what stays literal when a decoded path is encoded.
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# Query keys and values keep these literal; "&", "=", "+", ";" and "#" never do.
+QUERY_SAFE = "-._~!$'()*,/:@"
+
+
+def encode_path(path: str) -> str:
+    """Percent-encode a decoded path (UTF-8), leaving what RFC 3986 allows."""
+    return quote(path, safe=PATH_SAFE)
+
+
+def decode_path(raw_path: str) -> str:
+    """Decode a percent-encoded path; bytes that are not UTF-8 become U+FFFD."""
+    return unquote(raw_path, errors="replace")
+
+
+def encode_query(query: MultiDict) -> str:
+    """A query string from a multi-dict, every pair kept in order."""
+    return "&".join(
+        f"{quote(key, safe=QUERY_SAFE)}={quote(value, safe=QUERY_SAFE)}"
+        for key, value in query.items(multi=True)
+    )
+
+
+def parse_query(query_string: str) -> MultiDict:
+    """A multi-dict from a query string (``+`` means space, as in forms)."""
+    return MultiDict(parse_qsl(query_string, keep_blank_values=True, errors="replace"))
+
+
+def _to_query(value: MultiSource | str) -> MultiDict:
+    if isinstance(value, str):
+        return parse_query(value.lstrip("?"))
+    if isinstance(value, MultiDict) and type(value) is MultiDict:
+        return value
+    return MultiDict(value)
+
+
+def to_bytes(value: bytes | bytearray | memoryview | str | None) -> bytes:
+    """Bodies are bytes; ``str`` is taken as UTF-8."""
+    if value is None:
+        return b""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return bytes(value)
+
+
+def charset_of(content_type: str | None, default: str = "utf-8") -> str:
+    """The ``charset`` parameter of a Content-Type value, or ``default``."""
+    if content_type:
+        for param in content_type.split(";")[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "charset" and value.strip():
+                return value.strip().strip('"')
+    return default
+
+
+def decode_text(body: bytes, content_type: str | None) -> str:
+    """``body`` decoded with the charset ``content_type`` declares (UTF-8 by default)."""
+    try:
+        return body.decode(charset_of(content_type), errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def body_repr(body: bytes) -> str:
+    return f"<{len(body)} bytes>"
+
+
+def _upper(method: str) -> str:
+    return method.upper()
+
+
+def _default_raw_path(request: Request) -> str:
+    return encode_path(request.path)
+
+
+def _default_host(request: Request) -> str:
+    return request.headers.get("host") or "localhost"
+
+
+@attrs.frozen
+class Request:
+    """An HTTP request, whatever platform delivered it.
+
+    ``path`` is decoded; ``raw_path`` is as it arrived (percent-encoded), so a ``%2F``
+    is still told from a ``/``. ``base_path`` is the decoded prefix of ``path`` under
+    which the function is mounted (WSGI's ``SCRIPT_NAME``). ``native`` is the platform's
+    own input, untouched, for whatever the model does not cover.
+    """
+
+    method: str = attrs.field(default="GET", converter=_upper)
+    path: str = "/"
+    raw_path: str = attrs.field(default=attrs.Factory(_default_raw_path, takes_self=True))
+    query: MultiDict = attrs.field(factory=MultiDict, converter=_to_query)
+    headers: Headers = attrs.field(factory=Headers, converter=as_headers)
+    body: bytes = attrs.field(default=b"", converter=to_bytes, repr=body_repr)
+    client_ip: str | None = None
+    scheme: str = "http"
+    host: str = attrs.field(default=attrs.Factory(_default_host, takes_self=True))
+    base_path: str = ""
+    path_params: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+    native: Any = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def query_string(self) -> str:
+        """The query re-encoded, without the ``?``."""
+        return encode_query(self.query)
+
+    @property
+    def url(self) -> str:
+        """``scheme://host/raw_path?query``."""
+        query = self.query_string
+        return f"{self.scheme}://{self.host}{self.raw_path}" + (f"?{query}" if query else "")
+
+    @property
+    def cookies(self) -> MultiDict:
+        """The cookies of every ``Cookie`` header, in order."""
+        return MultiDict(parse_cookie_headers(self.headers.getlist("cookie")))
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header, if any."""
+        return self.headers.get("content-type")
+
+    @property
+    def text(self) -> str:
+        """The body decoded with its declared charset (UTF-8 by default)."""
+        return decode_text(self.body, self.content_type)
+
+    def json(self) -> Any:
+        """The body parsed as JSON; ``HTTPError(400)`` when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise HTTPError(400, f"request body is not valid JSON: {exc}") from None

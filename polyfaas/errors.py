@@ -1,0 +1,114 @@
+"""Every exception polyfaas raises.
+
+The tree::
+
+    Exception
+    ├── HTTPError                       a handler's way to answer with an HTTP error
+    └── PolyfaasError                   base of everything else; catch this one
+        ├── ProviderNotFoundError       (also LookupError) no provider has that name
+        ├── ProviderUnavailableError    (also ImportError) its package or extra is missing
+        ├── UnknownCallError            (also TypeError) the entry could not tell who called it
+        ├── EventFormatError            (also ValueError) a native event is malformed
+        ├── ResponseFormatError         (also TypeError) a handler returned something unencodable
+        └── HandlerImportError          (also ImportError) a TARGET could not be loaded
+
+``HTTPError`` is not a ``PolyfaasError``: it is raised by user code on purpose and
+turned into a response, never reported as a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from polyfaas._response import Response
+
+
+class HTTPError(Exception):
+    """Raise it from a handler to answer with ``status``.
+
+    The body is ``detail`` as plain text (the status phrase when omitted), unless a
+    whole ``response`` is given.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        response: Response | None = None,
+    ) -> None:
+        self.status = int(status)
+        self.detail = detail if detail is not None else _phrase(self.status)
+        self.headers = headers
+        self._response = response
+        super().__init__(self.status, self.detail)
+
+    def __str__(self) -> str:
+        return f"{self.status} {_phrase(self.status)}: {self.detail}"
+
+    def to_response(self) -> Response:
+        """The response this error stands for."""
+        from polyfaas._response import Response
+
+        if self._response is not None:
+            return self._response
+        headers: list[tuple[str, str]] = [("Content-Type", "text/plain; charset=utf-8")]
+        if self.headers is not None:
+            pairs: Iterable[tuple[str, str]] = (
+                self.headers.items() if isinstance(self.headers, Mapping) else self.headers
+            )
+            extra = list(pairs)
+            names = {name.lower() for name, _ in extra}
+            headers = [h for h in headers if h[0].lower() not in names] + extra
+        return Response(self.status, headers, self.detail)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class PolyfaasError(Exception):
+    """Base class of polyfaas' own errors."""
+
+
+class ProviderNotFoundError(PolyfaasError, LookupError):
+    """No built-in or installed provider has the requested name."""
+
+
+class ProviderUnavailableError(PolyfaasError, ImportError):
+    """The provider is known but its code or optional SDK is not installed."""
+
+
+class UnknownCallError(PolyfaasError, TypeError):
+    """An entry was called with arguments no provider recognises."""
+
+
+class EventFormatError(PolyfaasError, ValueError):
+    """A native event does not have the shape its platform documents."""
+
+
+class ResponseFormatError(PolyfaasError, TypeError):
+    """A handler returned a value that cannot become a response."""
+
+
+class HandlerImportError(PolyfaasError, ImportError):
+    """A handler target (``file.py:attr``, ``module:attr``, ``file.attr``) failed to load."""
+
+
+__all__ = [
+    "EventFormatError",
+    "HTTPError",
+    "HandlerImportError",
+    "PolyfaasError",
+    "ProviderNotFoundError",
+    "ProviderUnavailableError",
+    "ResponseFormatError",
+    "UnknownCallError",
+]

@@ -1,0 +1,176 @@
+"""Providers: the protocol of their two halves, and the registry that finds them.
+
+A provider translates one platform surface to and from the canonical model:
+
+- its **runtime half** runs inside the cloud: it recognises the platform's native
+  call (``detect``), turns it into an ``Invocation`` (``decode``) and turns the
+  handler's result back into the platform's native return value (``encode``);
+- its **platform half** imitates the cloud for the local runner and the tests: it
+  builds the exact native call the cloud would make from a canonical request or
+  event (``call``), and turns the native return value, or the error, into what the
+  cloud's caller would receive (``receive``, ``timed_out``, ``crashed``).
+
+Built-in providers are listed in a static table. Other names are looked up in the
+``polyfaas.providers`` entry-point group, whose value is an object with ``runtime``
+and ``platform`` attributes; that group is read only for a name the table does not
+know, never on the runtime path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from polyfaas._event import Event
+from polyfaas._invocation import FunctionConfig, Invocation, NativeCall, Outcome
+from polyfaas._request import Request
+from polyfaas._response import Response
+from polyfaas.errors import ProviderNotFoundError, ProviderUnavailableError
+
+ENTRY_POINT_GROUP = "polyfaas.providers"
+
+
+@runtime_checkable
+class RuntimeHalf(Protocol):
+    """Native call → canonical ``Invocation``; handler result → native return value."""
+
+    name: str
+
+    def detect(
+        self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
+    ) -> bool:
+        """Whether this call (and the instance's environment) comes from this platform."""
+
+    def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
+        """The canonical invocation of a native call; ``EventFormatError`` if malformed."""
+
+    def encode(self, result: Any, invocation: Invocation) -> Any:
+        """The native return value for ``result``: a ``Response`` for an HTTP request,
+        the handler's own value for an event, a list of values for a batch."""
+
+
+@runtime_checkable
+class PlatformHalf(Protocol):
+    """Canonical request or event → native call; native outcome → what the caller gets."""
+
+    name: str
+    #: Seconds a call may run when the function's configuration sets no timeout.
+    default_timeout: float
+
+    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
+        """The exact native call the platform makes for ``payload``."""
+
+    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
+        """What the platform's caller receives once the native call returned or raised."""
+
+    def timed_out(self, call: NativeCall) -> Response:
+        """What the caller receives when the call outlived its timeout."""
+
+    def crashed(self, call: NativeCall, detail: str) -> Response:
+        """What the caller receives when the instance died during the call."""
+
+
+@attrs.frozen(kw_only=True)
+class ProviderSpec:
+    """Where a provider's halves live (``"module:attribute"``) and what it is."""
+
+    name: str
+    runtime: str
+    platform: str
+    summary: str
+    install_hint: str = ""
+
+
+#: The built-in providers, in the order the entry tries them when it detects the
+#: platform from a call.
+BUILTIN: Mapping[str, ProviderSpec] = {
+    "local": ProviderSpec(
+        name="local",
+        runtime="polyfaas.local:runtime",
+        platform="polyfaas.local:platform",
+        summary="canonical request and context, no translation (the default)",
+    ),
+}
+
+_loaded: dict[str, Any] = {}
+
+
+def spec(name: str) -> ProviderSpec:
+    """The provider called ``name``: the built-in table first, then entry points."""
+    found = BUILTIN.get(name)
+    if found is not None:
+        return found
+    for plugin in _entry_point_specs():
+        if plugin.name == name:
+            return plugin
+    raise ProviderNotFoundError(
+        f"no provider named {name!r}; known providers: {', '.join(names())}"
+    )
+
+
+def names() -> list[str]:
+    """Every provider name: built-ins in table order, then installed plugins."""
+    return [*BUILTIN, *(s.name for s in _entry_point_specs() if s.name not in BUILTIN)]
+
+
+def runtime_half(name: str) -> RuntimeHalf:
+    """The runtime half of provider ``name`` (imported on first use)."""
+    half: RuntimeHalf = _load(spec(name).runtime, spec(name))
+    return half
+
+
+def platform_half(name: str) -> PlatformHalf:
+    """The platform half of provider ``name`` (imported on first use)."""
+    half: PlatformHalf = _load(spec(name).platform, spec(name))
+    return half
+
+
+def builtin_runtimes() -> Iterator[RuntimeHalf]:
+    """The runtime halves of the built-in providers, in detection order."""
+    for provider in BUILTIN.values():
+        try:
+            yield _load(provider.runtime, provider)
+        except ProviderUnavailableError:
+            continue
+
+
+def _load(target: str, provider: ProviderSpec) -> Any:
+    try:
+        return _loaded[target]
+    except KeyError:
+        pass
+    module_name, _, attribute = target.partition(":")
+    from importlib import import_module
+
+    try:
+        obj: Any = import_module(module_name)
+        for part in attribute.split("."):
+            obj = getattr(obj, part)
+    except ImportError as exc:
+        hint = f" ({provider.install_hint})" if provider.install_hint else ""
+        raise ProviderUnavailableError(
+            f"provider {provider.name!r} cannot be loaded from {target!r}: {exc}{hint}"
+        ) from exc
+    _loaded[target] = obj
+    return obj
+
+
+def _entry_point_specs() -> list[ProviderSpec]:
+    import sys
+    from importlib.metadata import entry_points
+
+    if sys.version_info >= (3, 10):
+        found = list(entry_points(group=ENTRY_POINT_GROUP))
+    else:  # Python 3.9: a dict of groups
+        found = list(entry_points().get(ENTRY_POINT_GROUP, []))
+    return [
+        ProviderSpec(
+            name=ep.name,
+            runtime=f"{ep.value}.runtime",
+            platform=f"{ep.value}.platform",
+            summary=f"plugin {ep.value}",
+        )
+        for ep in found
+    ]

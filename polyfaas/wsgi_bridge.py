@@ -1,0 +1,253 @@
+"""The WSGI (PEP 3333) bridge, both ways.
+
+- ``environ_from_request`` + ``run_wsgi_app``: a canonical ``Request`` served by any
+  WSGI application (Flask, Django), its result collected into a ``Response``;
+- ``request_from_environ`` + ``start_wsgi_response``: a WSGI server's call turned
+  into a canonical ``Request``, and a ``Response`` written back through it.
+
+What WSGI itself loses: repeated request headers are joined into one value (``,``,
+or ``; `` for ``Cookie``), header-name case, and — unless the server passes the raw
+URI, as ``REQUEST_URI``/``RAW_URI`` — the difference between ``%2F`` and ``/``.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any, Callable, Optional
+from urllib.parse import quote, unquote_to_bytes
+
+from polyfaas._context import Context
+from polyfaas._request import PATH_SAFE, Request, decode_path, parse_query
+from polyfaas._response import Response
+from polyfaas.errors import ResponseFormatError
+
+WSGIEnviron = dict[str, Any]
+StartResponse = Callable[..., Callable[[bytes], Any]]
+WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
+ExcInfo = Optional[tuple[Any, Any, Any]]
+
+_NOT_HTTP_PREFIXED = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+
+
+def _latin1(text: str) -> str:
+    """A native string (PEP 3333): the UTF-8 bytes of ``text`` seen as latin-1."""
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+def _unlatin1(text: str) -> str:
+    """Back from a native string: UTF-8 when the bytes are UTF-8, else latin-1."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
+
+
+def _split_host(host: str, scheme: str) -> tuple[str, str]:
+    default_port = "443" if scheme == "https" else "80"
+    if host.startswith("["):  # [v6]:port
+        name, _, rest = host.partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        return name + "]", port or default_port
+    name, _, port = host.partition(":")
+    return name, port if port.isdigit() else default_port
+
+
+def environ_from_request(
+    request: Request, context: Context | None = None, *, errors: Any = None
+) -> WSGIEnviron:
+    """The PEP 3333 environ for ``request``.
+
+    ``PATH_INFO``/``SCRIPT_NAME`` come from the raw path (``base_path`` is the script
+    name), ``QUERY_STRING`` is re-encoded from the query, and the canonical objects
+    ride along as ``polyfaas.request`` and ``polyfaas.context``.
+    """
+    full = unquote_to_bytes(request.raw_path).decode("latin-1")
+    script_name = ""
+    path_info = full
+    if request.base_path:
+        base = request.base_path.rstrip("/").encode("utf-8").decode("latin-1")
+        if full == base or full.startswith(base + "/"):
+            script_name, path_info = base, full[len(base) :]
+    server_name, server_port = _split_host(request.host, request.scheme)
+    query_string = request.query_string
+    environ: WSGIEnviron = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+        "QUERY_STRING": query_string,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REQUEST_URI": request.raw_path + (f"?{query_string}" if query_string else ""),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": request.scheme,
+        "wsgi.input": io.BytesIO(request.body),
+        "wsgi.errors": errors if errors is not None else sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "polyfaas.request": request,
+        "polyfaas.context": context,
+    }
+    environ["RAW_URI"] = environ["REQUEST_URI"]
+    if request.client_ip:
+        environ["REMOTE_ADDR"] = request.client_ip
+    joined: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        lower = name.lower()
+        key = _NOT_HTTP_PREFIXED.get(lower) or "HTTP_" + lower.upper().replace("-", "_")
+        joined.setdefault(key, []).append(_latin1(value))
+    for key, values in joined.items():
+        environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
+    if request.body or "CONTENT_LENGTH" in environ:
+        environ["CONTENT_LENGTH"] = str(len(request.body))
+    if "HTTP_HOST" not in environ:
+        environ["HTTP_HOST"] = _latin1(request.host)
+    return environ
+
+
+def request_from_environ(environ: Mapping[str, Any], *, native: Any = None) -> Request:
+    """The canonical ``Request`` of a WSGI call (``native`` defaults to the environ)."""
+    script_name = environ.get("SCRIPT_NAME", "")
+    raw_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if raw_uri:
+        raw_path = raw_uri.partition("?")[0]
+        if "://" in raw_path[:8]:  # absolute-form request target
+            raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
+    else:
+        raw_path = quote(
+            (script_name + environ.get("PATH_INFO", "")).encode("latin-1"), safe=PATH_SAFE
+        )
+    headers: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers.append((key[5:].replace("_", "-").title(), _unlatin1(value)))
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            headers.append((key.replace("_", "-").title(), _unlatin1(value)))
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST") or _server_host(environ, scheme)
+    return Request(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=decode_path(raw_path or "/"),
+        raw_path=raw_path or "/",
+        query=parse_query(_unlatin1(environ.get("QUERY_STRING", ""))),
+        headers=headers,
+        body=_read_body(environ),
+        client_ip=environ.get("REMOTE_ADDR") or None,
+        scheme=scheme,
+        host=_unlatin1(host),
+        base_path=_unlatin1(script_name),
+        native=environ if native is None else native,
+    )
+
+
+def _server_host(environ: Mapping[str, Any], scheme: str) -> str:
+    name = environ.get("SERVER_NAME", "localhost")
+    port = environ.get("SERVER_PORT", "")
+    default = "443" if scheme == "https" else "80"
+    return name if not port or port == default else f"{name}:{port}"
+
+
+def _read_body(environ: Mapping[str, Any]) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        try:
+            size = int(length)
+        except ValueError:
+            size = -1
+        if size >= 0:
+            return bytes(stream.read(size))
+    if environ.get("wsgi.input_terminated"):
+        return bytes(stream.read())
+    return b""
+
+
+def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron) -> Response:
+    """Call a WSGI application and collect its answer into a ``Response``.
+
+    Honours ``write()``, ``exc_info`` (headers may be replaced until the first body
+    byte, re-raised after) and always calls ``close()`` on the result.
+    """
+    status: str | None = None
+    headers: list[tuple[str, str]] = []
+    chunks: list[bytes] = []
+    body_started = False
+
+    def write(data: bytes) -> None:
+        nonlocal body_started
+        if status is None:
+            raise ResponseFormatError("WSGI application called write() before start_response()")
+        body_started = body_started or bool(data)
+        chunks.append(bytes(data))
+
+    def start_response(
+        status_line: str, response_headers: list[tuple[str, str]], exc_info: ExcInfo = None
+    ) -> Callable[[bytes], None]:
+        nonlocal status, headers
+        if exc_info is not None:
+            if body_started:
+                raise exc_info[1].with_traceback(exc_info[2])
+        elif status is not None:
+            raise ResponseFormatError("WSGI application called start_response() twice")
+        status, headers = status_line, list(response_headers)
+        return write
+
+    result = app(environ, start_response)
+    try:
+        for chunk in result:
+            if chunk:
+                if status is None:
+                    raise ResponseFormatError(
+                        "WSGI application yielded a body before calling start_response()"
+                    )
+                body_started = True
+                chunks.append(bytes(chunk))
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if status is None:
+        raise ResponseFormatError("WSGI application returned without calling start_response()")
+    try:
+        code = int(status.split(None, 1)[0])
+    except (ValueError, IndexError):
+        raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
+    return Response(code, [(name, _unlatin1(value)) for name, value in headers], b"".join(chunks))
+
+
+def status_line(status: int) -> str:
+    """``"200 OK"`` for ``200``."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def start_wsgi_response(response: Response, start_response: StartResponse) -> list[bytes]:
+    """Write ``response`` through a WSGI server's ``start_response``; the body iterable."""
+    start_response(
+        status_line(response.status),
+        [(name, _latin1(value)) for name, value in response.headers.items()],
+    )
+    return [response.body] if response.body else []
+
+
+class WSGIHandler:
+    """``(request, context) -> Response`` served by a WSGI application."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(self, request: Request, context: Context) -> Response:
+        return run_wsgi_app(self.app, environ_from_request(request, context))
+
+    def __repr__(self) -> str:
+        return f"WSGIHandler({self.app!r})"
