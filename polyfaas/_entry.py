@@ -7,15 +7,17 @@ import json
 import os
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 
 from polyfaas import _aio
 from polyfaas._context import Context
 from polyfaas._event import Event, EventBatch, EventType
-from polyfaas._invocation import Payload
 from polyfaas._normalize import error_response, to_response
 from polyfaas._request import Request
 from polyfaas.errors import EventFormatError, UnknownCallError
+
+if TYPE_CHECKING:
+    from polyfaas._invocation import Payload
 
 HandlerKind = Literal["http", "event", "wsgi"]
 #: ``init(context)``, sync or async: runs once per instance before the first call.
@@ -33,6 +35,9 @@ class Entry:
     built-in provider's ``detect``), decodes the call, runs the init hook once per
     instance, runs the handler and answers in the platform's native form.
     """
+
+    __name__: str
+    __qualname__: str
 
     def __init__(
         self,
@@ -204,7 +209,7 @@ Decorator = Callable[[Callable[..., Any]], Entry]
 
 
 @overload
-def http(handler: HttpHandler, /) -> Entry: ...
+def http(handler: HttpHandler, /, *, init: InitHook | None = None) -> Entry: ...
 @overload
 def http(*, init: InitHook | None = None) -> Decorator: ...
 
@@ -223,7 +228,7 @@ def http(
 
 
 @overload
-def event(handler: EventHandler, /) -> Entry: ...
+def event(handler: EventHandler, /, *, init: InitHook | None = None) -> Entry: ...
 @overload
 def event(*, init: InitHook | None = None) -> Decorator: ...
 

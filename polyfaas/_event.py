@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +70,10 @@ class Event:
     native: Any = attrs.field(default=None, repr=False, eq=False)
 
 
+def _to_events(events: Iterable[Event]) -> tuple[Event, ...]:
+    return tuple(events)
+
+
 @attrs.frozen
 class EventBatch:
     """Several events delivered in one call (a queue batch, a Kafka batch).
@@ -77,5 +82,5 @@ class EventBatch:
     failure fails the whole call, so the platform retries the batch.
     """
 
-    events: tuple[Event, ...] = attrs.field(converter=tuple)
+    events: tuple[Event, ...] = attrs.field(converter=_to_events)
     native: Any = attrs.field(default=None, repr=False, eq=False)

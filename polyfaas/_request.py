@@ -81,6 +81,10 @@ def body_repr(body: bytes) -> str:
     return f"<{len(body)} bytes>"
 
 
+def _to_dict(mapping: Mapping[str, str]) -> dict[str, str]:
+    return dict(mapping)
+
+
 def _upper(method: str) -> str:
     return method.upper()
 
@@ -113,7 +117,7 @@ class Request:
     scheme: str = "http"
     host: str = attrs.field(default=attrs.Factory(_default_host, takes_self=True))
     base_path: str = ""
-    path_params: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+    path_params: Mapping[str, str] = attrs.field(factory=dict, converter=_to_dict)
     native: Any = attrs.field(default=None, repr=False, eq=False)
 
     @property

@@ -16,7 +16,7 @@ from typing import Any
 
 from polyfaas import providers
 from polyfaas._event import Event
-from polyfaas._invocation import FunctionConfig, call_native
+from polyfaas._native import FunctionConfig, call_native
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.wsgi_bridge import StartResponse, request_from_environ, start_wsgi_response

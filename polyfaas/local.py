@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from polyfaas._context import Context
 from polyfaas._entry import describe_call
 from polyfaas._event import Event, EventBatch, new_id
-from polyfaas._invocation import FunctionConfig, Invocation, NativeCall, Outcome
+from polyfaas._invocation import Invocation
 from polyfaas._normalize import to_response
 from polyfaas._request import Request
 from polyfaas._response import Response
@@ -22,6 +22,8 @@ from polyfaas.errors import ResponseFormatError, UnknownCallError
 
 if TYPE_CHECKING:
     import logging
+
+    from polyfaas._native import FunctionConfig, NativeCall, Outcome
 
 
 def _logger() -> logging.Logger:
@@ -63,6 +65,10 @@ class LocalPlatform:
     default_timeout = 60.0
 
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
+        # The platform vocabulary stays off the runtime path, where this module is
+        # imported to detect canonical calls.
+        from polyfaas._native import NativeCall
+
         timeout = config.timeout if config.timeout is not None else self.default_timeout
         deadline = time.time() + timeout
         context = Context(

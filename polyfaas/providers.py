@@ -19,15 +19,18 @@ know, never on the runtime path.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
-from polyfaas._event import Event
-from polyfaas._invocation import FunctionConfig, Invocation, NativeCall, Outcome
-from polyfaas._request import Request
-from polyfaas._response import Response
 from polyfaas.errors import ProviderNotFoundError, ProviderUnavailableError
+
+if TYPE_CHECKING:
+    from polyfaas._event import Event
+    from polyfaas._invocation import Invocation
+    from polyfaas._native import FunctionConfig, NativeCall, Outcome
+    from polyfaas._request import Request
+    from polyfaas._response import Response
 
 ENTRY_POINT_GROUP = "polyfaas.providers"
 

@@ -1,0 +1,103 @@
+"""What a platform half deals in: the function's configuration, the native call it
+makes, and the outcome it reads back. Kept off the runtime path."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from polyfaas._context import Credentials
+from polyfaas._event import Event
+from polyfaas._request import Request
+
+
+def _to_dict(mapping: Mapping[str, str]) -> dict[str, str]:
+    return dict(mapping)
+
+
+@attrs.frozen(kw_only=True)
+class FunctionConfig:
+    """The function's configuration on the emulated platform (what a deploy sets).
+
+    Empty strings and ``None`` mean "the platform's default".
+    """
+
+    name: str = "polyfaas-function"
+    handler: str = "index.handler"
+    version: str = ""
+    memory_mb: int = 128
+    timeout: float | None = None
+    region: str = ""
+    account_id: str = ""
+    environment: Mapping[str, str] = attrs.field(factory=dict, converter=_to_dict)
+    credentials: Credentials | None = None
+
+
+@attrs.frozen(kw_only=True)
+class NativeCall:
+    """The exact call a platform makes into the function: positional and keyword
+    arguments, the environment variables it sets on the instance, and the canonical
+    payload it was built from."""
+
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    environ: Mapping[str, str] = attrs.field(factory=dict)
+    request_id: str
+    deadline: float | None = None
+    payload: Request | Event = attrs.field(eq=False)
+
+
+@attrs.frozen
+class Frame:
+    """One stack frame of a failed call."""
+
+    filename: str
+    lineno: int
+    name: str
+    line: str
+
+
+@attrs.frozen(kw_only=True)
+class ErrorInfo:
+    """An exception, reduced to what can cross a process boundary."""
+
+    type: str
+    message: str
+    frames: tuple[Frame, ...] = ()
+    text: str = ""
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> ErrorInfo:
+        import traceback
+
+        summary = traceback.extract_tb(exc.__traceback__)
+        frames = tuple(
+            Frame(f.filename, f.lineno or 0, f.name, (f.line or "").strip()) for f in summary
+        )
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return cls(type=type(exc).__name__, message=str(exc), frames=frames, text=text)
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What came back from the native call: a value, or an error."""
+
+    value: Any = None
+    error: ErrorInfo | None = None
+    duration_ms: float = 0.0
+
+
+def call_native(entry: Any, call: NativeCall) -> Outcome:
+    """Make ``call`` into ``entry`` in this process and record what happened."""
+    started = time.perf_counter()
+    try:
+        value = entry(*call.args, **call.kwargs)
+    except Exception as exc:
+        return Outcome(
+            error=ErrorInfo.from_exception(exc),
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+    return Outcome(value=value, duration_ms=(time.perf_counter() - started) * 1000)

@@ -1,0 +1,306 @@
+"""Handler styles, return normalisation, the init hook, async handlers, detection."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+import werkzeug.exceptions
+import werkzeug.wrappers
+
+import polyfaas
+from polyfaas import Context, Event, EventBatch, EventType, Request, Response
+from polyfaas._entry import payload_data
+from polyfaas._normalize import to_response
+from polyfaas.errors import (
+    EventFormatError,
+    HTTPError,
+    ProviderNotFoundError,
+    ResponseFormatError,
+    UnknownCallError,
+)
+
+
+class TestNormalisation:
+    def test_response_as_is(self):
+        response = Response(201, {"X-A": "1"}, b"x")
+        assert to_response(response) is response
+
+    @pytest.mark.parametrize(
+        ("value", "status", "content_type", "body"),
+        [
+            ({"a": 1}, 200, "application/json", b'{"a":1}'),
+            ([1, "é"], 200, "application/json", '[1,"é"]'.encode()),
+            ("héllo", 200, "text/plain; charset=utf-8", "héllo".encode()),
+            (b"\x00\xff", 200, "application/octet-stream", b"\x00\xff"),
+            (bytearray(b"ab"), 200, "application/octet-stream", b"ab"),
+            (None, 204, None, b""),
+        ],
+    )
+    def test_values(self, value, status, content_type, body):
+        response = to_response(value)
+        assert (response.status, response.content_type, response.body) == (
+            status,
+            content_type,
+            body,
+        )
+
+    def test_http_error_value(self):
+        assert to_response(HTTPError(418, "teapot")).status == 418
+
+    def test_werkzeug_response_and_exception(self):
+        wz = werkzeug.wrappers.Response(
+            "hi", 202, headers=[("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
+        )
+        response = to_response(wz)
+        assert response.status == 202
+        assert response.body == b"hi"
+        assert response.headers.getlist("set-cookie") == ["a=1", "b=2"]
+        assert to_response(werkzeug.exceptions.NotFound()).status == 404
+
+    @pytest.mark.parametrize("value", [42, 1.5, object(), {1, 2}, ("a", 1)])
+    def test_unencodable(self, value):
+        with pytest.raises(ResponseFormatError, match=r"return a polyfaas\.Response"):
+            to_response(value)
+
+    def test_unencodable_json(self):
+        with pytest.raises(ResponseFormatError, match="unencodable JSON"):
+            to_response({"a": object()})
+
+
+class TestHttpEntry:
+    def test_decorator_keeps_identity(self):
+        @polyfaas.http
+        def handler(request: Request, context: Context) -> str:
+            """Say hello."""
+            return "hi"
+
+        assert isinstance(handler, polyfaas.Entry)
+        assert handler.__name__ == "handler"
+        assert handler.__doc__ == "Say hello."
+        assert handler.kind == "http"
+        assert "handler" in repr(handler)
+
+    def test_canonical_call_is_local(self):
+        @polyfaas.http
+        def handler(request, context):
+            return {"path": request.path, "provider": context.provider}
+
+        response = handler(Request("GET", "/x"))
+        assert response.json() == {"path": "/x", "provider": "local"}
+        given = Context(provider="local", request_id="rid")
+        assert handler(Request(), given).status == 200
+
+    def test_errors_become_responses_others_propagate(self):
+        @polyfaas.http
+        def handler(request, context):
+            if request.path == "/http":
+                raise HTTPError(403, "no")
+            if request.path == "/werkzeug":
+                raise werkzeug.exceptions.BadRequest()
+            if request.path == "/json":
+                return request.json()
+            raise RuntimeError("boom")
+
+        assert handler(Request(path="/http")).status == 403
+        assert handler(Request(path="/werkzeug")).status == 400
+        assert handler(Request(path="/json", body=b"{")).status == 400
+        with pytest.raises(RuntimeError, match="boom"):
+            handler(Request(path="/other"))
+
+    def test_async_handler(self):
+        seen_loops = []
+
+        @polyfaas.http
+        async def handler(request, context):
+            await asyncio.sleep(0)
+            seen_loops.append(asyncio.get_running_loop())
+            return "async"
+
+        assert handler(Request()).text == "async"
+        assert handler(Request()).text == "async"
+        # one loop per instance: clients bound to it survive between calls
+        assert seen_loops[0] is seen_loops[1]
+
+    def test_async_handler_called_from_a_running_loop(self):
+        @polyfaas.http
+        async def handler(request, context):
+            return "nested"
+
+        async def caller():
+            return handler(Request())
+
+        assert asyncio.run(caller()).text == "nested"
+
+    def test_http_handler_refuses_events(self):
+        @polyfaas.http
+        def handler(request, context):
+            return "never"
+
+        with pytest.raises(EventFormatError, match=r"polyfaas\.timer"):
+            handler(Event(type=EventType.TIMER))
+
+
+class TestEventEntry:
+    def test_event_value_is_returned_as_is(self):
+        @polyfaas.event
+        def on_event(event, context):
+            return {"type": event.type, "data": event.data}
+
+        assert on_event(Event(type=EventType.TIMER, data="p")) == {
+            "type": EventType.TIMER,
+            "data": "p",
+        }
+
+    def test_batch_calls_once_per_event_in_order(self):
+        seen = []
+
+        @polyfaas.event
+        def on_event(event, context):
+            seen.append(event.data)
+            return event.data * 2
+
+        batch = EventBatch([Event(data=1), Event(data=2), Event(data=3)])
+        assert on_event(batch) == [2, 4, 6]
+        assert seen == [1, 2, 3]
+
+    def test_batch_failure_fails_whole_call(self):
+        @polyfaas.event
+        def on_event(event, context):
+            if event.data == 2:
+                raise ValueError("bad message")
+            return event.data
+
+        with pytest.raises(ValueError, match="bad message"):
+            on_event(EventBatch([Event(data=1), Event(data=2), Event(data=3)]))
+
+    def test_event_handler_behind_http_gets_direct_event(self):
+        @polyfaas.event
+        def on_event(event, context):
+            return {"type": event.type, "data": event.data}
+
+        response = on_event(Request("POST", body=b'{"key": "value"}'))
+        assert response.json() == {"type": EventType.DIRECT, "data": {"key": "value"}}
+
+    @pytest.mark.parametrize(
+        ("raw", "content_type", "data"),
+        [
+            (b"", None, None),
+            (b'{"a": 1}', None, {"a": 1}),
+            (b"123", None, 123),
+            (b"123", "text/plain", "123"),
+            (b"plain", None, "plain"),
+            (b"\xff\x00", None, b"\xff\x00"),
+            (b"{bad", "application/json", "{bad"),
+        ],
+    )
+    def test_payload_data(self, raw, content_type, data):
+        assert payload_data(raw, content_type) == data
+
+
+class TestInitHook:
+    def test_runs_once_before_first_call(self):
+        calls: list[object] = []
+
+        @polyfaas.http
+        def handler(request, context):
+            calls.append("call")
+            return "ok"
+
+        @handler.init
+        def setup(context):
+            calls.append(("init", context.provider))
+
+        assert not handler.initialized
+        handler(Request())
+        handler(Request())
+        assert calls == [("init", "local"), "call", "call"]
+        assert handler.initialized
+
+    def test_keyword_form_and_async_hook(self):
+        state = {}
+
+        async def setup(context):
+            await asyncio.sleep(0)
+            state["client"] = "connected"
+
+        @polyfaas.http(init=setup)
+        def handler(request, context):
+            return state["client"]
+
+        assert handler(Request()).text == "connected"
+
+    def test_failed_init_is_retried_on_next_call(self):
+        attempts = []
+
+        def setup(context):
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise ConnectionError("database down")
+
+        @polyfaas.event(init=setup)
+        def on_event(event, context):
+            return "ran"
+
+        with pytest.raises(ConnectionError):
+            on_event(Event())
+        assert on_event(Event()) == "ran"
+        assert len(attempts) == 2
+
+    def test_platform_initializer_runs_it_once(self):
+        attempts = []
+        handler = polyfaas.http(
+            lambda request, context: "ok", init=lambda context: attempts.append(1)
+        )
+        handler.run_init(Context())
+        handler.run_init(Context())
+        handler(Request())
+        assert attempts == [1]
+
+    def test_concurrent_first_calls_run_it_once(self):
+        attempts = []
+        gate = threading.Event()
+
+        def setup(context):
+            gate.wait(1)
+            attempts.append(1)
+
+        handler = polyfaas.http(lambda request, context: "ok", init=setup)
+        threads = [threading.Thread(target=handler, args=(Request(),)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        gate.set()
+        for thread in threads:
+            thread.join()
+        assert attempts == [1]
+
+
+class TestDetection:
+    def test_unknown_call_names_what_it_saw(self):
+        handler = polyfaas.http(lambda request, context: "ok")
+        with pytest.raises(UnknownCallError) as raised:
+            handler({"strange": 1, "keys": 2}, object())
+        message = str(raised.value)
+        assert "dict, object" in message
+        assert "['keys', 'strange']" in message
+        assert "POLYFAAS_PROVIDER" in message
+        assert isinstance(raised.value, TypeError)
+
+    def test_unknown_bytes_call(self, monkeypatch):
+        for name in ("FC_FUNCTION_NAME", "FC_REGION", "POLYFAAS_PROVIDER"):
+            monkeypatch.delenv(name, raising=False)
+        handler = polyfaas.http(lambda request, context: "ok")
+        with pytest.raises(UnknownCallError, match="12-byte payload"):
+            handler(b"not-a-cloud!", "context")
+
+    def test_forced_provider(self, monkeypatch):
+        handler = polyfaas.http(lambda request, context: "ok")
+        monkeypatch.setenv("POLYFAAS_PROVIDER", "local")
+        with pytest.raises(UnknownCallError, match="local provider takes"):
+            handler({"httpMethod": "GET"}, object())
+        # a canonical request is unambiguous whatever the variable says
+        monkeypatch.setenv("POLYFAAS_PROVIDER", "no-such-cloud")
+        assert handler(Request()).status == 200
+        with pytest.raises(ProviderNotFoundError, match="no-such-cloud"):
+            handler({"httpMethod": "GET"}, object())
