@@ -95,6 +95,20 @@ BUILTIN: Mapping[str, ProviderSpec] = {
         platform="polyfaas.local:platform",
         summary="canonical request and context, no translation (the default)",
     ),
+    "yandex": ProviderSpec(
+        name="yandex",
+        runtime="polyfaas_yandex.function:runtime",
+        platform="polyfaas_yandex.function:platform",
+        summary="Yandex Cloud Functions handler(event: dict, context), direct call or trigger",
+        install_hint="pip install 'polyfaas[yandex]'",
+    ),
+    "yandex-gateway": ProviderSpec(
+        name="yandex-gateway",
+        runtime="polyfaas_yandex.gateway:runtime",
+        platform="polyfaas_yandex.gateway:platform",
+        summary="the same function behind Yandex API Gateway (greedy /{url+} route, v0.1)",
+        install_hint="pip install 'polyfaas[yandex]'",
+    ),
 }
 
 _loaded: dict[str, Any] = {}

@@ -1,0 +1,231 @@
+"""HTTP events inside the function: the router's and API Gateway's JSON envelopes →
+``Request``, and ``Response`` → the ``{statusCode, …}`` dict the runtime returns.
+
+Three envelopes carry an HTTP request (reference §1.3, §1.5):
+
+- a direct call (HTTP integration): ``url`` is ``""``, there is no path, and the
+  router has stripped ``Cookie``, ``Authorization`` and other headers;
+- API Gateway v0.1 (the default): ``url`` is the request path, ``path`` the spec's
+  template, ``pathParams`` the template's values;
+- API Gateway v1.0 (AWS REST v1-like): ``path``, ``resource``, ``pathParameters``.
+
+Lossy points: the platform is HTTPS only, so ``scheme`` is always ``"https"``;
+``headers``/``multiValueHeaders`` group repeats by name, so the order between
+*different* header names that interleave is lost (likewise for the query).
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode, b64encode
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from polyfaas._request import PATH_SAFE, Request, decode_path
+from polyfaas._response import Response
+from polyfaas.errors import EventFormatError
+
+#: The host of direct calls (``https://functions.yandexcloud.net/<function_id>``).
+FUNCTIONS_HOST = "functions.yandexcloud.net"
+
+_TEXT_TYPES = (
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+)
+
+
+def is_http_event(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is an HTTP envelope (direct, API Gateway v0.1 or v1.0)."""
+    return "httpMethod" in event and ("requestContext" in event or "headers" in event)
+
+
+def is_gateway_event(event: Mapping[str, Any]) -> bool:
+    """Whether an HTTP envelope came through API Gateway rather than a direct call."""
+    if event.get("url") or "resource" in event or event.get("version") == "1.0":
+        return True
+    context = event.get("requestContext")
+    return isinstance(context, Mapping) and "apiGateway" in context
+
+
+def _str_map(event: Mapping[str, Any], key: str) -> Mapping[Any, Any]:
+    value = event.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise EventFormatError(f"Yandex HTTP event: {key!r} must be an object, not {value!r:.60}")
+    return value
+
+
+def multi_pairs(event: Mapping[str, Any], single: str, multi: str) -> list[tuple[str, str]]:
+    """Pairs from a ``headers``/``multiValueHeaders``-like couple of keys.
+
+    Names in both take the list (the single value is the list's last one); the
+    pairs follow the order of ``single`` and then of names only in ``multi``.
+    """
+    singles = _str_map(event, single)
+    multis = _str_map(event, multi)
+    folded = {str(key).lower(): key for key in multis}
+    pairs: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for name, value in singles.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise EventFormatError(f"Yandex HTTP event: {single!r} must map strings to strings")
+        multi_name = folded.get(name.lower())
+        if multi_name is None:
+            pairs.append((name, value))
+            continue
+        used.add(multi_name)
+        pairs.extend((name, item) for item in _str_list(multis[multi_name], multi))
+    for name, values in multis.items():
+        if name not in used:
+            if not isinstance(name, str):
+                raise EventFormatError(f"Yandex HTTP event: {multi!r} keys must be strings")
+            pairs.extend((name, item) for item in _str_list(values, multi))
+    return pairs
+
+
+def _str_list(values: Any, key: str) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise EventFormatError(f"Yandex HTTP event: {key!r} must map strings to lists of strings")
+    return values
+
+
+def decode_body(event: Mapping[str, Any]) -> bytes:
+    """The body bytes of an envelope (``body`` is text, or base64 when flagged)."""
+    body = event.get("body")
+    encoded = event.get("isBase64Encoded", False)
+    if not isinstance(encoded, bool):
+        raise EventFormatError("Yandex HTTP event: 'isBase64Encoded' must be a boolean")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise EventFormatError(f"Yandex HTTP event: 'body' must be a string, not {type(body)}")
+    if not encoded:
+        return body.encode("utf-8", "surrogatepass")
+    try:
+        return b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise EventFormatError(
+            "Yandex HTTP event: 'isBase64Encoded' is true but 'body' is not valid base64"
+        ) from None
+
+
+def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    if "resource" in event or event.get("version") == "1.0":
+        path, params = event.get("path"), event.get("pathParameters")
+    else:
+        path, params = event.get("url"), event.get("pathParams")
+    if path is None or path == "":
+        return "/", _params(params)
+    if not isinstance(path, str):
+        raise EventFormatError(
+            f"Yandex HTTP event: the request path must be a string: {path!r:.60}"
+        )
+    # [unconfirmed] whether API Gateway's ``url`` carries the query: drop it if so.
+    path = path.partition("?")[0]
+    if not path.startswith("/"):
+        path = "/" + path
+    return quote(path, safe=PATH_SAFE + "%"), _params(params)
+
+
+def _params(params: Any) -> Mapping[str, Any]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in params.items()
+    ):
+        raise EventFormatError("Yandex HTTP event: path parameters must map strings to strings")
+    return params
+
+
+def decode_request(event: Mapping[str, Any]) -> Request:
+    """The canonical ``Request`` of an HTTP envelope; ``EventFormatError`` if malformed."""
+    method = event.get("httpMethod")
+    if not isinstance(method, str) or not method:
+        raise EventFormatError("Yandex HTTP event: 'httpMethod' must be a non-empty string")
+    headers = multi_pairs(event, "headers", "multiValueHeaders")
+    query = multi_pairs(event, "queryStringParameters", "multiValueQueryStringParameters")
+    raw_path, path_params = _raw_path(event)
+    client_ip = None
+    context = _str_map(event, "requestContext")
+    identity = context.get("identity")
+    if isinstance(identity, Mapping):
+        source_ip = identity.get("sourceIp")
+        client_ip = source_ip if isinstance(source_ip, str) and source_ip else None
+    host = next((value for name, value in headers if name.lower() == "host"), FUNCTIONS_HOST)
+    return Request(
+        method=method,
+        path=decode_path(raw_path),
+        raw_path=raw_path,
+        query=query,
+        headers=headers,
+        body=decode_body(event),
+        client_ip=client_ip,
+        scheme="https",
+        host=host,
+        path_params=path_params,
+        native=event,
+    )
+
+
+def is_text(content_type: str | None) -> bool:
+    """Whether a body of this media type is sent as text rather than base64."""
+    if not content_type:
+        return False
+    media = content_type.partition(";")[0].strip().lower()
+    return (
+        media.startswith("text/")
+        or media in _TEXT_TYPES
+        or media.endswith("+json")
+        or media.endswith("+xml")
+    )
+
+
+def body_fields(body: bytes, textual: bool) -> tuple[str, bool]:
+    """``(body, isBase64Encoded)`` for ``body``: text when allowed and UTF-8, else base64."""
+    if not body:
+        return "", False
+    if textual:
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return b64encode(body).decode("ascii"), True
+
+
+def encode_response(response: Response) -> dict[str, Any]:
+    """The ``{statusCode, headers, multiValueHeaders, body, isBase64Encoded}`` dict.
+
+    A header with one value goes in ``headers``, a repeated one (``Set-Cookie``) in
+    ``multiValueHeaders``; text bodies stay text, others are base64. A
+    ``Transfer-Encoding`` header is dropped: the body is whole, and the platform
+    answers 502 to a function that returns one.
+    """
+    grouped: dict[str, tuple[str, list[str]]] = {}
+    for name, value in response.headers.items():
+        lower = name.lower()
+        if lower == "transfer-encoding":
+            continue
+        entry = grouped.get(lower)
+        if entry is None:
+            grouped[lower] = (name, [value])
+        else:
+            entry[1].append(value)
+    headers: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, values in grouped.values():
+        if len(values) == 1:
+            headers[name] = values[0]
+        else:
+            multi[name] = values
+    body, encoded = body_fields(response.body, is_text(response.content_type))
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }

@@ -1,0 +1,75 @@
+"""What a Yandex Cloud Functions instance looks like from inside: its environment
+variables (reference §5.1) and its logging setup (§6).
+
+Detection from the environment is in ``function`` (it is on the runtime path; this
+module imports ``logging`` and is not). The runner calls ``configure_logging`` in
+an instance's worker process before it imports the user's code, and sets
+``instance_environ`` on it; the emulator sets the variables around each call.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import IO, Any
+
+from polyfaas._invocation import FunctionConfig
+
+#: The working directory and code location of a function instance.
+TASK_ROOT = "/function/code"
+RUNTIME_DIR = "/function/runtime"
+#: The runtime API address ([unconfirmed]: the value is not documented).
+RUNTIME_API = "127.0.0.1:9000"
+#: The runtime's log format: time, request id and level before the message ([inf]).
+LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(request_id)s\t%(message)s"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def instance_environ(config: FunctionConfig) -> dict[str, str]:
+    """The variables the runtime defines (they cannot be overridden), plus the user's."""
+    return {
+        **config.environment,
+        "_HANDLER": config.handler,
+        "AWS_LAMBDA_RUNTIME_API": RUNTIME_API,
+        "LAMBDA_TASK_ROOT": TASK_ROOT,
+        "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
+    }
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every record, so ``%(request_id)s`` works in formats."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = self.request_id
+        return True
+
+
+def configure_logging(stream: IO[str] | None = None) -> RequestIdFilter:
+    """Set the root logger up as the runtime does: one stdout handler whose format
+    adds time, request id and level, and level WARNING. ``logging.basicConfig()``
+    then has no effect, as on the platform. Set ``.request_id`` on the returned
+    filter at the start of each call.
+    """
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
+    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
+    formatter.converter = _gmtime
+    handler.setFormatter(formatter)
+    request_filter = RequestIdFilter()
+    handler.addFilter(request_filter)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    return request_filter
+
+
+def _gmtime(seconds: float | None) -> Any:
+    import time
+
+    return time.gmtime(seconds)

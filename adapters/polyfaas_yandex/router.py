@@ -1,0 +1,257 @@
+"""The platform's front door, imitated: ``Request`` → the HTTP envelope the router or
+API Gateway builds, and the function's return value → what the caller receives.
+
+Facts: reference §1.3 to §2.5. Choices where the docs are silent are marked
+[unconfirmed] here and listed in ``ASSUMPTIONS.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from polyfaas._event import new_id
+from polyfaas._request import Request
+from polyfaas._response import Response
+from polyfaas_yandex.http import body_fields
+
+#: Request and response JSON structures are each limited to 3.5 MB ([unconfirmed]: MiB).
+MAX_PAYLOAD = 3584 * 1024
+
+#: Request headers the router removes on a direct call (D-invoke).
+STRIPPED_REQUEST_HEADERS = frozenset(
+    {
+        "expect",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authenticate",
+        "authorization",
+        "connection",
+        "content-md5",
+        "max-forwards",
+        "server",
+        "transfer-encoding",
+        "www-authenticate",
+        "cookie",
+    }
+)
+#: Hop-by-hop headers API Gateway is assumed to drop ([unconfirmed]: undocumented).
+GATEWAY_STRIPPED_HEADERS = frozenset(
+    {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "expect"}
+)
+#: Response headers the router removes, rejects (502) and renames (D-invoke).
+REMOVED_RESPONSE_HEADERS = frozenset(
+    {"host", "authorization", "user-agent", "connection", "max-forwards", "cookie"}
+)
+REJECTED_RESPONSE_HEADERS = frozenset({"proxy-authenticate", "transfer-encoding", "via"})
+REMAPPED_RESPONSE_HEADERS = frozenset({"content-md5", "date", "server", "www-authenticate"})
+REMAPPED_PREFIX = "X-Yf-Remapped-"
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: The media type whose body the router passes as text; every other body is base64.
+JSON_MEDIA_TYPE = "application/json"
+
+
+def canonical_name(name: str) -> str:
+    """Go's ``CanonicalMIMEHeaderKey``: ``x-request-id`` → ``X-Request-Id``.
+
+    Names with characters outside an HTTP token are returned unchanged, as Go does.
+    """
+    if not name or not all(c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~") for c in name):
+        return name
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+def clf_time(now: float) -> str:
+    """``13/Jul/2022:11:58:59 +0000``: the Common Log Format time of ``requestTime``."""
+    t = time.gmtime(now)
+    return (
+        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    )
+
+
+def _grouped(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        multi.setdefault(name, []).append(value)
+        single[name] = value  # last value wins, as the docs say
+    return single, multi
+
+
+def http_event(
+    request: Request,
+    *,
+    request_id: str,
+    now: float,
+    gateway: str | None = None,
+    route: str = "/{url+}",
+) -> dict[str, Any]:
+    """The envelope the platform hands the function for ``request``.
+
+    ``gateway=None`` is a direct call; ``"0.1"`` and ``"1.0"`` are API Gateway's
+    payload formats for an integration on ``route`` (a greedy ``{url+}`` by default).
+    """
+    client_ip = request.client_ip or "127.0.0.1"
+    stripped = STRIPPED_REQUEST_HEADERS if gateway is None else GATEWAY_STRIPPED_HEADERS
+    pairs: list[tuple[str, str]] = []
+    forwarded: list[str] = []
+    for name, value in request.headers.items():
+        lower = name.lower()
+        if lower in stripped or lower in ("x-request-id", "x-trace-id", "x-real-remote-address"):
+            continue
+        if lower == "x-forwarded-for":
+            forwarded.append(value)
+            continue
+        pairs.append((canonical_name(name), value))
+    if "host" not in request.headers:
+        pairs.append(("Host", request.host))
+    port = 1024 + int.from_bytes(os.urandom(2), "big") % 64000
+    pairs += [
+        ("X-Forwarded-For", ", ".join([*forwarded, client_ip])),
+        ("X-Real-Remote-Address", f"[{client_ip}]:{port}"),
+        ("X-Request-Id", request_id),
+        ("X-Trace-Id", new_id()),
+    ]
+    headers, multi_headers = _grouped(pairs)
+    query, multi_query = _grouped(list(request.query.items(multi=True)))
+    media = (request.content_type or "").partition(";")[0].strip().lower()
+    body, encoded = body_fields(request.body, media == JSON_MEDIA_TYPE)
+    if not request.body and media != JSON_MEDIA_TYPE:
+        encoded = True  # an empty GET body is flagged base64 too (CAP1)
+    context: dict[str, Any] = {
+        "httpMethod": request.method,
+        "identity": {"sourceIp": client_ip, "userAgent": request.headers.get("user-agent", "")},
+        "requestId": request_id,
+        "requestTime": clf_time(now),
+        "requestTimeEpoch": int(now),
+    }
+    event: dict[str, Any] = {
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "requestContext": context,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+    greedy = request.raw_path.lstrip("/")
+    if gateway is None:
+        event.update(url="", params={}, multiValueParams={}, pathParams={})
+    elif gateway == "1.0":
+        event.update(
+            version="1.0",
+            resource=route,
+            path=request.raw_path,
+            pathParameters={"url": greedy},
+            parameters={"url": greedy},
+            multiValueParameters={"url": [greedy]},
+            operationId="",
+        )
+        context["apiGateway"] = {"operationContext": {}}
+    else:
+        event.update(
+            url=request.raw_path,
+            path=route,
+            params={"url": greedy},
+            multiValueParams={"url": [greedy]},
+            pathParams={"url": greedy},
+        )
+        context["apiGateway"] = {"operationContext": {}}
+    return event
+
+
+def payload_size(value: Any) -> int:
+    """The size in bytes of ``value`` as the JSON the platform would carry."""
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def error_body(status: int, error_type: str, message: str, **extra: Any) -> Response:
+    """A JSON error answer of the platform's own (``{errorMessage, errorType, …}``)."""
+    body = {"errorMessage": message, "errorType": error_type, **extra}
+    return Response(status, [("Content-Type", "application/json")], json.dumps(body))
+
+
+def malformed(value: Any) -> Response:
+    """502 ``ProxyIntegrationError``: the function's answer is not a valid HTTP response.
+
+    The docs give one message for every case, so the reason goes to the log only.
+    """
+    try:
+        payload = json.dumps(value)
+    except (TypeError, ValueError):
+        payload = repr(value)
+    return error_body(
+        502,
+        "ProxyIntegrationError",
+        "Malformed serverless function response: not a valid json",
+        payload=payload,
+    )
+
+
+class Malformed(Exception):
+    """The function's return value breaks the response contract (reason in ``args``)."""
+
+
+def response_of(value: Any) -> Response:
+    """What the caller receives for the function's return ``value`` (HTTP integration).
+
+    Raises ``Malformed`` when the value breaks the contract (reference §2.1, §2.2).
+    """
+    from base64 import b64decode
+
+    if not isinstance(value, Mapping):
+        raise Malformed(f"the function returned a {type(value).__name__}, not an object")
+    status = value.get("statusCode", 200)  # [unconfirmed] a missing statusCode means 200
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise Malformed(f"statusCode {status!r} is not an HTTP status")
+    single = value.get("headers") or {}
+    multi = value.get("multiValueHeaders") or {}
+    if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
+        raise Malformed("headers and multiValueHeaders must be objects")
+    pairs: list[tuple[str, str]] = []
+    in_multi = {str(name).lower() for name in multi}
+    for name, item in single.items():
+        if str(name).lower() not in in_multi:  # headers is ignored for such a name
+            pairs.append((str(name), _header_value(item)))
+    for name, items in multi.items():
+        if not isinstance(items, list):
+            raise Malformed(f"multiValueHeaders[{name!r}] is not a list")
+        pairs.extend((str(name), _header_value(item)) for item in items)
+    kept: list[tuple[str, str]] = []
+    for name, item in pairs:
+        lower = name.lower()
+        if lower in REJECTED_RESPONSE_HEADERS:
+            raise Malformed(f"the response sets the forbidden header {name!r}")
+        if lower in REMOVED_RESPONSE_HEADERS:
+            continue
+        remapped = lower in REMAPPED_RESPONSE_HEADERS
+        kept.append((REMAPPED_PREFIX + canonical_name(name) if remapped else name, item))
+    body = value.get("body", "")
+    encoded = value.get("isBase64Encoded", False)
+    if not isinstance(encoded, bool):
+        raise Malformed("isBase64Encoded is not a boolean")
+    if body is None:
+        body = ""
+    elif not isinstance(body, str):
+        body = json.dumps(body)  # [unconfirmed] a non-string body is serialised as JSON
+        encoded = False
+    if not encoded:
+        return Response(status, kept, body.encode("utf-8", "surrogatepass"))
+    try:
+        return Response(status, kept, b64decode(body, validate=True))
+    except ValueError:
+        raise Malformed("isBase64Encoded is true but the body is not base64") from None
+
+
+def _header_value(item: Any) -> str:
+    if not isinstance(item, str):
+        raise Malformed(f"header value {item!r:.40} is not a string")
+    return item

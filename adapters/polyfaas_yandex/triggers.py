@@ -1,0 +1,306 @@
+"""Trigger payloads ``{"messages": [...]}`` ⇄ ``EventBatch`` (reference §4).
+
+Every trigger calls the function with ``integration=raw`` and a batch of messages.
+Each message becomes one ``Event`` in the portable vocabulary where one exists:
+
+======================================  =====================  ===================
+Yandex ``event_type`` (after prefix)     ``Event.type``         source / subject
+======================================  =====================  ===================
+serverless.triggers.TimerMessage         ``TIMER``              trigger id / —
+messagequeue.QueueMessage                ``QUEUE_MESSAGE``      queue YRN / msg id
+storage.ObjectCreate / ObjectDelete      ``OBJECT_CREATED/…``   bucket / key
+storage.ObjectUpdate (an ACL edit)       ``OBJECT_CHANGED``     bucket / key
+iot.IoTMessage                           ``IOT_MESSAGE``        registry / topic
+serverless.triggers.LoggingMessageBatch  ``LOG``                folder / —
+(no metadata: Data Streams record)       ``STREAM_RECORD``      ``data-streams``
+(no metadata: budget notification)       ``BUDGET``             account / budget
+(no metadata: mail)                      ``MAIL``               ``mail`` / —
+anything else (container registry, …)    the Yandex type        see ``_decode_other``
+======================================  =====================  ===================
+
+Lossy points: queue attributes and message attributes, IoT ``device_id``, the
+tracing context and cloud/folder ids live only in ``Event.native``. An IoT payload
+is decoded like a direct payload (JSON, else text, else bytes). A batch whose
+items have no ``event_metadata`` and no budget/mail shape is taken for Data
+Streams records: the platform gives them no marker ([unconfirmed]).
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode, b64encode
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from polyfaas._entry import payload_data
+from polyfaas._event import Event, EventBatch, EventType, new_id
+from polyfaas.errors import EventFormatError
+
+PREFIX = "yandex.cloud.events."
+TIMER = PREFIX + "serverless.triggers.TimerMessage"
+QUEUE = PREFIX + "messagequeue.QueueMessage"
+OBJECT_CREATE = PREFIX + "storage.ObjectCreate"
+OBJECT_DELETE = PREFIX + "storage.ObjectDelete"
+OBJECT_UPDATE = PREFIX + "storage.ObjectUpdate"
+IOT = PREFIX + "iot.IoTMessage"
+LOGGING = PREFIX + "serverless.triggers.LoggingMessageBatch"
+#: Types polyfaas gives the items that carry none (the platform names no type).
+BUDGET = "yandex.billing.budget"
+MAIL = "yandex.mail.message"
+DATA_STREAMS_SOURCE = "data-streams"
+
+_STORAGE = {
+    OBJECT_CREATE: EventType.OBJECT_CREATED,
+    OBJECT_DELETE: EventType.OBJECT_DELETED,
+    OBJECT_UPDATE: EventType.OBJECT_CHANGED,
+}
+_STORAGE_BACK = {v: k for k, v in _STORAGE.items()}
+
+
+def is_trigger_event(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is a trigger's ``{"messages": [...]}`` envelope."""
+    return isinstance(event.get("messages"), list) and "httpMethod" not in event
+
+
+def is_yandex_trigger(event: Mapping[str, Any]) -> bool:
+    """Whether the first message carries a ``yandex.cloud.events.*`` type (a sure marker)."""
+    messages = event.get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[0], Mapping):
+        return False
+    metadata = messages[0].get("event_metadata")
+    return isinstance(metadata, Mapping) and str(metadata.get("event_type", "")).startswith(PREFIX)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 string (any number of fraction digits) or ``{seconds, nanos}``."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, Mapping):
+            seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
+            if not isinstance(seconds, int) or not isinstance(nanos, int):
+                raise ValueError("seconds and nanos must be integers")
+            epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+            return epoch + timedelta(seconds=seconds, microseconds=nanos // 1000)
+        if not isinstance(value, str):
+            raise ValueError("not a string")
+        text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
+        main, sign, offset = text[:19], text[-6:-5], text[-6:]
+        if sign not in ("+", "-"):
+            main, offset = text, ""
+        fraction = text[19 : len(text) - len(offset)]
+        if fraction:
+            if fraction[0] != "." or not fraction[1:].isdigit():
+                raise ValueError("bad fraction of a second")
+            fraction = "." + (fraction[1:] + "000000")[:6]
+        parsed = datetime.fromisoformat(main + fraction + offset)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise EventFormatError(f"Yandex trigger: bad time {value!r:.60}: {exc}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_time(value: datetime | None) -> str:
+    """``2019-12-04T12:05:14.227761Z`` (UTC); now when ``value`` is ``None``."""
+    moment = value or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _field(mapping: Mapping[str, Any], key: str, kind: str, *types: type) -> Any:
+    value = mapping.get(key)
+    if not isinstance(value, types or (str,)):
+        raise EventFormatError(f"Yandex {kind} message: {key!r} is missing or mistyped")
+    return value
+
+
+def decode_batch(event: Mapping[str, Any]) -> EventBatch:
+    """The ``EventBatch`` of a trigger envelope; ``EventFormatError`` if malformed."""
+    messages = event.get("messages")
+    if not isinstance(messages, list):
+        raise EventFormatError("Yandex trigger event: 'messages' must be a list")
+    return EventBatch([decode_message(item) for item in messages], native=event)
+
+
+def decode_message(item: Any) -> Event:
+    """One trigger message → ``Event``."""
+    if not isinstance(item, Mapping):
+        return Event(
+            type=EventType.STREAM_RECORD, data=item, source=DATA_STREAMS_SOURCE, native=item
+        )
+    metadata = item.get("event_metadata")
+    if metadata is None:
+        return _decode_plain(item)
+    if not isinstance(metadata, Mapping):
+        raise EventFormatError("Yandex trigger message: 'event_metadata' must be an object")
+    kind = _field(metadata, "event_type", "trigger")
+    details = item.get("details", {})
+    if not isinstance(details, Mapping):
+        raise EventFormatError("Yandex trigger message: 'details' must be an object")
+    event_id = metadata.get("event_id")
+    common: dict[str, Any] = {
+        "id": event_id if isinstance(event_id, str) and event_id else new_id(),
+        "time": parse_time(metadata.get("created_at")),
+        "native": item,
+    }
+    if kind == TIMER:
+        payload = details.get("payload")
+        if payload is not None and not isinstance(payload, str):
+            raise EventFormatError("Yandex timer message: 'payload' must be a string")
+        source = _field(details, "trigger_id", "timer")
+        return Event(type=EventType.TIMER, data=payload, source=source, **common)
+    if kind == QUEUE:
+        message = _field(details, "message", "queue", Mapping)
+        return Event(
+            type=EventType.QUEUE_MESSAGE,
+            data=_field(message, "body", "queue"),
+            source=_field(details, "queue_id", "queue"),
+            subject=_field(message, "message_id", "queue"),
+            **common,
+        )
+    if kind in _STORAGE:
+        return Event(
+            type=_STORAGE[kind],
+            source=_field(details, "bucket_id", "storage"),
+            subject=_field(details, "object_id", "storage"),
+            **common,
+        )
+    if kind == IOT:
+        try:
+            raw = b64decode(_field(details, "payload", "IoT"), validate=True)
+        except (binascii.Error, ValueError):
+            raise EventFormatError("Yandex IoT message: 'payload' is not valid base64") from None
+        return Event(
+            type=EventType.IOT_MESSAGE,
+            data=payload_data(raw),
+            source=_field(details, "registry_id", "IoT"),
+            subject=_field(details, "mqtt_topic", "IoT"),
+            **common,
+        )
+    if kind == LOGGING:
+        return Event(
+            type=EventType.LOG,
+            data=_field(details, "messages", "logging", list),
+            source=str(metadata.get("folder_id") or "cloud-logging"),
+            **common,
+        )
+    return _decode_other(kind, details, metadata, common)
+
+
+def _decode_other(
+    kind: str, details: Mapping[str, Any], metadata: Mapping[str, Any], common: dict[str, Any]
+) -> Event:
+    # Container Registry and any type polyfaas does not know: the platform's own type.
+    registry, repository = details.get("registry_id"), details.get("repository_name")
+    if isinstance(registry, str) and isinstance(repository, str):
+        tag = details.get("tag")
+        subject = f"{repository}:{tag}" if isinstance(tag, str) and tag else repository
+        return Event(type=kind, data=dict(details), source=registry, subject=subject, **common)
+    source = str(metadata.get("folder_id") or kind.removeprefix(PREFIX).partition(".")[0])
+    return Event(type=kind, data=dict(details), source=source, **common)
+
+
+def _decode_plain(item: Mapping[str, Any]) -> Event:
+    if "budget_id" in item and "billing_account_id" in item:
+        return Event(
+            type=BUDGET,
+            data=dict(item),
+            source=str(item["billing_account_id"]),
+            subject=str(item["budget_id"]),
+            native=item,
+        )
+    if "received_at" in item and "message" in item:
+        return Event(
+            type=MAIL,
+            data=dict(item),
+            source="mail",
+            time=parse_time(item["received_at"]),
+            native=item,
+        )
+    return Event(type=EventType.STREAM_RECORD, data=item, source=DATA_STREAMS_SOURCE, native=item)
+
+
+def _text(data: Any) -> str:
+    if isinstance(data, str):
+        return data
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data).decode("utf-8", "replace")
+    import json
+
+    return json.dumps(data, ensure_ascii=False)
+
+
+def encode_message(event: Event, folder_id: str = "b1g00000000000000000") -> Any:
+    """The trigger message the platform sends for ``event`` (one item of ``messages``)."""
+    metadata: dict[str, Any] = {
+        "event_id": event.id,
+        "event_type": "",
+        "created_at": format_time(event.time),
+        "cloud_id": "b1g" + folder_id[3:][::-1],
+        "folder_id": folder_id,
+    }
+    if event.type == EventType.TIMER:
+        details: dict[str, Any] = {"trigger_id": event.source}
+        if event.data is not None:
+            details["payload"] = _text(event.data)
+        return {"event_metadata": {**metadata, "event_type": TIMER}, "details": details}
+    if event.type == EventType.QUEUE_MESSAGE:
+        import hashlib
+
+        body = _text(event.data)
+        sent = int((event.time or datetime.now(timezone.utc)).timestamp() * 1000)
+        message = {
+            "message_id": event.subject or event.id,
+            "md5_of_body": hashlib.md5(body.encode("utf-8", "surrogatepass")).hexdigest(),
+            "body": body,
+            "attributes": {"SentTimestamp": str(sent)},
+            "message_attributes": {},
+            "md5_of_message_attributes": "",
+        }
+        return {
+            "event_metadata": {k: metadata[k] for k in ("event_id", "created_at")}
+            | {"event_type": QUEUE},
+            "details": {"queue_id": event.source, "message": message},
+        }
+    if event.type in _STORAGE_BACK:
+        return {
+            "event_metadata": {
+                **metadata,
+                "event_type": _STORAGE_BACK[event.type],
+                "tracing_context": {"trace_id": new_id()[:16], "span_id": "", "parent_span_id": ""},
+            },
+            "details": {"bucket_id": event.source, "object_id": event.subject or ""},
+        }
+    if event.type == EventType.IOT_MESSAGE:
+        raw = event.data if isinstance(event.data, bytes) else _text(event.data).encode("utf-8")
+        details = {
+            "registry_id": event.source,
+            "device_id": "",
+            "mqtt_topic": event.subject or "",
+            "payload": b64encode(raw).decode("ascii"),
+        }
+        return {"event_metadata": {**metadata, "event_type": IOT}, "details": details}
+    if event.type == EventType.LOG:
+        moment = event.time or datetime.now(timezone.utc)
+        stamp = int(moment.timestamp())
+        nanos = moment.microsecond * 1000
+        return {
+            "event_metadata": {
+                **metadata,
+                "event_type": LOGGING,
+                "created_at": {"seconds": stamp, "nanos": nanos},
+            },
+            "details": {"messages": event.data if isinstance(event.data, list) else [event.data]},
+        }
+    if event.type in (EventType.STREAM_RECORD, BUDGET, MAIL):
+        return event.data
+    if isinstance(event.native, Mapping) and "event_metadata" in event.native:
+        return event.native
+    details = dict(event.data) if isinstance(event.data, Mapping) else {"data": event.data}
+    return {"event_metadata": {**metadata, "event_type": event.type}, "details": details}
+
+
+def encode_batch(events: list[Event]) -> dict[str, Any]:
+    """The trigger envelope for ``events``."""
+    return {"messages": [encode_message(event) for event in events]}
