@@ -95,6 +95,14 @@ BUILTIN: Mapping[str, ProviderSpec] = {
         platform="polyfaas.local:platform",
         summary="canonical request and context, no translation (the default)",
     ),
+    "alibaba": ProviderSpec(
+        name="alibaba",
+        runtime="polyfaas_alibaba.event:runtime",
+        platform="polyfaas_alibaba.event:platform",
+        summary="Alibaba FC built-in Python runtime, handler(event: bytes, context); "
+        "FC 3.0 HTTP triggers and other triggers as JSON events",
+        install_hint="pip install 'polyfaas[alibaba]'",
+    ),
     "yandex": ProviderSpec(
         name="yandex",
         runtime="polyfaas_yandex.function:runtime",

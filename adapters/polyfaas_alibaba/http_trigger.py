@@ -1,0 +1,292 @@
+"""FC 3.0 HTTP triggers on a built-in runtime: the JSON event ⇄ ``Request``, and
+``Response`` ⇄ the ``{statusCode, headers, isBase64Encoded, body}`` result.
+
+The event (reference §2.1) flattens what HTTP can repeat, and polyfaas decides:
+
+- **Repeated headers** arrive as one value joined with ``,`` (FC joins them like
+  Go's ``net/http``). For every header but ``Cookie`` that join is what HTTP itself
+  allows (RFC 9110 §5.3), so the value stays one field: two ``X-A`` fields come back
+  as one ``X-A: 1,2``. ``Cookie`` values are split back on ``,`` into one field each:
+  a cookie value may not contain a comma (RFC 6265 §4.1.1), so every comma there
+  is a join.
+- **Repeated query keys** arrive joined with ``,`` too and are *not* split: a single
+  ``?tags=a,b`` is far more common than ``?tags=a&tags=b``, and the event cannot
+  tell them apart. ``request.query["tags"]`` is ``"a,b"`` either way.
+- **Order**: FC serialises both maps as Go does, sorted by key, so the order of
+  distinct names is lost; names arrive canonicalised (``x-foo`` → ``X-Foo``).
+- **Host** is not among the headers (Go moves it to ``Request.Host``); the event's
+  ``requestContext.domainName`` is the host, and it is put back as a ``Host``
+  header in its sorted place.
+- **Scheme** is not in the event: ``X-Forwarded-Proto`` when sent, else ``https``.
+- **Bodies**: text when the content is textual (``text/*``, JSON, XML, form, JS),
+  has no ``Content-Encoding`` and is valid UTF-8; base64 (``isBase64Encoded``)
+  otherwise. FC documents no such list (UNCONFIRMED); polyfaas uses this rule both
+  for the requests it imitates and for the responses it returns, and reads either
+  form in both directions, so no body is ever altered.
+- **Responses**: the result map has one value per name, so repeated response
+  headers are joined with ``, ``; several ``Set-Cookie`` therefore reach the
+  client as one (UNCONFIRMED how FC itself treats them).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from polyfaas._request import Request, decode_path
+from polyfaas._response import Response
+from polyfaas.errors import EventFormatError
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TEXT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/x-javascript",
+        "application/ecmascript",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+        "application/graphql",
+        "application/yaml",
+        "application/x-yaml",
+        "image/svg+xml",
+    }
+)
+
+
+def canonical_header_name(name: str) -> str:
+    """Go's ``CanonicalMIMEHeaderKey``: ``content-type`` → ``Content-Type``; names with
+    characters outside the token set are left as they are."""
+    if not name or not set(name) <= _TOKEN:
+        return name
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+def is_textual(content_type: str | None) -> bool:
+    """Whether a media type is text for the purpose of ``isBase64Encoded``."""
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.startswith("text/") or media in _TEXT_TYPES or media.endswith(("+json", "+xml"))
+
+
+def body_text(body: bytes, content_type: str | None, content_encoding: str | None) -> str | None:
+    """``body`` as the text FC would carry, or ``None`` when it must be base64."""
+    if not body:
+        return ""
+    if content_encoding and content_encoding.strip().lower() not in ("identity", ""):
+        return None
+    if not is_textual(content_type):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def is_http_event(event: Any) -> bool:
+    """Whether a parsed event is an FC 3.0 HTTP-trigger event."""
+    return isinstance(event, dict) and "requestContext" in event and "rawPath" in event
+
+
+# -- runtime: event → Request; Response → result --------------------------------------
+
+
+def _bad(message: str) -> EventFormatError:
+    return EventFormatError(f"malformed FC HTTP-trigger event: {message}")
+
+
+def _str_map(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = event.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _bad(f"{key!r} must be an object of strings, not {type(value).__name__}")
+    for name, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise _bad(f"{key}[{name!r}] must be a string, not {type(item).__name__}")
+    return value
+
+
+def _optional_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise _bad(f"{where}{key!r} must be a string, not {type(value).__name__}")
+
+
+def request_from_event(event: Mapping[str, Any]) -> Request:
+    """The ``Request`` of a parsed HTTP-trigger event; ``EventFormatError`` if malformed."""
+    context = event.get("requestContext")
+    if not isinstance(context, dict):
+        raise _bad("'requestContext' must be an object")
+    http = context.get("http")
+    if not isinstance(http, dict):
+        raise _bad("'requestContext.http' must be an object")
+    method = http.get("method")
+    if not isinstance(method, str) or not method:
+        raise _bad("'requestContext.http.method' must be a non-empty string")
+    raw_path = _optional_str(event, "rawPath", "") or "/"
+    path = _optional_str(http, "path", "requestContext.http.") or decode_path(raw_path)
+    client_ip = _optional_str(http, "sourceIp", "requestContext.http.") or None
+    domain = _optional_str(context, "domainName", "requestContext.") or ""
+
+    raw_body = _optional_str(event, "body", "") or ""
+    encoded = event.get("isBase64Encoded", False)
+    if encoded is None:
+        encoded = False
+    if not isinstance(encoded, bool):
+        raise _bad(f"'isBase64Encoded' must be a boolean, not {type(encoded).__name__}")
+    if encoded:
+        try:
+            body = base64.b64decode(raw_body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise _bad(f"'body' is not valid base64: {exc}") from None
+    else:
+        body = raw_body.encode("utf-8", errors="surrogatepass")
+
+    headers: list[tuple[str, str]] = []
+    native_headers = _str_map(event, "headers")
+    # Go keeps Host out of the map; put it back where FC's sorted map would have it.
+    has_host = not domain or any(name.lower() == "host" for name in native_headers)
+    for name, item in native_headers.items():
+        value = item if isinstance(item, str) else str(item)
+        if not has_host and canonical_header_name(name) > "Host":
+            headers.append(("Host", domain))
+            has_host = True
+        if name.lower() == "cookie" and "," in value:
+            headers.extend((name, part.strip()) for part in value.split(",") if part.strip())
+        else:
+            headers.append((name, value))
+    if not has_host:
+        headers.append(("Host", domain))
+    query = [
+        (name, value if isinstance(value, str) else str(value))
+        for name, value in _str_map(event, "queryParameters").items()
+    ]
+    host = domain
+    scheme = "https"
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "host" and not domain:
+            host = value
+        elif lower == "x-forwarded-proto":
+            scheme = value.split(",", 1)[0].strip().lower() or scheme
+    return Request(
+        method=method,
+        path=path,
+        raw_path=raw_path,
+        query=query,
+        headers=headers,
+        body=body,
+        client_ip=client_ip,
+        scheme=scheme,
+        host=host or "localhost",
+        native=event,
+    )
+
+
+def _joined(pairs: Any, separator: str, canonical: bool) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        key = canonical_header_name(name) if canonical else name
+        joined[key] = joined[key] + separator + value if key in joined else value
+    return joined
+
+
+def result_from_response(response: Response) -> dict[str, Any]:
+    """The ``{statusCode, headers, isBase64Encoded, body}`` result for ``response``."""
+    headers = _joined(response.headers.items(), ", ", canonical=False)
+    text = body_text(
+        response.body,
+        response.headers.get("content-type"),
+        response.headers.get("content-encoding"),
+    )
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "isBase64Encoded": text is None,
+        "body": base64.b64encode(response.body).decode("ascii") if text is None else text,
+    }
+
+
+# -- platform: Request → event; result → Response ------------------------------------
+
+
+def request_id(now: float | None = None) -> str:
+    """An FC 3.0 request id: ``1-<epoch seconds, hex>-<24 hex digits>``."""
+    import os
+
+    seconds = int(now if now is not None else time.time())
+    return f"1-{seconds:08x}-{os.urandom(12).hex()}"
+
+
+def event_from_request(
+    request: Request, *, request_id: str, account_id: str, now: float | None = None
+) -> dict[str, Any]:
+    """The HTTP-trigger event FC builds for ``request``: Go-canonical header names,
+    repeats joined with ``,``, both maps sorted, ``Host`` moved to ``domainName``."""
+    moment = now if now is not None else time.time()
+    headers = _joined(
+        ((n, v) for n, v in request.headers.items() if n.lower() != "host"), ",", canonical=True
+    )
+    query = _joined(request.query.items(multi=True), ",", canonical=False)
+    text = body_text(
+        request.body, request.headers.get("content-type"), request.headers.get("content-encoding")
+    )
+    return {
+        "version": "v1",
+        "rawPath": request.raw_path,
+        "body": base64.b64encode(request.body).decode("ascii") if text is None else text,
+        "isBase64Encoded": text is None,
+        "headers": dict(sorted(headers.items())),
+        "queryParameters": dict(sorted(query.items())),
+        "requestContext": {
+            "accountId": account_id,
+            "domainName": request.host,
+            "domainPrefix": request.host.split(".", 1)[0],
+            "http": {
+                "method": request.method,
+                "path": request.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.client_ip or "127.0.0.1",
+                "userAgent": request.headers.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment)),
+            "timeEpoch": str(int(moment * 1000)),
+        },
+    }
+
+
+class BadResult(ValueError):
+    """A handler's result claims to be an HTTP-trigger response but is malformed."""
+
+
+def response_from_result(value: Any) -> Response | None:
+    """The ``Response`` a ``{statusCode, …}`` result stands for; ``None`` when the
+    value is not such a map (FC then sends it as the body, as for any event)."""
+    if not isinstance(value, dict) or "statusCode" not in value:
+        return None
+    status = value["statusCode"]
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 999:
+        raise BadResult(f"statusCode must be an integer HTTP status, not {status!r}")
+    headers = value.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise BadResult(f"headers must be an object, not {type(headers).__name__}")
+    body = value.get("body")
+    if body is None:
+        body = ""
+    if not isinstance(body, str):
+        raise BadResult(f"body must be a string, not {type(body).__name__}")
+    if value.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadResult(f"body is not valid base64: {exc}") from None
+    else:
+        data = body.encode("utf-8")
+    return Response(status, [(str(k), str(v)) for k, v in headers.items()], data)

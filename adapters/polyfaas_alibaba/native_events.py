@@ -1,0 +1,184 @@
+"""Canonical ``Event`` → the trigger event FC would send (the platform half's side
+of ``triggers``).
+
+Each portable type becomes its usual FC trigger: ``TIMER`` → timer, ``OBJECT_*`` →
+OSS, ``LOG`` → SLS, ``TOPIC_MESSAGE`` → MNS topic (JSON mode), ``QUEUE_MESSAGE`` →
+MNS queue through EventBridge, ``STREAM_RECORD`` → a Kafka batch of one; ``DIRECT``
+→ the payload itself; any other type → an EventBridge CloudEvent of that type.
+Fields the canonical form does not carry are filled with the function's account and
+region, or a fixed default; ``triggers`` reads every result back to the same event.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+from polyfaas._event import Event, EventType
+from polyfaas_alibaba.triggers import KAFKA_TYPE, MNS_QUEUE_TYPE, format_time
+
+_OSS_NAMES = {
+    EventType.OBJECT_CREATED: ("ObjectCreated", "ObjectCreated:PutObject"),
+    EventType.OBJECT_DELETED: ("ObjectRemoved", "ObjectRemoved:DeleteObject"),
+}
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(data: Any) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data).decode("utf-8", errors="replace")
+    return _dumps(data)
+
+
+def _epoch_ms(event: Event) -> int:
+    from datetime import datetime, timezone
+
+    moment = event.time or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+def payload_bytes(data: Any) -> bytes:
+    """A direct invocation's payload: bytes as they are, text as UTF-8 (quoted as JSON
+    when it would otherwise read back as JSON), anything else as JSON."""
+    if data is None:
+        return b""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        try:
+            json.loads(data)
+        except ValueError:
+            return data.encode("utf-8")
+        return _dumps(data).encode("utf-8")
+    return _dumps(data).encode("utf-8")
+
+
+def native_event(event: Event, *, account_id: str, region: str) -> Any:
+    """The parsed native event for ``event`` (``bytes`` for a direct invocation)."""
+    if event.type == EventType.DIRECT:
+        return payload_bytes(event.data)
+    if event.type == EventType.TIMER:
+        return {
+            "triggerTime": format_time(event.time),
+            "triggerName": event.subject or "timer",
+            "payload": _text(event.data),
+        }
+    if event.type in (EventType.OBJECT_CREATED, EventType.OBJECT_DELETED, EventType.OBJECT_CHANGED):
+        return {"events": [_oss_record(event, account_id, region)]}
+    if event.type == EventType.LOG:
+        return _sls(event, region)
+    if event.type == EventType.TOPIC_MESSAGE:
+        message = _text(event.data)
+        return {
+            "TopicOwner": account_id,
+            "Message": message,
+            "Subscriber": account_id,
+            "PublishTime": _epoch_ms(event),
+            "SubscriptionName": event.subject or "polyfaas-subscription",
+            "MessageMD5": hashlib.md5(message.encode("utf-8")).hexdigest().upper(),
+            "TopicName": event.source,
+            "MessageId": event.id,
+        }
+    cloud_event = _cloud_event(event, account_id, region)
+    if event.type == EventType.STREAM_RECORD:
+        return [_dumps(cloud_event)]
+    return cloud_event
+
+
+def _oss_record(event: Event, account_id: str, region: str) -> dict[str, Any]:
+    record: dict[str, Any] = copy.deepcopy(event.data) if isinstance(event.data, dict) else {}
+    prefix, default_name = _OSS_NAMES.get(event.type, ("", "ObjectModified:UpdateObjectMeta"))
+    name = record.get("eventName")
+    if not isinstance(name, str) or (prefix and not name.startswith(prefix + ":")):
+        record["eventName"] = default_name
+    record.setdefault("eventSource", "acs:oss")
+    record["eventTime"] = format_time(event.time)
+    record.setdefault("eventVersion", "1.0")
+    oss = record.setdefault("oss", {})
+    bucket = oss.setdefault("bucket", {})
+    bucket["name"] = event.source
+    bucket.setdefault("arn", f"acs:oss:{region}:{account_id}:{event.source}")
+    bucket.setdefault("ownerIdentity", account_id)
+    obj = oss.setdefault("object", {})
+    obj["key"] = event.subject or ""
+    for key, default in (("deltaSize", 0), ("eTag", ""), ("size", 0)):
+        obj.setdefault(key, default)
+    oss.setdefault("ossSchemaVersion", "1.0")
+    oss.setdefault("ruleId", "polyfaas")
+    record.setdefault("region", region)
+    record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+    record["responseElements"] = {"requestId": event.id}
+    record.setdefault("userIdentity", {"principalId": account_id})
+    return record
+
+
+def _sls(event: Event, region: str) -> dict[str, Any]:
+    body: dict[str, Any] = copy.deepcopy(event.data) if isinstance(event.data, dict) else {}
+    project, _, logstore = event.source.partition("/")
+    source = body.get("source")
+    if not isinstance(source, dict):
+        source = body["source"] = {}
+    source["projectName"] = project
+    source["logstoreName"] = logstore
+    source.setdefault("beginCursor", "")
+    source.setdefault("endCursor", "")
+    source.setdefault("endpoint", f"http://{region}-intranet.log.aliyuncs.com")
+    subject = event.subject or "0"
+    source["shardId"] = int(subject) if subject.isdigit() else subject
+    body["cursorTime"] = _epoch_ms(event) // 1000
+    body.setdefault("jobName", "polyfaas-job")
+    body.setdefault("parameter", {})
+    body["taskId"] = event.id
+    return body
+
+
+def _cloud_event(event: Event, account_id: str, region: str) -> dict[str, Any]:
+    time = format_time(event.time)
+    native: dict[str, Any] = {
+        "id": event.id,
+        "source": event.source,
+        "specversion": "1.0",
+        "type": event.type,
+        "datacontenttype": event.datacontenttype,
+        "subject": event.subject,
+        "time": time,
+        "aliyunaccountid": account_id,
+        "aliyunpublishtime": time,
+        "aliyunoriginalaccountid": account_id,
+        "aliyuneventbusname": "polyfaas",
+        "aliyunregionid": region,
+        "aliyunpublishaddr": "127.0.0.1",
+        "data": _text(event.data) if isinstance(event.data, (bytes, bytearray)) else event.data,
+    }
+    if event.type == EventType.QUEUE_MESSAGE:
+        native["type"] = MNS_QUEUE_TYPE
+        native["datacontenttype"] = "application/json;charset=utf-8"
+        native["data"] = {
+            "requestId": event.id,
+            "messageId": event.id,
+            "messageBody": _text(event.data),
+        }
+    elif event.type == EventType.STREAM_RECORD:
+        subject = event.subject or ""
+        native["type"] = KAFKA_TYPE
+        native["datacontenttype"] = "application/json; charset=utf-8"
+        native["data"] = {
+            "topic": subject.rpartition(":topic:")[2] or "polyfaas",
+            "partition": 0,
+            "offset": 0,
+            "timestamp": _epoch_ms(event),
+            "headers": {"headers": [], "isReadOnly": False},
+            "value": None if event.data is None else _text(event.data),
+        }
+    return {key: value for key, value in native.items() if value is not None or key == "data"}

@@ -1,0 +1,303 @@
+"""FC's trigger events (reference §6) ⇄ canonical ``Event`` / ``EventBatch``.
+
+- timer → ``TIMER``: source ``acs:fc:timer``, subject the trigger name, data the
+  payload (``None`` when empty);
+- OSS, one record → ``OBJECT_CREATED`` / ``OBJECT_DELETED`` / ``OBJECT_CHANGED``:
+  source the bucket name, subject the object key, data the record; several records
+  → an ``EventBatch`` of those;
+- SLS → ``LOG``: source ``project/logstore``, subject the shard id, data the event;
+- MNS topic (JSON mode) → ``TOPIC_MESSAGE``: source the topic, subject the
+  subscription, data ``Message``;
+- MNS queue through EventBridge → ``QUEUE_MESSAGE``: the CloudEvent's source and
+  subject, data ``messageBody``;
+- Kafka through EventBridge (a JSON array) → an ``EventBatch`` of ``STREAM_RECORD``:
+  the CloudEvent's source and subject, data the record's ``value``;
+- other CloudEvents → their native ``type``, fields as in the CloudEvent;
+- anything else → ``DIRECT``: source ``acs:fc``, data JSON, else text, else bytes.
+
+Events that carry no id take the invocation's request id. ``native`` always keeps
+the native record. What the canonical form drops (OSS sizes are kept in ``data``;
+MNS ``TopicOwner``/``MessageMD5``, the CloudEvents ``aliyun*`` extensions, Kafka
+partition/offset/key) is rebuilt with defaults by the platform half. An MNS topic
+in STREAM mode sends the raw message, which cannot be told from a direct call.
+A payload that has a trigger's keys but wrong types is an ``EventFormatError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from polyfaas._event import Event, EventBatch, EventType
+from polyfaas.errors import EventFormatError
+
+MNS_QUEUE_TYPE = "mns:Queue:SendMessage"
+KAFKA_TYPE = "alikafka:Topic:Message"
+TIMER_SOURCE = "acs:fc:timer"
+DIRECT_SOURCE = "acs:fc"
+
+_ISO = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|z|[+-]\d\d:?\d\d)?$"
+)
+
+
+def _bad(kind: str, message: str) -> EventFormatError:
+    return EventFormatError(f"malformed FC {kind} event: {message}")
+
+
+def parse_time(value: Any, kind: str) -> datetime | None:
+    """An ISO-8601 timestamp (``Z`` or an offset; naive means UTC) as an aware datetime."""
+    if value is None or value == "":
+        return None
+    match = _ISO.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise _bad(kind, f"not an ISO-8601 time: {value!r}")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    tz = timezone.utc
+    if zone and zone not in "Zz":
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second),
+            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise _bad(kind, f"not a valid time: {value!r} ({exc})") from None
+    return moment.astimezone(timezone.utc)
+
+
+def epoch_time(value: Any, kind: str, *, scale: int) -> datetime | None:
+    """An epoch timestamp (``scale`` units a second; strings of digits tolerated)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(kind, f"not an epoch time: {value!r}")
+    try:
+        return datetime.fromtimestamp(value / scale, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise _bad(kind, f"epoch time out of range: {value!r} ({exc})") from None
+
+
+def format_time(moment: datetime | None) -> str:
+    """``2023-12-26T07:49:00Z`` (milliseconds shown only when there are some)."""
+    if moment is None:
+        moment = datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        base += f".{moment.microsecond // 1000:03d}"
+    return base + "Z"
+
+
+def _str(obj: Mapping[str, Any], key: str, kind: str, *, required: bool = True) -> str | None:
+    value = obj.get(key)
+    if isinstance(value, str):
+        return value
+    if value is None and not required:
+        return None
+    raise _bad(kind, f"{key!r} must be a string, not {type(value).__name__}")
+
+
+def _dict(obj: Mapping[str, Any], key: str, kind: str) -> dict[str, Any]:
+    value = obj.get(key)
+    if not isinstance(value, dict):
+        raise _bad(kind, f"{key!r} must be an object, not {type(value).__name__}")
+    return value
+
+
+# -- detection -----------------------------------------------------------------------
+
+
+def _cloud_event(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, dict) and "specversion" in value and "type" in value:
+        return value
+    return None
+
+
+def kind_of(event: Any) -> str | None:
+    """Which trigger sent a parsed event: ``timer``, ``oss``, ``sls``, ``mns-topic``,
+    ``cloudevent`` (MNS queue and other EventBridge sources), ``kafka`` (a batch of
+    CloudEvents); ``None`` for a direct invocation."""
+    if isinstance(event, list):
+        return "kafka" if event and _cloud_event(event[0]) is not None else None
+    if not isinstance(event, dict):
+        return None
+    if "triggerTime" in event and "triggerName" in event:
+        return "timer"
+    records = event.get("events")
+    if (
+        isinstance(records, list)
+        and records
+        and isinstance(records[0], dict)
+        and records[0].get("eventSource") == "acs:oss"
+    ):
+        return "oss"
+    if {"jobName", "taskId", "cursorTime", "source"} <= event.keys():
+        return "sls"
+    if {"TopicName", "Message", "MessageId"} <= event.keys():
+        return "mns-topic"
+    if "specversion" in event and "type" in event:
+        return "cloudevent"
+    return None
+
+
+# -- native → canonical --------------------------------------------------------------
+
+
+def event_from_native(event: Any, raw: bytes, request_id: str) -> Event | EventBatch:
+    """The canonical form of a parsed trigger event (``raw`` is the payload itself)."""
+    kind = kind_of(event)
+    if kind == "timer":
+        return _timer(event, request_id)
+    if kind == "oss":
+        records = [_oss(record, index, request_id) for index, record in enumerate(event["events"])]
+        return records[0] if len(records) == 1 else EventBatch(records, native=event)
+    if kind == "sls":
+        return _sls(event)
+    if kind == "mns-topic":
+        return _mns_topic(event)
+    if kind == "cloudevent":
+        return from_cloud_event(event, request_id)
+    if kind == "kafka":
+        return _batch(event, request_id)
+    return Event(type=EventType.DIRECT, id=request_id, source=DIRECT_SOURCE, data=event, native=raw)
+
+
+def direct_event(raw: bytes, request_id: str) -> Event:
+    """A direct invocation whose payload is not JSON: text when UTF-8, else bytes."""
+    data: Any = None
+    if raw:
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            data = raw
+    return Event(type=EventType.DIRECT, id=request_id, source=DIRECT_SOURCE, data=data, native=raw)
+
+
+def _timer(event: dict[str, Any], request_id: str) -> Event:
+    name = _str(event, "triggerName", "timer")
+    payload = _str(event, "payload", "timer", required=False)
+    return Event(
+        type=EventType.TIMER,
+        id=request_id,
+        source=TIMER_SOURCE,
+        subject=name,
+        time=parse_time(event["triggerTime"], "timer"),
+        data=payload or None,
+        native=event,
+    )
+
+
+_OSS_TYPES = {"ObjectCreated": EventType.OBJECT_CREATED, "ObjectRemoved": EventType.OBJECT_DELETED}
+
+
+def _oss(record: Any, index: int, request_id: str) -> Event:
+    if not isinstance(record, dict):
+        raise _bad("OSS", f"events[{index}] must be an object")
+    name = _str(record, "eventName", "OSS")
+    oss = _dict(record, "oss", "OSS")
+    bucket = _str(_dict(oss, "bucket", "OSS"), "name", "OSS")
+    key = _str(_dict(oss, "object", "OSS"), "key", "OSS")
+    response = record.get("responseElements")
+    native_id = response.get("requestId") if isinstance(response, dict) else None
+    return Event(
+        type=_OSS_TYPES.get(str(name).split(":", 1)[0], EventType.OBJECT_CHANGED),
+        id=native_id if isinstance(native_id, str) and native_id else f"{request_id}#{index}",
+        source=str(bucket),
+        subject=key,
+        time=parse_time(record.get("eventTime"), "OSS"),
+        data=record,
+        datacontenttype="application/json",
+        native=record,
+    )
+
+
+def _sls(event: dict[str, Any]) -> Event:
+    source = _dict(event, "source", "SLS")
+    project = _str(source, "projectName", "SLS")
+    logstore = _str(source, "logstoreName", "SLS")
+    shard = source.get("shardId")
+    if shard is not None and (isinstance(shard, bool) or not isinstance(shard, (int, str))):
+        raise _bad("SLS", f"'shardId' must be an integer, not {type(shard).__name__}")
+    return Event(
+        type=EventType.LOG,
+        id=_str(event, "taskId", "SLS") or "",
+        source=f"{project}/{logstore}",
+        subject=None if shard is None else str(shard),
+        time=epoch_time(event["cursorTime"], "SLS", scale=1),
+        data=event,
+        datacontenttype="application/json",
+        native=event,
+    )
+
+
+def _mns_topic(event: dict[str, Any]) -> Event:
+    return Event(
+        type=EventType.TOPIC_MESSAGE,
+        id=_str(event, "MessageId", "MNS topic") or "",
+        source=_str(event, "TopicName", "MNS topic") or "",
+        subject=_str(event, "SubscriptionName", "MNS topic", required=False),
+        time=epoch_time(event.get("PublishTime"), "MNS topic", scale=1000),
+        data=_str(event, "Message", "MNS topic"),
+        native=event,
+    )
+
+
+def from_cloud_event(event: dict[str, Any], request_id: str) -> Event:
+    """One EventBridge CloudEvent: an MNS queue message, a Kafka record, or another
+    source's event under its own ``type``."""
+    kind = "CloudEvents"
+    native_type = _str(event, "type", kind) or ""
+    _str(event, "specversion", kind)
+    data = event.get("data")
+    content_type = _str(event, "datacontenttype", kind, required=False)
+    portable_type = native_type
+    if native_type == MNS_QUEUE_TYPE:
+        if not isinstance(data, dict):
+            raise _bad("MNS queue", "'data' must be an object")
+        data, content_type, portable_type = (
+            _str(data, "messageBody", "MNS queue"),
+            None,
+            EventType.QUEUE_MESSAGE,
+        )
+    elif native_type == KAFKA_TYPE:
+        if not isinstance(data, dict):
+            raise _bad("Kafka", "'data' must be an object")
+        value = data.get("value")
+        if value is not None and not isinstance(value, str):
+            raise _bad("Kafka", f"'value' must be a string, not {type(value).__name__}")
+        data, content_type, portable_type = value, None, EventType.STREAM_RECORD
+    return Event(
+        type=portable_type,
+        id=_str(event, "id", kind, required=False) or request_id,
+        source=_str(event, "source", kind, required=False) or "acs:eventbridge",
+        subject=_str(event, "subject", kind, required=False),
+        time=parse_time(event.get("time"), kind),
+        data=data,
+        datacontenttype=content_type,
+        native=event,
+    )
+
+
+def _batch(batch: list[Any], request_id: str) -> EventBatch:
+    events = []
+    for index, element in enumerate(batch):
+        parsed = _cloud_event(element)
+        if parsed is None:
+            raise _bad("EventBridge batch", f"element {index} is not a CloudEvent")
+        events.append(from_cloud_event(parsed, f"{request_id}#{index}"))
+    return EventBatch(events, native=batch)
