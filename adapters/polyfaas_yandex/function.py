@@ -133,7 +133,7 @@ def decode_event(event: Any, request_id: str = "") -> Request | Event | EventBat
         if is_http_event(event):
             return decode_request(event)
         if is_trigger_event(event):
-            return decode_batch(event)
+            return decode_batch(event, request_id)
         return _direct(event, request_id)
     if isinstance(event, (bytes, bytearray)):
         return _direct(payload_data(bytes(event)), request_id, event)

@@ -92,11 +92,14 @@ def http_event(
     now: float,
     gateway: str | None = None,
     route: str = "/{url+}",
+    trace_id: str | None = None,
+    client_port: int | None = None,
 ) -> dict[str, Any]:
     """The envelope the platform hands the function for ``request``.
 
     ``gateway=None`` is a direct call; ``"0.1"`` and ``"1.0"`` are API Gateway's
     payload formats for an integration on ``route`` (a greedy ``{url+}`` by default).
+    ``trace_id`` and ``client_port`` are random unless given.
     """
     client_ip = request.client_ip or "127.0.0.1"
     stripped = STRIPPED_REQUEST_HEADERS if gateway is None else GATEWAY_STRIPPED_HEADERS
@@ -112,12 +115,12 @@ def http_event(
         pairs.append((canonical_name(name), value))
     if "host" not in request.headers:
         pairs.append(("Host", request.host))
-    port = 1024 + int.from_bytes(os.urandom(2), "big") % 64000
+    port = client_port or 1024 + int.from_bytes(os.urandom(2), "big") % 64000
     pairs += [
         ("X-Forwarded-For", ", ".join([*forwarded, client_ip])),
         ("X-Real-Remote-Address", f"[{client_ip}]:{port}"),
         ("X-Request-Id", request_id),
-        ("X-Trace-Id", new_id()),
+        ("X-Trace-Id", trace_id or new_id()),
     ]
     headers, multi_headers = _grouped(pairs)
     query, multi_query = _grouped(list(request.query.items(multi=True)))
@@ -212,8 +215,10 @@ def response_of(value: Any) -> Response:
     status = value.get("statusCode", 200)  # [unconfirmed] a missing statusCode means 200
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise Malformed(f"statusCode {status!r} is not an HTTP status")
-    single = value.get("headers") or {}
-    multi = value.get("multiValueHeaders") or {}
+    single = value.get("headers")
+    multi = value.get("multiValueHeaders")
+    single = {} if single is None else single
+    multi = {} if multi is None else multi
     if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
         raise Malformed("headers and multiValueHeaders must be objects")
     pairs: list[tuple[str, str]] = []

@@ -115,23 +115,34 @@ def _field(mapping: Mapping[str, Any], key: str, kind: str, *types: type) -> Any
     return value
 
 
-def decode_batch(event: Mapping[str, Any]) -> EventBatch:
-    """The ``EventBatch`` of a trigger envelope; ``EventFormatError`` if malformed."""
+def decode_batch(event: Mapping[str, Any], request_id: str = "") -> EventBatch:
+    """The ``EventBatch`` of a trigger envelope; ``EventFormatError`` if malformed.
+
+    Items without an id of their own get ``<request_id>-<index>``, stable per call.
+    """
     messages = event.get("messages")
     if not isinstance(messages, list):
         raise EventFormatError("Yandex trigger event: 'messages' must be a list")
-    return EventBatch([decode_message(item) for item in messages], native=event)
+    base = request_id or new_id()
+    return EventBatch(
+        [decode_message(item, f"{base}-{i}") for i, item in enumerate(messages)], native=event
+    )
 
 
-def decode_message(item: Any) -> Event:
-    """One trigger message → ``Event``."""
+def decode_message(item: Any, fallback_id: str = "") -> Event:
+    """One trigger message → ``Event`` (``fallback_id`` when it carries no id)."""
+    fallback_id = fallback_id or new_id()
     if not isinstance(item, Mapping):
         return Event(
-            type=EventType.STREAM_RECORD, data=item, source=DATA_STREAMS_SOURCE, native=item
+            type=EventType.STREAM_RECORD,
+            id=fallback_id,
+            data=item,
+            source=DATA_STREAMS_SOURCE,
+            native=item,
         )
     metadata = item.get("event_metadata")
     if metadata is None:
-        return _decode_plain(item)
+        return _decode_plain(item, fallback_id)
     if not isinstance(metadata, Mapping):
         raise EventFormatError("Yandex trigger message: 'event_metadata' must be an object")
     kind = _field(metadata, "event_type", "trigger")
@@ -140,7 +151,7 @@ def decode_message(item: Any) -> Event:
         raise EventFormatError("Yandex trigger message: 'details' must be an object")
     event_id = metadata.get("event_id")
     common: dict[str, Any] = {
-        "id": event_id if isinstance(event_id, str) and event_id else new_id(),
+        "id": event_id if isinstance(event_id, str) and event_id else fallback_id,
         "time": parse_time(metadata.get("created_at")),
         "native": item,
     }
@@ -201,13 +212,14 @@ def _decode_other(
     return Event(type=kind, data=dict(details), source=source, **common)
 
 
-def _decode_plain(item: Mapping[str, Any]) -> Event:
+def _decode_plain(item: Mapping[str, Any], event_id: str) -> Event:
     if "budget_id" in item and "billing_account_id" in item:
         return Event(
             type=BUDGET,
             data=dict(item),
             source=str(item["billing_account_id"]),
             subject=str(item["budget_id"]),
+            id=event_id,
             native=item,
         )
     if "received_at" in item and "message" in item:
@@ -216,9 +228,16 @@ def _decode_plain(item: Mapping[str, Any]) -> Event:
             data=dict(item),
             source="mail",
             time=parse_time(item["received_at"]),
+            id=event_id,
             native=item,
         )
-    return Event(type=EventType.STREAM_RECORD, data=item, source=DATA_STREAMS_SOURCE, native=item)
+    return Event(
+        type=EventType.STREAM_RECORD,
+        data=item,
+        source=DATA_STREAMS_SOURCE,
+        id=event_id,
+        native=item,
+    )
 
 
 def _text(data: Any) -> str:

@@ -1,0 +1,63 @@
+"""Shared helpers of the Yandex tests: canonical payloads as JSON (for golden files),
+the seed handler from the docs, and the documented transformations of a request."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from polyfaas import Event, EventBatch, Request
+
+GOLDEN = Path(__file__).resolve().parent.parent / "events" / "yandex"
+
+
+def seed_handler(event: Any, context: Any) -> dict[str, Any]:
+    """The docs' "HTTP request structure output" handler, verbatim in behaviour."""
+    return {
+        "statusCode": 200,
+        "body": json.dumps({"event": event, "context": context}, default=vars),
+    }
+
+
+def _data(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"$bytes": base64.b64encode(value).decode()}
+    return value
+
+
+def canonical(payload: Request | Event | EventBatch) -> dict[str, Any]:
+    """A JSON-able account of a canonical payload (every compared field)."""
+    if isinstance(payload, Request):
+        return {
+            "request": {
+                "method": payload.method,
+                "path": payload.path,
+                "raw_path": payload.raw_path,
+                "query": [list(pair) for pair in payload.query.items(multi=True)],
+                "headers": [list(pair) for pair in payload.headers.items()],
+                "body": _data(payload.body),
+                "client_ip": payload.client_ip,
+                "scheme": payload.scheme,
+                "host": payload.host,
+                "path_params": dict(payload.path_params),
+            }
+        }
+    if isinstance(payload, EventBatch):
+        return {"batch": [canonical(event)["event"] for event in payload.events]}
+    return {
+        "event": {
+            "type": payload.type,
+            "id": payload.id,
+            "source": payload.source,
+            "subject": payload.subject,
+            "time": payload.time.isoformat() if payload.time else None,
+            "data": _data(payload.data),
+            "datacontenttype": payload.datacontenttype,
+        }
+    }
+
+
+def load(name: str) -> Any:
+    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
