@@ -103,7 +103,7 @@ def _oss_record(event: Event, account_id: str, region: str) -> dict[str, Any]:
     if not isinstance(name, str) or (prefix and not name.startswith(prefix + ":")):
         record["eventName"] = default_name
     record.setdefault("eventSource", "acs:oss")
-    record["eventTime"] = format_time(event.time)
+    record["eventTime"] = format_time(event.time, millis=True)
     record.setdefault("eventVersion", "1.0")
     oss = record.setdefault("oss", {})
     bucket = oss.setdefault("bucket", {})
@@ -144,7 +144,7 @@ def _sls(event: Event, region: str) -> dict[str, Any]:
 
 
 def _cloud_event(event: Event, account_id: str, region: str) -> dict[str, Any]:
-    time = format_time(event.time)
+    time = format_time(event.time, millis=True)
     native: dict[str, Any] = {
         "id": event.id,
         "source": event.source,

@@ -85,15 +85,15 @@ def epoch_time(value: Any, kind: str, *, scale: int) -> datetime | None:
         raise _bad(kind, f"epoch time out of range: {value!r} ({exc})") from None
 
 
-def format_time(moment: datetime | None) -> str:
-    """``2023-12-26T07:49:00Z`` (milliseconds shown only when there are some)."""
+def format_time(moment: datetime | None, *, millis: bool = False) -> str:
+    """``2023-12-26T07:49:00Z``; with ``millis`` (or when there are some) ``….000Z``."""
     if moment is None:
         moment = datetime.now(timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     moment = moment.astimezone(timezone.utc)
     base = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
+    if millis or moment.microsecond:
         base += f".{moment.microsecond // 1000:03d}"
     return base + "Z"
 
