@@ -28,12 +28,12 @@ from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import EventFormatError, HTTPError, UnknownCallError
 from polyfaas_yandex import context as ycontext
-from polyfaas_yandex import router
 from polyfaas_yandex.http import decode_request, encode_response, is_http_event
 from polyfaas_yandex.triggers import decode_batch, encode_batch, is_trigger_event, is_yandex_trigger
 
 if TYPE_CHECKING:
     import logging
+    from types import ModuleType
 
     from polyfaas._native import ErrorInfo, FunctionConfig, NativeCall, Outcome
 
@@ -68,6 +68,13 @@ def _split(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Any, Any] 
     if not args and set(kwargs) == {"event", "context"}:
         return kwargs["event"], kwargs["context"]
     return None
+
+
+def _router() -> ModuleType:
+    # The platform's front door is not on the runtime path: imported on first use.
+    from polyfaas_yandex import router
+
+    return router
 
 
 def _logger() -> logging.Logger:
@@ -204,10 +211,10 @@ class YandexPlatform:
             now=now,
         )
         event = self.event_for(payload, request_id=request_id, now=now)
-        if router.payload_size(event) > router.MAX_PAYLOAD:
+        if _router().payload_size(event) > _router().MAX_PAYLOAD:
             raise HTTPError(
                 413,
-                response=router.error_body(
+                response=_router().error_body(
                     413, "RequestTooLarge", "request JSON is over the 3.5 MB limit"
                 ),
             )
@@ -233,7 +240,7 @@ class YandexPlatform:
             return encode_batch([payload])
         if self.gateway is None and integration(payload) != "http":
             return raw_event(payload.body)
-        return router.http_event(payload, request_id=request_id, now=now, gateway=self.gateway)
+        return _router().http_event(payload, request_id=request_id, now=now, gateway=self.gateway)
 
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """What the caller receives: the function's answer, or the platform's error."""
@@ -244,23 +251,23 @@ class YandexPlatform:
         if mode == "async":
             return self._tagged(Response(202), call)
         try:
-            size = router.payload_size(outcome.value)
+            size = _router().payload_size(outcome.value)
         except (TypeError, ValueError) as exc:
             # The runtime cannot serialise the value: it fails like a raised error.
             from polyfaas._native import ErrorInfo
 
             return self.function_error(ErrorInfo.from_exception(exc), call)
-        if size > router.MAX_PAYLOAD:  # [unconfirmed] the status of an oversize response
+        if size > _router().MAX_PAYLOAD:  # [unconfirmed] the status of an oversize response
             _logger().error("request %s: the response is over 3.5 MB", call.request_id)
-            return self._tagged(router.malformed("<response over 3.5 MB>"), call)
+            return self._tagged(_router().malformed("<response over 3.5 MB>"), call)
         if mode == "raw":
             body = json.dumps(outcome.value, ensure_ascii=False)
             return self._tagged(Response(200, [("Content-Type", "application/json")], body), call)
         try:
-            response = router.response_of(outcome.value)
-        except router.Malformed as exc:
+            response = _router().response_of(outcome.value)
+        except _router().Malformed as exc:
             _logger().error("request %s: malformed function response: %s", call.request_id, exc)
-            response = router.malformed(outcome.value)
+            response = _router().malformed(outcome.value)
         return self._tagged(response, call)
 
     def function_error(self, error: ErrorInfo, call: NativeCall) -> Response:
@@ -269,17 +276,17 @@ class YandexPlatform:
             f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n'
             for f in error.frames
         ]
-        response = router.error_body(502, error.type, error.message, stackTrace=trace)
+        response = _router().error_body(502, error.type, error.message, stackTrace=trace)
         return self._tagged(response, call, [("X-Function-Error", "true")])
 
     def timed_out(self, call: NativeCall) -> Response:
         """504 ([unconfirmed]: the body's wording)."""
-        response = router.error_body(504, "Timeout", "function execution timed out")
+        response = _router().error_body(504, "Timeout", "function execution timed out")
         return self._tagged(response, call)
 
     def crashed(self, call: NativeCall, detail: str) -> Response:
         """502 with ``X-Function-Error`` ([unconfirmed]: the platform's wording)."""
-        response = router.error_body(502, "RuntimeExit", f"function instance exited: {detail}")
+        response = _router().error_body(502, "RuntimeExit", f"function instance exited: {detail}")
         return self._tagged(response, call, [("X-Function-Error", "true")])
 
     @staticmethod

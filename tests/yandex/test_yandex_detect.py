@@ -191,7 +191,7 @@ class TestContext:
         assert canonical.function_version == native.function_version
         assert canonical.memory_limit_mb == 256
         assert canonical.account_id == native.function_folder_id
-        assert 9000 < canonical.remaining_time_ms() <= 10000
+        assert 9000 < (canonical.remaining_time_ms() or 0) <= 10000
         assert 9000 < native.get_remaining_time_in_millis() <= 10000
         assert canonical.native is native
         assert canonical.credentials is None
@@ -234,6 +234,8 @@ def _modules_after(code: str) -> set[str]:
 
 
 HEAVY = {
+    "polyfaas_yandex.router",
+    "polyfaas_yandex.instance",
     "werkzeug",
     "importlib.metadata",
     "asyncio",
@@ -247,7 +249,8 @@ HEAVY = {
 @pytest.mark.parametrize("module", ["function", "gateway", "http", "triggers", "context", "router"])
 def test_runtime_path_imports_stay_light(module):
     loaded = _modules_after(f"import polyfaas_yandex.{module}")
-    assert not loaded & HEAVY, sorted(loaded & HEAVY)
+    heavy = HEAVY - {f"polyfaas_yandex.{module}"}
+    assert not loaded & heavy, sorted(loaded & heavy)
 
 
 def test_first_yandex_call_stays_light():
