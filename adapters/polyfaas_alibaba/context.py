@@ -231,14 +231,19 @@ def field(obj: Any, *names: str) -> Any:
     """The first of ``names`` that ``obj`` has, as an attribute or a mapping key."""
     if obj is None:
         return None
-    for name in names:
-        if isinstance(obj, Mapping):
+    if isinstance(obj, dict):
+        for name in names:
             if name in obj:
                 return obj[name]
-        else:
-            value = getattr(obj, name, None)
-            if value is not None:
-                return value
+        return None
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    if isinstance(obj, Mapping):
+        for name in names:
+            if name in obj:
+                return obj[name]
     return None
 
 
@@ -318,11 +323,15 @@ def credentials_of(native: Any, environ: Mapping[str, str]) -> CanonicalCredenti
     secret = text(field(creds, "access_key_secret", "accessKeySecret"))
     token = text(field(creds, "security_token", "securityToken"))
     if not key_id:
-        key_id = environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID") or environ.get("accessKeyID", "")
-        secret = environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET") or environ.get(
-            "accessKeySecret", ""
-        )
-        token = environ.get("ALIBABA_CLOUD_SECURITY_TOKEN") or environ.get("securityToken", "")
+        # 3.12 has no context.credentials; older runtimes also keep the legacy names.
+        if environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
+            key_id = environ["ALIBABA_CLOUD_ACCESS_KEY_ID"]
+            secret = environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
+            token = environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", "")
+        elif environ.get("accessKeyID"):
+            key_id = environ["accessKeyID"]
+            secret = environ.get("accessKeySecret", "")
+            token = environ.get("securityToken", "")
     if not key_id:
         return None
     return CanonicalCredentials(

@@ -99,16 +99,20 @@ def _bad(message: str) -> EventFormatError:
     return EventFormatError(f"malformed FC HTTP-trigger event: {message}")
 
 
-def _str_map(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+def _map(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = event.get(key)
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise _bad(f"{key!r} must be an object of strings, not {type(value).__name__}")
-    for name, item in value.items():
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise _bad(f"{key}[{name!r}] must be a string, not {type(item).__name__}")
     return value
+
+
+def _scalar(item: Any, name: str = "Host") -> str:
+    # Numbers are tolerated as strings; anything else is not a header or query value.
+    if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        raise _bad(f"the value of {name!r} must be a string, not {type(item).__name__}")
+    return str(item)
 
 
 def _optional_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -148,33 +152,30 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     else:
         body = raw_body.encode("utf-8", errors="surrogatepass")
 
-    headers: list[tuple[str, str]] = []
-    native_headers = _str_map(event, "headers")
+    native_headers = _map(event, "headers")
+    host = domain or _scalar(native_headers.get("Host") or native_headers.get("host") or "")
     # Go keeps Host out of the map; put it back where FC's sorted map would have it.
-    has_host = not domain or any(name.lower() == "host" for name in native_headers)
+    pending_host = bool(domain) and "Host" not in native_headers and "host" not in native_headers
+    headers: list[tuple[str, str]] = []
     for name, item in native_headers.items():
-        value = item if isinstance(item, str) else str(item)
-        if not has_host and canonical_header_name(name) > "Host":
+        value = item if type(item) is str else _scalar(item, name)
+        if pending_host and canonical_header_name(name) > "Host":
             headers.append(("Host", domain))
-            has_host = True
-        if name.lower() == "cookie" and "," in value:
+            pending_host = False
+        if "," in value and name.lower() == "cookie":
             headers.extend((name, part.strip()) for part in value.split(",") if part.strip())
         else:
             headers.append((name, value))
-    if not has_host:
+    if pending_host:
         headers.append(("Host", domain))
     query = [
-        (name, value if isinstance(value, str) else str(value))
-        for name, value in _str_map(event, "queryParameters").items()
+        (name, item if type(item) is str else _scalar(item, name))
+        for name, item in _map(event, "queryParameters").items()
     ]
-    host = domain
+    forwarded = native_headers.get("X-Forwarded-Proto")
     scheme = "https"
-    for name, value in headers:
-        lower = name.lower()
-        if lower == "host" and not domain:
-            host = value
-        elif lower == "x-forwarded-proto":
-            scheme = value.split(",", 1)[0].strip().lower() or scheme
+    if isinstance(forwarded, str):
+        scheme = forwarded.split(",", 1)[0].strip().lower() or scheme
     return Request(
         method=method,
         path=path,
