@@ -90,6 +90,18 @@ class Outcome:
     duration_ms: float = 0.0
 
 
+@attrs.frozen(kw_only=True)
+class InvocationReport:
+    """Figures of one finished call, for the platform's own log lines."""
+
+    duration_ms: float
+    memory_mb: int
+    max_memory_mb: float = 0.0
+    #: Time the instance took to import the TARGET, on its first call only.
+    init_duration_ms: float | None = None
+    failed: bool = False
+
+
 def call_native(entry: Any, call: NativeCall) -> Outcome:
     """Make ``call`` into ``entry`` in this process and record what happened."""
     started = time.perf_counter()

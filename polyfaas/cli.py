@@ -1,42 +1,312 @@
-"""The ``polyfaas`` command line (argparse: every dependency ships in every user's
-deployment zip, so the CLI adds none)."""
+"""The ``polyfaas`` command line.
+
+argparse, not click: every dependency ships inside every user's deployment zip.
+Every flag has an environment twin (``POLYFAAS_PROVIDER``, ``PORT``, …).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Callable
 
 from polyfaas import __version__, providers
 from polyfaas.errors import PolyfaasError
+
+EPILOG = "TARGET is path/file.py:name, module:name, or the platforms' own file.name."
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise SystemExit(f"polyfaas: {name}={value!r} is not a whole number") from None
+
+
+def _env_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        raise SystemExit(f"polyfaas: {name}={value!r} is not a number") from None
+
+
+def _add_function_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="TARGET", help="the handler to run")
+    parser.add_argument(
+        "--provider",
+        default=os.environ.get("POLYFAAS_PROVIDER", "local"),
+        help="platform to imitate (env POLYFAAS_PROVIDER; default local)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=_env_float("POLYFAAS_TIMEOUT"),
+        help="seconds a call may run (env POLYFAAS_TIMEOUT; default: the platform's)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=_env_int("POLYFAAS_MEMORY", 128),
+        help="memory limit in MB, shown in the context and enforced (env POLYFAAS_MEMORY)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="an environment variable of the function (repeatable)",
+    )
+    parser.add_argument(
+        "--env-file", type=Path, help="a file of K=V lines, as function configuration"
+    )
+    parser.add_argument(
+        "--function-name",
+        default=os.environ.get("POLYFAAS_FUNCTION_NAME", ""),
+        help="the function's name",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks of polyfaas' own errors"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="polyfaas",
         description="Write a Python serverless function once; run it anywhere.",
+        epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"polyfaas {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="serve a handler locally as the platform would", epilog=EPILOG
+    )
+    _add_function_options(run)
+    run.add_argument("--host", default=os.environ.get("POLYFAAS_HOST", "127.0.0.1"))
+    run.add_argument(
+        "--port", type=int, default=_env_int("PORT", 8080), help="(env PORT; default 8080)"
+    )
+    run.add_argument(
+        "--reload", action="store_true", help="restart instances when source files change"
+    )
+    run.add_argument(
+        "--instances",
+        type=int,
+        default=_env_int("POLYFAAS_INSTANCES", 1),
+        help="how many instances may run at once (env POLYFAAS_INSTANCES; default 1)",
+    )
+    run.add_argument(
+        "--concurrency",
+        type=int,
+        default=_env_int("POLYFAAS_CONCURRENCY", 1),
+        help="calls one instance serves at once, where the platform allows it (default 1)",
+    )
+
+    invoke = commands.add_parser(
+        "invoke", help="make one event invocation and print what the caller receives", epilog=EPILOG
+    )
+    _add_function_options(invoke)
+    source = invoke.add_mutually_exclusive_group()
+    source.add_argument(
+        "--event", "-e", type=Path, metavar="FILE", help="the event payload, from a file"
+    )
+    source.add_argument("--data", "-d", metavar="JSON", help="the event payload, inline")
+    source.add_argument(
+        "stdin", nargs="?", choices=["-"], help="read the payload from standard input"
+    )
+
+    events = commands.add_parser("events", help="list and print the sample native events")
+    events.add_argument("provider", nargs="?", metavar="PROVIDER")
+    events.add_argument("kind", nargs="?", metavar="KIND")
+
     commands.add_parser("providers", help="list the providers and what each imitates")
     return parser
 
 
+def read_env_file(path: Path) -> dict[str, str]:
+    """``K=V`` lines; blank lines and ``#`` comments are skipped, quotes stripped."""
+    environ = {}
+    for number, raw_line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise PolyfaasError(f"{path}:{number}: expected K=V, got {line!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        environ[key.strip()] = value
+    return environ
+
+
+def function_config(args: argparse.Namespace, handler: str) -> Any:
+    from polyfaas._native import FunctionConfig
+
+    environ: dict[str, str] = {}
+    if args.env_file is not None:
+        try:
+            environ.update(read_env_file(args.env_file))
+        except OSError as exc:
+            raise PolyfaasError(f"cannot read --env-file {args.env_file}: {exc.strerror}") from None
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise PolyfaasError(f"--env takes K=V, got {item!r}")
+        environ[key] = value
+    if args.memory <= 0:
+        raise PolyfaasError("--memory must be a positive number of MB")
+    if args.timeout is not None and args.timeout <= 0:
+        raise PolyfaasError("--timeout must be a positive number of seconds")
+    return FunctionConfig(
+        name=args.function_name or "polyfaas-function",
+        handler=handler,
+        memory_mb=args.memory,
+        timeout=args.timeout,
+        environment=environ,
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from polyfaas._target import parse_target
+    from polyfaas.runner.server import RunSettings, run
+
+    providers.platform_half(args.provider)  # an unknown provider fails before anything starts
+    target = parse_target(args.target)
+    settings = RunSettings(
+        target=target,
+        provider=args.provider,
+        host=args.host,
+        port=args.port,
+        instances=args.instances,
+        concurrency=args.concurrency,
+        reload=args.reload,
+        config=function_config(args, target.handler_string),
+    )
+    if settings.instances < 1 or settings.concurrency < 1:
+        raise PolyfaasError("--instances and --concurrency must be at least 1")
+    run(settings)
+    return 0
+
+
+def read_payload(args: argparse.Namespace) -> bytes:
+    if args.event is not None:
+        try:
+            return Path(args.event).read_bytes()
+        except OSError as exc:
+            raise PolyfaasError(f"cannot read --event {args.event}: {exc.strerror}") from None
+    if args.data is not None:
+        return str(args.data).encode("utf-8")
+    if args.stdin == "-":
+        return sys.stdin.buffer.read()
+    return b""
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from polyfaas._entry import payload_data
+    from polyfaas._event import Event
+    from polyfaas._target import parse_target
+    from polyfaas.runner.app import Invoker
+    from polyfaas.runner.instances import Pool
+    from polyfaas.runner.server import instance_environ
+
+    platform = providers.platform_half(args.provider)
+    target = parse_target(args.target)
+    config = function_config(args, target.handler_string)
+    raw = read_payload(args)
+    pool = Pool(target, instance_environ(platform, config), memory_mb=config.memory_mb)
+    pool.start()
+    try:
+        event = Event(data=payload_data(raw), datacontenttype="application/json", native=raw)
+        response, _, result = Invoker(platform, pool, config, log=sys.stderr)(event)
+    finally:
+        pool.close()
+    failed = result.ending != "returned" or (
+        result.outcome is not None and result.outcome.error is not None
+    )
+    if failed or response.status >= 400:
+        sys.stderr.write(response.text + ("" if response.text.endswith("\n") else "\n"))
+        reason: str = result.ending if result.ending != "returned" else "error"
+        if result.outcome is not None and result.outcome.error is not None:
+            reason = result.outcome.error.type
+        print(
+            f"polyfaas: the invocation failed ({reason}); status {response.status}", file=sys.stderr
+        )
+        return 1
+    sys.stdout.buffer.write(response.body)
+    if response.body and not response.body.endswith(b"\n") and sys.stdout.isatty():
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+    return 0
+
+
+def samples_of(name: str) -> Mapping[str, Any]:
+    hook = getattr(providers.platform_half(name), "samples", None)
+    found: Mapping[str, Any] = hook() if hook is not None else {}
+    return found
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    if args.provider is None:
+        for name in providers.names():
+            try:
+                kinds = samples_of(name)
+            except PolyfaasError:
+                continue
+            if kinds:
+                print(f"{name:<16} {' '.join(kinds)}")
+        return 0
+    kinds = samples_of(args.provider)
+    if args.kind is None:
+        if not kinds:
+            raise PolyfaasError(f"provider {args.provider!r} has no sample events")
+        for kind in kinds:
+            print(kind)
+        return 0
+    if args.kind not in kinds:
+        raise PolyfaasError(
+            f"no {args.kind!r} sample for {args.provider!r}; kinds: {', '.join(kinds) or 'none'}"
+        )
+    sample = kinds[args.kind]
+    print(
+        sample.decode("utf-8")
+        if isinstance(sample, bytes)
+        else json.dumps(sample, indent=2, ensure_ascii=False)
+    )
+    return 0
+
+
 def cmd_providers() -> int:
     for name in providers.names():
-        spec = providers.spec(name)
-        print(f"{name:<16} {spec.summary}")
+        print(f"{name:<16} {providers.spec(name).summary}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": cmd_run,
+        "invoke": cmd_invoke,
+        "events": cmd_events,
+        "providers": lambda _: cmd_providers(),
+    }
+    command = commands.get(args.command or "")
+    if command is None:
+        parser.print_help()
+        return 2
     try:
-        if args.command == "providers":
-            return cmd_providers()
+        return int(command(args))
     except PolyfaasError as exc:
+        if getattr(args, "debug", False):
+            raise
         print(f"polyfaas: {exc}", file=sys.stderr)
         return 2
-    parser.print_help()
-    return 2
+    except KeyboardInterrupt:
+        return 130

@@ -64,7 +64,7 @@ class EmulatedApp:
         self.config = config or FunctionConfig()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        request = request_from_environ(environ)
+        request = request_from_environ(environ, native=None)
         response = emulate(self.entry, request, self.provider, self.config)
         body = start_wsgi_response(response, start_response)
         return [] if request.method == "HEAD" else body

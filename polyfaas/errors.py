@@ -99,7 +99,16 @@ class ResponseFormatError(PolyfaasError, TypeError):
 
 
 class HandlerImportError(PolyfaasError, ImportError):
-    """A handler target (``file.py:attr``, ``module:attr``, ``file.attr``) failed to load."""
+    """A handler target (``file.py:attr``, ``module:attr``, ``file.attr``) failed to load.
+
+    ``reason`` says how, so a platform can name it its own way: ``"target"`` (the
+    string is malformed or names no file), ``"missing-module"``, ``"syntax"``,
+    ``"module-raised"`` (importing it raised), ``"missing-handler"``, ``"not-callable"``.
+    """
+
+    def __init__(self, message: str, reason: str = "module-raised") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 __all__ = [

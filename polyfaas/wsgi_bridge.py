@@ -111,7 +111,10 @@ def environ_from_request(
     return environ
 
 
-def request_from_environ(environ: Mapping[str, Any], *, native: Any = None) -> Request:
+_THE_ENVIRON: Any = object()
+
+
+def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIRON) -> Request:
     """The canonical ``Request`` of a WSGI call (``native`` defaults to the environ)."""
     script_name = environ.get("SCRIPT_NAME", "")
     raw_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
@@ -142,7 +145,7 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = None) -> R
         scheme=scheme,
         host=_unlatin1(host),
         base_path=_unlatin1(script_name),
-        native=environ if native is None else native,
+        native=environ if native is _THE_ENVIRON else native,
     )
 
 

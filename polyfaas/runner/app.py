@@ -1,0 +1,144 @@
+"""The runner's front door: a WSGI application that answers like the chosen platform.
+
+Each HTTP request goes through the provider's platform half — which may answer it
+itself (limits, the platform's own endpoints) — into a function instance, and the
+native result comes back the way the platform's caller would receive it.
+
+Platform halves may offer these optional hooks (the runner falls back without them):
+
+- ``admit(request, config) -> Request | Event | Response``: what this HTTP request is
+  on the platform: an HTTP invocation, an event invocation (FC's InvokeFunction path,
+  Yandex's ``?integration=raw``), or an answer of the platform's own;
+- ``instance_environ(config) -> Mapping[str, str]``: variables set on every instance;
+- ``start_lines(call) -> list[str]`` and ``end_lines(call, report) -> list[str]``:
+  the platform's own log lines around a call;
+- ``load_failed(call, reason, error) -> Response``: the answer when the TARGET cannot
+  load (``reason`` as in ``HandlerImportError``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable
+from typing import Any, Callable, TextIO
+
+from polyfaas._event import Event
+from polyfaas._native import FunctionConfig, InvocationReport, NativeCall
+from polyfaas._request import Request
+from polyfaas._response import Response
+from polyfaas.providers import PlatformHalf
+from polyfaas.runner.instances import CallResult, Pool
+from polyfaas.wsgi_bridge import StartResponse, request_from_environ, start_wsgi_response
+
+STATUS_COLOURS = {2: "32", 3: "36", 4: "33", 5: "1;31"}
+
+
+def timeout_of(platform: PlatformHalf, config: FunctionConfig) -> float:
+    """The call timeout: the function's configuration, else the platform's default."""
+    return config.timeout if config.timeout is not None else platform.default_timeout
+
+
+def admit(
+    platform: PlatformHalf, request: Request, config: FunctionConfig
+) -> Request | Event | Response:
+    """What the platform makes of an incoming HTTP request."""
+    hook: Callable[[Request, FunctionConfig], Request | Event | Response] | None = getattr(
+        platform, "admit", None
+    )
+    return request if hook is None else hook(request, config)
+
+
+def answer(platform: PlatformHalf, call: NativeCall, result: CallResult) -> Response:
+    """What the caller receives for a finished call, however it ended."""
+    if result.ending == "returned" and result.outcome is not None:
+        return platform.receive(result.outcome, call)
+    if result.ending == "timeout":
+        return platform.timed_out(call)
+    if result.ending == "load-failed" and result.load_failure is not None:
+        failure = result.load_failure
+        hook = getattr(platform, "load_failed", None)
+        if hook is not None:
+            response: Response = hook(call, failure.reason, failure.error)
+            return response
+        return platform.crashed(call, f"the function failed to load: {failure.error.message}")
+    return platform.crashed(call, result.detail)
+
+
+class Invoker:
+    """Runs canonical payloads through a platform half and a pool of instances,
+    writing the platform's log lines."""
+
+    def __init__(
+        self,
+        platform: PlatformHalf,
+        pool: Pool,
+        config: FunctionConfig,
+        log: TextIO | None = None,
+    ) -> None:
+        self.platform = platform
+        self.pool = pool
+        self.config = config
+        self.log = log if log is not None else sys.stdout
+
+    def __call__(self, payload: Request | Event) -> tuple[Response, NativeCall, CallResult]:
+        call = self.platform.call(payload, self.config)
+        self._lines(getattr(self.platform, "start_lines", None), call)
+        started = time.perf_counter()
+        result = self.pool.invoke(call, timeout_of(self.platform, self.config))
+        duration_ms = (time.perf_counter() - started) * 1000
+        response = answer(self.platform, call, result)
+        report = InvocationReport(
+            duration_ms=result.outcome.duration_ms if result.outcome is not None else duration_ms,
+            memory_mb=self.config.memory_mb,
+            max_memory_mb=result.max_memory_mb,
+            init_duration_ms=result.init_duration_ms,
+            failed=result.ending != "returned"
+            or result.outcome is None
+            or result.outcome.error is not None,
+        )
+        self._lines(getattr(self.platform, "end_lines", None), call, report)
+        return response, call, result
+
+    def _lines(self, hook: Callable[..., Iterable[str]] | None, *args: Any) -> None:
+        if hook is None:
+            return
+        lines = list(hook(*args))
+        if lines:
+            self.log.write("".join(f"{line}\n" for line in lines))
+            self.log.flush()
+
+
+class RunnerApp:
+    """WSGI application: HTTP → platform half → instance → platform half → HTTP."""
+
+    def __init__(self, invoker: Invoker, access_log: TextIO | None = None) -> None:
+        self.invoker = invoker
+        self.access_log = access_log if access_log is not None else sys.stderr
+        self.colour = self.access_log.isatty()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        # The runner's own environ is no platform's native input, and cannot travel.
+        request = request_from_environ(environ, native=None)
+        admitted = admit(self.invoker.platform, request, self.invoker.config)
+        request_id = "-"
+        if isinstance(admitted, Response):
+            response = admitted
+        else:
+            response, call, _ = self.invoker(admitted)
+            request_id = call.request_id
+        self._access(request, response, (time.perf_counter() - started) * 1000, request_id)
+        body = start_wsgi_response(response, start_response)
+        return [] if request.method == "HEAD" else body
+
+    def _access(self, request: Request, response: Response, ms: float, request_id: str) -> None:
+        status = str(response.status)
+        if self.colour:
+            status = f"\x1b[{STATUS_COLOURS.get(response.status // 100, '0')}m{status}\x1b[0m"
+        target = request.raw_path + (f"?{request.query_string}" if request.query else "")
+        self.access_log.write(
+            f"{request.client_ip or '-'} {request.method} {target} {status} "
+            f"{ms:.1f} ms {request_id}\n"
+        )
+        self.access_log.flush()

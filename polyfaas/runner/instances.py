@@ -1,0 +1,308 @@
+"""The runner's side of function instances: worker processes, and a pool of them.
+
+An instance imports the TARGET once and stays warm between calls. A call that
+outlives its timeout, or exceeds the memory limit, kills its instance; an instance
+that crashes or exits is replaced; the runner itself never goes down with one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing.connection import Connection
+from typing import Literal
+
+import attrs
+
+from polyfaas._native import ErrorInfo, NativeCall, Outcome
+from polyfaas._target import Target
+from polyfaas.errors import PolyfaasError
+from polyfaas.runner.worker import peak_memory_mb, resident_memory_mb
+
+# How often a waiting call checks its instance's memory.
+MEMORY_POLL_S = 0.05
+# How long an instance may take to import its TARGET (FC allows a custom runtime 120 s).
+START_TIMEOUT_S = 120.0
+
+
+@attrs.frozen(kw_only=True)
+class LoadFailure:
+    """The TARGET could not be loaded in an instance."""
+
+    reason: str
+    error: ErrorInfo
+
+
+@attrs.frozen(kw_only=True)
+class CallResult:
+    """How a call into an instance ended: an outcome, or a timeout, crash or load failure."""
+
+    ending: Literal["returned", "timeout", "crash", "load-failed"]
+    outcome: Outcome | None = None
+    detail: str = ""
+    load_failure: LoadFailure | None = None
+    init_duration_ms: float | None = None
+    max_memory_mb: float = 0.0
+
+
+class InstanceStartError(PolyfaasError):
+    """An instance could not start: its TARGET failed to load, or it died."""
+
+    def __init__(self, failure: LoadFailure) -> None:
+        super().__init__(f"the function failed to load: {failure.error.message}")
+        self.failure = failure
+
+
+class WorkerProcess:
+    """One function instance: a ``polyfaas.runner.worker`` process and its socket."""
+
+    def __init__(
+        self, target: Target, environ: Mapping[str, str], concurrency: int, generation: int = 0
+    ) -> None:
+        #: Instances of an older generation retire once idle (the code changed).
+        self.generation = generation
+        parent_sock, child_sock = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "polyfaas.runner.worker", str(child_sock.fileno())],
+            pass_fds=(child_sock.fileno(),),
+            cwd=str(target.folder),
+            env={**os.environ, **environ},
+        )
+        child_sock.close()
+        self.conn = Connection(parent_sock.detach())
+        self.conn.send((target, dict(environ), concurrency))
+        self.pending: dict[int, Future[Outcome]] = {}
+        self.lock = threading.Lock()
+        self.next_id = 0
+        self.init_duration_ms: float | None = None
+        self.calls = 0
+        self.busy = 0
+        self.closed = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Wait for the TARGET to load; ``InstanceStartError`` if it does not."""
+        try:
+            if not self.conn.poll(timeout):
+                raise InstanceStartError(
+                    LoadFailure(
+                        reason="timeout",
+                        error=ErrorInfo(
+                            type="TimeoutError", message=f"no answer within {timeout:.0f} s"
+                        ),
+                    )
+                )
+            kind, payload = self.conn.recv()
+        except (EOFError, OSError):
+            code = self.process.wait()
+            raise InstanceStartError(
+                LoadFailure(
+                    reason="crash",
+                    error=ErrorInfo(
+                        type="InstanceExited", message=f"instance exited with code {code}"
+                    ),
+                )
+            ) from None
+        if kind == "failed":
+            reason, error = payload
+            self.kill()
+            raise InstanceStartError(LoadFailure(reason=reason, error=error))
+        self.init_duration_ms = float(payload)
+        threading.Thread(target=self._read, name=f"instance-{self.pid}", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                call_id, outcome = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            with self.lock:
+                future = self.pending.pop(call_id, None)
+            if future is not None:
+                future.set_result(outcome)
+        with self.lock:
+            self.closed = True
+            pending, self.pending = self.pending, {}
+        for future in pending.values():
+            future.set_exception(EOFError())
+
+    def invoke(self, call: NativeCall, timeout: float, memory_mb: int | None) -> CallResult:
+        """Send ``call`` and wait for its outcome, the timeout, or the instance's death."""
+        future: Future[Outcome] = Future()
+        with self.lock:
+            if self.closed:
+                return CallResult(ending="crash", detail=self._exit_detail())
+            self.next_id += 1
+            call_id = self.next_id
+            self.pending[call_id] = future
+            self.calls += 1
+            first = self.calls == 1
+        init = self.init_duration_ms if first else None
+        try:
+            self.conn.send((call_id, call))
+        except (OSError, ValueError):
+            return CallResult(ending="crash", detail=self._exit_detail(), init_duration_ms=init)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                return CallResult(ending="timeout", init_duration_ms=init)
+            try:
+                outcome = future.result(min(left, MEMORY_POLL_S) if memory_mb else left)
+            except FutureTimeout:
+                if memory_mb and resident_memory_mb(self.pid) > memory_mb:
+                    used = resident_memory_mb(self.pid)
+                    self.kill()
+                    return CallResult(
+                        ending="crash",
+                        detail=f"memory limit exceeded: {used:.0f} MB used of {memory_mb} MB",
+                        init_duration_ms=init,
+                        max_memory_mb=used,
+                    )
+                continue
+            except EOFError:
+                return CallResult(ending="crash", detail=self._exit_detail(), init_duration_ms=init)
+            return CallResult(
+                ending="returned",
+                outcome=outcome,
+                init_duration_ms=init,
+                max_memory_mb=peak_memory_mb(self.pid),
+            )
+
+    def _exit_detail(self) -> str:
+        try:
+            code = self.process.wait(1)
+        except subprocess.TimeoutExpired:
+            return "instance stopped answering"
+        if code < 0:
+            return f"instance killed by signal {signal.Signals(-code).name}"
+        return f"instance exited with code {code}"
+
+    @property
+    def alive(self) -> bool:
+        return not self.closed and self.process.poll() is None
+
+    def kill(self) -> None:
+        """Stop the instance now: SIGTERM (the platforms' notice), SIGKILL shortly after."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(0.2)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.conn.close()
+
+
+class Pool:
+    """Up to ``size`` instances of one function; each serves ``concurrency`` calls at once."""
+
+    def __init__(
+        self,
+        target: Target,
+        environ: Mapping[str, str],
+        *,
+        size: int = 1,
+        concurrency: int = 1,
+        memory_mb: int | None = None,
+    ) -> None:
+        self.target = target
+        self.environ = dict(environ)
+        self.size = max(1, size)
+        self.concurrency = max(1, concurrency)
+        self.memory_mb = memory_mb
+        self.instances: list[WorkerProcess] = []
+        self.starting = 0
+        self.generation = 0
+        self.condition = threading.Condition()
+        self.closed = False
+
+    def start(self) -> None:
+        """Start one instance now, so a TARGET that cannot load fails at once."""
+        instance = WorkerProcess(self.target, self.environ, self.concurrency, self.generation)
+        instance.wait_ready()
+        with self.condition:
+            self.instances.append(instance)
+
+    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+        """Run ``call`` on a free instance (starting one if the pool has room)."""
+        try:
+            instance = self._acquire()
+        except InstanceStartError as exc:
+            return CallResult(ending="load-failed", load_failure=exc.failure)
+        try:
+            return instance.invoke(call, timeout, self.memory_mb)
+        finally:
+            self._release(instance)
+
+    def _acquire(self) -> WorkerProcess:
+        with self.condition:
+            while True:
+                if self.closed:
+                    raise InstanceStartError(
+                        LoadFailure(
+                            reason="crash",
+                            error=ErrorInfo(type="RunnerStopping", message="runner stopping"),
+                        )
+                    )
+                self.instances = [i for i in self.instances if i.alive]
+                for instance in self.instances:
+                    if instance.busy < self.concurrency:
+                        instance.busy += 1
+                        return instance
+                if len(self.instances) + self.starting < self.size:
+                    self.starting += 1
+                    break
+                self.condition.wait()
+        try:
+            instance = WorkerProcess(self.target, self.environ, self.concurrency, self.generation)
+            instance.wait_ready()
+        finally:
+            with self.condition:
+                self.starting -= 1
+                self.condition.notify_all()
+        with self.condition:
+            instance.busy = 1
+            self.instances.append(instance)
+        return instance
+
+    def _release(self, instance: WorkerProcess) -> None:
+        with self.condition:
+            instance.busy -= 1
+            retired = not instance.alive or instance.generation < self.generation
+            if retired and instance.busy == 0:
+                instance.kill()
+                if instance in self.instances:
+                    self.instances.remove(instance)
+            self.condition.notify_all()
+
+    def restart(self) -> None:
+        """Replace every instance (code changed): idle ones now, busy ones when done."""
+        with self.condition:
+            self.generation += 1
+            for instance in list(self.instances):
+                if instance.busy == 0:
+                    instance.kill()
+                    self.instances.remove(instance)
+            self.condition.notify_all()
+
+    def close(self) -> None:
+        """Stop every instance."""
+        with self.condition:
+            self.closed = True
+            instances, self.instances = self.instances, []
+            self.condition.notify_all()
+        for instance in instances:
+            instance.kill()

@@ -1,0 +1,123 @@
+"""A function instance: a process that imports the TARGET once and serves native calls.
+
+Started by the runner as ``python -m polyfaas.runner.worker FD``; ``FD`` is its end
+of a socket pair. The runner sends the target and the instance's environment, then
+``(call_id, NativeCall)`` messages; the instance answers ``(call_id, Outcome)``.
+stdout and stderr are the runner's, as a platform's log captures a function's output.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any
+
+from polyfaas._native import ErrorInfo, NativeCall, Outcome, call_native
+from polyfaas._target import Target, load_target
+from polyfaas.errors import HandlerImportError
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the runner dies, even by SIGKILL."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the runner died before prctl took effect
+        os._exit(1)
+
+
+def peak_memory_mb(pid: int | str = "self") -> float:
+    """Peak resident memory of a process (``VmHWM``), in MB; 0 where unknown."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def resident_memory_mb(pid: int) -> float:
+    """Current resident memory of a process (``VmRSS``), in MB; 0 where unknown."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Instance:
+    """The instance side of the protocol."""
+
+    def __init__(self, conn: Connection, concurrency: int) -> None:
+        self.conn = conn
+        self.send_lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(concurrency) if concurrency > 1 else None
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self.send_lock:
+            self.conn.send(message)
+
+    def serve(self, entry: Any) -> None:
+        while True:
+            try:
+                call_id, call = self.conn.recv()
+            except (EOFError, OSError):
+                return
+            if self.pool is None:
+                self.answer(entry, call_id, call)
+            else:
+                self.pool.submit(self.answer, entry, call_id, call)
+
+    def answer(self, entry: Any, call_id: int, call: NativeCall) -> None:
+        os.environ.update(call.environ)
+        outcome = call_native(entry, call)
+        try:
+            self.send((call_id, outcome))
+        except Exception as exc:  # the value cannot leave the instance (not picklable)
+            error = ErrorInfo(
+                type=type(exc).__name__,
+                message=f"the handler returned a {type(outcome.value).__name__} that "
+                f"cannot be sent back to the caller: {exc}",
+            )
+            self.send((call_id, Outcome(error=error, duration_ms=outcome.duration_ms)))
+
+
+def main(argv: list[str]) -> int:
+    die_with_parent()
+    conn = Connection(int(argv[1]))
+    target, environ, concurrency = conn.recv()
+    assert isinstance(target, Target)
+    os.environ.update(environ)
+    os.chdir(target.folder)
+    started = time.perf_counter()
+    try:
+        entry = load_target(target)
+    except HandlerImportError as exc:
+        conn.send(("failed", (exc.reason, ErrorInfo.from_exception(exc))))
+        return 1
+    conn.send(("ready", (time.perf_counter() - started) * 1000))
+    sys.stdout.flush()
+    Instance(conn, concurrency).serve(entry)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
