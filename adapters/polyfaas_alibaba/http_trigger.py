@@ -275,7 +275,9 @@ def response_from_result(value: Any) -> Response | None:
     status = value["statusCode"]
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 999:
         raise BadResult(f"statusCode must be an integer HTTP status, not {status!r}")
-    headers = value.get("headers") or {}
+    headers = value.get("headers")
+    if headers is None:
+        headers = {}
     if not isinstance(headers, dict):
         raise BadResult(f"headers must be an object, not {type(headers).__name__}")
     body = value.get("body")
