@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.connection import Connection
 from typing import Literal
@@ -228,10 +228,18 @@ class Pool:
         self.generation = 0
         self.condition = threading.Condition()
         self.closed = False
+        # Linux's PDEATHSIG fires when the *thread* that started a child ends, so
+        # instances are started from one thread that lives as long as the pool.
+        self.spawner = ThreadPoolExecutor(1, thread_name_prefix="polyfaas-spawner")
+
+    def _spawn(self) -> WorkerProcess:
+        return self.spawner.submit(
+            WorkerProcess, self.target, self.environ, self.concurrency, self.generation
+        ).result()
 
     def start(self) -> None:
         """Start one instance now, so a TARGET that cannot load fails at once."""
-        instance = WorkerProcess(self.target, self.environ, self.concurrency, self.generation)
+        instance = self._spawn()
         instance.wait_ready()
         with self.condition:
             self.instances.append(instance)
@@ -267,7 +275,7 @@ class Pool:
                     break
                 self.condition.wait()
         try:
-            instance = WorkerProcess(self.target, self.environ, self.concurrency, self.generation)
+            instance = self._spawn()
             instance.wait_ready()
         finally:
             with self.condition:
@@ -306,3 +314,4 @@ class Pool:
             self.condition.notify_all()
         for instance in instances:
             instance.kill()
+        self.spawner.shutdown(wait=False)
