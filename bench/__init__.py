@@ -1,0 +1,1 @@
+"""Benchmarks, kept outside the test suite: ``python -m bench.<name>``."""
