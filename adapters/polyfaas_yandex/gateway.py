@@ -15,7 +15,8 @@ The runtime half is the ``yandex`` one: it decodes every envelope.
 
 from __future__ import annotations
 
-from polyfaas_yandex.function import YandexPlatform, YandexRuntime
+from polyfaas_yandex.platform_half import YandexPlatform
+from polyfaas_yandex.runtime_half import YandexRuntime
 
 #: The route of the emulated gateway's integration.
 GREEDY_ROUTE = "/{url+}"

@@ -18,7 +18,8 @@ from polyfaas.emulator import emulate
 from polyfaas.errors import EventFormatError, UnknownCallError
 from polyfaas_yandex import samples
 from polyfaas_yandex.context import make_context, to_canonical
-from polyfaas_yandex.function import is_aws, platform, runtime
+from polyfaas_yandex.function import platform, runtime
+from polyfaas_yandex.runtime_half import is_aws
 
 YANDEX_ENV = {
     "_HANDLER": "index.handler",
@@ -235,6 +236,7 @@ def _modules_after(code: str) -> set[str]:
 
 HEAVY = {
     "polyfaas_yandex.router",
+    "polyfaas_yandex.trigger_calls",
     "polyfaas_yandex.instance",
     "werkzeug",
     "importlib.metadata",

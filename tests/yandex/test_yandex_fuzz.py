@@ -15,7 +15,8 @@ from polyfaas._native import FunctionConfig, Outcome
 from polyfaas.errors import EventFormatError
 from polyfaas_yandex import samples
 from polyfaas_yandex.context import make_context
-from polyfaas_yandex.function import decode_event, platform, runtime
+from polyfaas_yandex.function import platform, runtime
+from polyfaas_yandex.runtime_half import decode_event
 
 TEXT = st.text(max_size=12)
 JSON = st.recursive(

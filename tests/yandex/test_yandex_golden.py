@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from polyfaas import Event, EventBatch, Request
-from polyfaas_yandex import router, samples, triggers
-from polyfaas_yandex.function import decode_event
+from polyfaas_yandex import router, samples, trigger_calls, triggers
+from polyfaas_yandex.runtime_half import decode_event
 from tests.yandex.yandex_helpers import GOLDEN, canonical, load
 
 REQUEST_ID = "6e8356f9-489b-4c7b-8ba6-c8cd74f25455"
@@ -135,7 +135,7 @@ def _comparable(message: Any) -> Any:
 def test_trigger_event_rebuilt(kind):
     native = load(f"{kind}.input.json")
     expected = load(f"{kind}.expected.json")["batch"]
-    rebuilt = triggers.encode_batch([_event_from_expected(item) for item in expected])
+    rebuilt = trigger_calls.encode_batch([_event_from_expected(item) for item in expected])
     if kind == "logging":  # {seconds, nanos}: the canonical time keeps microseconds
         created = native["messages"][0]["event_metadata"]["created_at"]
         created["nanos"] = created["nanos"] // 1000 * 1000
@@ -150,7 +150,9 @@ def test_trigger_event_rebuilt(kind):
 
 
 def test_queue_md5_matches_the_platform():
-    rebuilt = triggers.encode_message(Event(type="polyfaas.queue.message", data="message body"))
+    rebuilt = trigger_calls.encode_message(
+        Event(type="polyfaas.queue.message", data="message body")
+    )
     assert rebuilt["details"]["message"]["md5_of_body"] == "d29343907090dff4cec4a9a0efb80d20"
 
 

@@ -1,0 +1,181 @@
+"""The platform half of the ``yandex`` and ``yandex-gateway`` providers: the router
+of ``functions.yandexcloud.net`` (or API Gateway) and the triggers, imitated.
+
+``YandexPlatform.call`` builds the ``event`` and ``context`` the platform would
+pass; ``receive`` answers as its router does: the response contract and header
+rules, 502 ``ProxyIntegrationError``, 502 with ``X-Function-Error``, 413 over
+3.5 MB, 504 on timeout. ``?integration=raw`` passes the body as the event and
+returns the output with 200; ``?integration=async`` answers 202. It also offers
+the runner's optional hooks (``admit``, ``instance_environ``, ``start_lines``,
+``end_lines``, ``load_failed``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from polyfaas._event import Event, EventType, new_id
+from polyfaas._request import Request
+from polyfaas._response import Response
+from polyfaas.errors import HTTPError
+from polyfaas_yandex import context as ycontext
+
+if TYPE_CHECKING:
+    import logging
+    from types import ModuleType
+
+    from polyfaas._native import ErrorInfo, FunctionConfig, NativeCall, Outcome
+
+
+def _router() -> ModuleType:
+    # The platform's front door is not on the runtime path: imported on first use.
+    from polyfaas_yandex import router
+
+    return router
+
+
+def _logger() -> logging.Logger:
+    import logging
+
+    return logging.getLogger("polyfaas.yandex")
+
+
+def raw_event(body: bytes) -> Any:
+    """What the runtime passes for a raw body: parsed JSON, else the text as it is
+    ([unconfirmed]: ``str`` rather than ``bytes``; not-UTF-8 stays ``bytes``)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        pass
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
+def integration(payload: Request | Event) -> str:
+    """``"http"``, ``"raw"`` or ``"async"``: how the function is invoked for ``payload``."""
+    if isinstance(payload, Event):
+        return "raw"
+    mode = payload.query.get("integration", "")
+    return mode if mode in ("raw", "async") else "http"
+
+
+class YandexPlatform:
+    """Platform half: the router of ``functions.yandexcloud.net`` and the triggers."""
+
+    default_timeout = ycontext.DEFAULT_TIMEOUT
+
+    def __init__(self, name: str = "yandex", gateway: str | None = None) -> None:
+        self.name = name
+        #: API Gateway payload format ("0.1", "1.0"), or ``None`` for direct calls.
+        self.gateway = gateway
+
+    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
+        """The native call; ``HTTPError(413)`` when the request is over 3.5 MB."""
+        # The platform vocabulary stays off the runtime path (this module is on it).
+        from polyfaas._native import NativeCall
+        from polyfaas_yandex.instance import instance_environ
+
+        now = time.time()
+        timeout = config.timeout if config.timeout is not None else self.default_timeout
+        request_id = new_id()
+        context = ycontext.make_context(
+            function_seed=config.name,
+            version=config.version,
+            request_id=request_id,
+            memory_mb=config.memory_mb,
+            timeout=timeout,
+            token=ycontext.token_of(config.credentials, now),
+            now=now,
+        )
+        event = self.event_for(payload, request_id=request_id, now=now)
+        if _router().payload_size(event) > _router().MAX_PAYLOAD:
+            raise HTTPError(
+                413,
+                response=_router().error_body(
+                    413, "RequestTooLarge", "request JSON is over the 3.5 MB limit"
+                ),
+            )
+        return NativeCall(
+            args=(event, context),
+            environ=instance_environ(config),
+            request_id=request_id,
+            deadline=now + timeout,
+            payload=payload,
+        )
+
+    def raw_call(self, body: bytes | str, config: FunctionConfig) -> NativeCall:
+        """A ``?integration=raw`` call carrying ``body`` (what ``yc … invoke -d`` does)."""
+        request = Request("POST", "/", query="integration=raw", body=body)
+        return self.call(request, config)
+
+    def event_for(self, payload: Request | Event, *, request_id: str, now: float) -> Any:
+        """The ``event`` argument the function receives for ``payload``."""
+        if isinstance(payload, Event):
+            if payload.type == EventType.DIRECT:
+                data = payload.data
+                return raw_event(bytes(data)) if isinstance(data, (bytes, bytearray)) else data
+            from polyfaas_yandex.trigger_calls import encode_batch
+
+            return encode_batch([payload])
+        if self.gateway is None and integration(payload) != "http":
+            return raw_event(payload.body)
+        return _router().http_event(payload, request_id=request_id, now=now, gateway=self.gateway)
+
+    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
+        """What the caller receives: the function's answer, or the platform's error."""
+        if outcome.error is not None:
+            _logger().error("request %s failed:\n%s", call.request_id, outcome.error.text.rstrip())
+            return self.function_error(outcome.error, call)
+        mode = "http" if self.gateway is not None else integration(call.payload)
+        if mode == "async":
+            return self._tagged(Response(202), call)
+        try:
+            size = _router().payload_size(outcome.value)
+        except (TypeError, ValueError) as exc:
+            # The runtime cannot serialise the value: it fails like a raised error.
+            from polyfaas._native import ErrorInfo
+
+            return self.function_error(ErrorInfo.from_exception(exc), call)
+        if size > _router().MAX_PAYLOAD:  # [unconfirmed] the status of an oversize response
+            _logger().error("request %s: the response is over 3.5 MB", call.request_id)
+            return self._tagged(_router().malformed("<response over 3.5 MB>"), call)
+        if mode == "raw":
+            body = json.dumps(outcome.value, ensure_ascii=False)
+            return self._tagged(Response(200, [("Content-Type", "application/json")], body), call)
+        try:
+            response = _router().response_of(outcome.value)
+        except _router().Malformed as exc:
+            _logger().error("request %s: malformed function response: %s", call.request_id, exc)
+            response = _router().malformed(outcome.value)
+        return self._tagged(response, call)
+
+    def function_error(self, error: ErrorInfo, call: NativeCall) -> Response:
+        """502 with ``X-Function-Error: true`` and ``{errorMessage, errorType, stackTrace}``."""
+        trace = [
+            f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n'
+            for f in error.frames
+        ]
+        response = _router().error_body(502, error.type, error.message, stackTrace=trace)
+        return self._tagged(response, call, [("X-Function-Error", "true")])
+
+    def timed_out(self, call: NativeCall) -> Response:
+        """504 ([unconfirmed]: the body's wording)."""
+        response = _router().error_body(504, "Timeout", "function execution timed out")
+        return self._tagged(response, call)
+
+    def crashed(self, call: NativeCall, detail: str) -> Response:
+        """502 with ``X-Function-Error`` ([unconfirmed]: the platform's wording)."""
+        response = _router().error_body(502, "RuntimeExit", f"function instance exited: {detail}")
+        return self._tagged(response, call, [("X-Function-Error", "true")])
+
+    @staticmethod
+    def _tagged(
+        response: Response, call: NativeCall, extra: list[tuple[str, str]] | None = None
+    ) -> Response:
+        # [unconfirmed] the router's answer carries the request id, as local's does.
+        headers = [*response.headers.items(), *(extra or []), ("X-Request-Id", call.request_id)]
+        return Response(response.status, headers, response.body)
