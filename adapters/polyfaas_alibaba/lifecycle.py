@@ -64,6 +64,25 @@ def load_handler(code_path: str, handler: str) -> Callable[..., Any]:
             serialize.IMPORT_MODULE_ERROR, f"Unable to import module '{module_name}'"
         )
     import_name = relative.replace("/", ".")
+    module = _modules.get(filename)
+    if module is None:
+        module = _import(filename, import_name, module_name, code_path)
+        _modules[filename] = module
+    function = getattr(module, function_name, None)
+    if function is None or not callable(function):
+        raise HandlerLoadError(
+            serialize.HANDLER_NOT_FOUND,
+            f"Handler '{function_name}' is missing on module '{module_name}'",
+        )
+    return function  # type: ignore[no-any-return]
+
+
+# One module object per file, so a handler and its hooks share the module's globals
+# (what an initializer sets up is there for the handler).
+_modules: dict[str, Any] = {}
+
+
+def _import(filename: str, import_name: str, module_name: str, code_path: str) -> Any:
     spec = importlib.util.spec_from_file_location(import_name, filename)
     if spec is None or spec.loader is None:
         raise HandlerLoadError(
@@ -85,13 +104,7 @@ def load_handler(code_path: str, handler: str) -> Callable[..., Any]:
         raise HandlerLoadError(
             serialize.USER_CODE_ERROR, f"Module initialization error: '{exc}'"
         ) from exc
-    function = getattr(module, function_name, None)
-    if function is None or not callable(function):
-        raise HandlerLoadError(
-            serialize.HANDLER_NOT_FOUND,
-            f"Handler '{function_name}' is missing on module '{module_name}'",
-        )
-    return function  # type: ignore[no-any-return]
+    return module
 
 
 class Instance:

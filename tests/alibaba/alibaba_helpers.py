@@ -63,9 +63,11 @@ def handler(event, context):
 """  # noqa: E501, W293
 
 
-def fc_context(rid: str = RID, *, python: str = "3.10", **config: Any) -> Any:
+def fc_context(
+    rid: str = RID, *, python: str = "3.10", config: FunctionConfig | None = None
+) -> Any:
     """An FC context object as the platform half builds it."""
-    return AlibabaPlatform(python=python).context(FunctionConfig(**config), rid)
+    return AlibabaPlatform(python=python).context(config or FunctionConfig(), rid)
 
 
 def _data(value: Any) -> Any:

@@ -1,0 +1,230 @@
+"""FC's context objects (both shapes), their canonical reading, secrets, and how the
+entry recognises an FC call (reference §1.2, §7)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from types import SimpleNamespace
+
+import pytest
+
+import polyfaas
+from polyfaas import Credentials, Event, Request
+from polyfaas._native import FunctionConfig
+from polyfaas.emulator import emulate
+from polyfaas.errors import EventFormatError, UnknownCallError
+from polyfaas_alibaba.context import FCContext, to_canonical
+from polyfaas_alibaba.event import AlibabaPlatform, platform, runtime
+from tests.alibaba.alibaba_helpers import RID, fc_context
+
+SECRET = "s3cr3t-value"
+TOKEN = "sts-token-value"
+CREDS = Credentials(access_key_id="STS.abcdef", access_key_secret=SECRET, security_token=TOKEN)
+CONFIG = FunctionConfig(
+    name="fn",
+    handler="index.handler",
+    memory_mb=256,
+    timeout=30,
+    version="3",
+    region="cn-shanghai",
+    account_id="1111",
+    credentials=CREDS,
+)
+
+
+def test_the_3_10_shape():
+    ctx = fc_context(config=CONFIG)
+    assert type(ctx).__name__ == "FCContext"
+    assert ctx.request_id == ctx.requestId == RID
+    assert ctx.credentials.access_key_id == ctx.credentials.accessKeyId == "STS.abcdef"
+    assert ctx.credentials.access_key_secret == ctx.credentials.accessKeySecret == SECRET
+    assert ctx.credentials.security_token == ctx.credentials.securityToken == TOKEN
+    function = ctx.function
+    assert (function.name, function.handler, function.memory, function.timeout) == (
+        "fn",
+        "index.handler",
+        256,
+        30,
+    )
+    assert (ctx.service.qualifier, ctx.service.version_id) == ("LATEST", "3")
+    assert (ctx.region, ctx.account_id, ctx.retry_count) == ("cn-shanghai", "1111", 0)
+    assert ctx.tracing.span_baggages == {}
+    assert ctx.tracing.parseOpenTracingBaggages() == {}
+    assert ctx.logger is None
+    assert ctx.getLogger() is logging.getLogger()
+    document = ctx.to_json()
+    assert document["requestId"] == RID
+    assert document["credentials"]["accessKeyId"] == "STS.abcdef"
+    assert set(document["service"]) == {"name", "logProject", "logStore", "qualifier", "versionId"}
+    assert set(document["tracing"]) == {
+        "openTracingSpanContext",
+        "openTracingSpanBaggages",
+        "jaegerEndpoint",
+    }
+
+
+def test_the_3_12_shape():
+    ctx = fc_context(python="3.12", config=CONFIG)
+    assert type(ctx).__name__ == "FCContext312"
+    for removed in ("credentials", "service", "tracing"):
+        assert not hasattr(ctx, removed)
+    assert (ctx.function.version_id, ctx.function.qualifier) == ("3", "LATEST")
+    assert (ctx.log_project, ctx.log_store) == ("", "")
+    assert ctx.getLogger() is logging.getLogger()
+
+
+@pytest.mark.parametrize("python", ["3.10", "3.12"])
+def test_canonical_context(python, monkeypatch):
+    fc = AlibabaPlatform(python=python)
+    call = fc.call(Event(), CONFIG)
+    # 3.12 has the keys only in the instance's environment
+    for name, value in call.environ.items():
+        monkeypatch.setenv(name, value)
+    before = time.time()
+    context = runtime.decode(call.args, {}).context
+    assert context.provider == "alibaba"
+    assert context.request_id == call.request_id
+    assert (context.function_name, context.function_version) == ("fn", "3")
+    assert (context.memory_limit_mb, context.region, context.account_id) == (
+        256,
+        "cn-shanghai",
+        "1111",
+    )
+    assert context.credentials is not None
+    assert context.credentials.access_key_id == "STS.abcdef"
+    assert context.credentials.access_key_secret == SECRET
+    assert context.credentials.security_token == TOKEN
+    remaining = context.remaining_time_ms()
+    assert remaining is not None
+    assert 29_000 < remaining <= 30_000
+    assert context.deadline is not None
+    assert context.deadline >= before + 30
+    assert context.native is call.args[1]
+
+
+def test_camel_case_and_numbers_as_strings_are_tolerated():
+    native = {
+        "requestId": "r-1",
+        "accountId": 1234,
+        "function": {"name": "fn", "memory": "512", "timeout": "60", "versionId": "7"},
+        "credentials": {"accessKeyId": "AK", "accessKeySecret": "SK", "securityToken": ""},
+        "region": "cn-beijing",
+    }
+    context = to_canonical(native, {}, started=1000.0)
+    assert (context.request_id, context.account_id, context.memory_limit_mb) == ("r-1", "1234", 512)
+    assert (context.function_version, context.deadline) == ("7", 1060.0)
+    assert context.credentials is not None
+    assert (context.credentials.access_key_id, context.credentials.security_token) == ("AK", None)
+
+
+def test_attribute_objects_with_odd_types_are_tolerated():
+    native = SimpleNamespace(
+        request_id="r",
+        function=SimpleNamespace(name="f", memory="x", timeout=None),
+        region=None,
+    )
+    context = to_canonical(native, {"FC_REGION": "cn-hangzhou", "FC_FUNCTION_MEMORY_SIZE": "128"})
+    assert (context.memory_limit_mb, context.region, context.deadline) == (128, "cn-hangzhou", None)
+
+
+def test_no_role_no_credentials():
+    assert to_canonical(fc_context(), {}).credentials is None
+
+
+def test_legacy_credential_variables():
+    environ = {"accessKeyID": "AK", "accessKeySecret": "SK", "securityToken": "T"}
+    credentials = to_canonical(fc_context(python="3.12"), environ).credentials
+    assert credentials is not None
+    assert (credentials.access_key_id, credentials.security_token) == ("AK", "T")
+
+
+def test_secrets_never_show_in_a_repr():
+    ctx = fc_context(config=CONFIG)
+    canonical = runtime.decode((b"{}", ctx), {}).context
+    shown = [repr(ctx), repr(ctx.credentials), str(ctx.credentials), repr(canonical)]
+    shown.append(repr(canonical.credentials))
+    for text in shown:
+        assert SECRET not in text
+        assert TOKEN not in text
+        assert "STS.abcdef" not in text
+    assert "***" in repr(ctx.credentials)
+
+
+# -- recognising an FC call -----------------------------------------------------------
+
+
+def test_detect_by_the_context_shape():
+    assert runtime.detect((b"{}", fc_context()), {}, {})
+    assert runtime.detect((b"{}", fc_context(python="3.12")), {}, {})
+    assert runtime.detect(("py27 str", fc_context()), {}, {})
+
+
+def test_detect_by_the_environment():
+    environ = {"FC_FUNCTION_NAME": "fn", "FC_REGION": "cn-hangzhou"}
+    assert runtime.detect((b"{}", object()), {}, environ)
+    assert not runtime.detect((b"{}", object()), {}, {})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ({"httpMethod": "GET"}, fc_context()),
+        (b"{}",),
+        (b"{}", None, None),
+        ({"REQUEST_METHOD": "GET"}, lambda status, headers: None),
+    ],
+)
+def test_other_calls_are_not_fc_event_calls(args):
+    assert not runtime.detect(args, {}, {"FC_FUNCTION_NAME": "fn", "FC_REGION": "r"})
+
+
+def test_the_entry_recognises_fc_and_answers_natively():
+    @polyfaas.event
+    def handler(event, context):
+        return {"provider": context.provider, "data": event.data}
+
+    assert handler(b'{"a": 1}', fc_context()) == {"provider": "alibaba", "data": {"a": 1}}
+
+
+def test_the_entry_takes_polyfaas_provider(monkeypatch):
+    @polyfaas.event
+    def handler(event, context):
+        return context.provider
+
+    monkeypatch.setenv("POLYFAAS_PROVIDER", "alibaba")
+    assert handler(b"{}", None) == "alibaba"
+
+
+def test_a_context_less_call_still_gets_an_fc_request_id():
+    context = runtime.decode((b"{}", None), {}).context
+    assert context.request_id.startswith("1-")
+
+
+def test_bad_calls_are_named():
+    with pytest.raises(UnknownCallError):
+        runtime.decode((b"{}",), {})
+    with pytest.raises(EventFormatError):
+        runtime.decode(({"a": 1}, fc_context()), {})
+    assert isinstance(runtime.decode((), {"event": b"1", "context": None}).payload, Event)
+
+
+def test_native_call_is_kept():
+    ctx = fc_context()
+    invocation = runtime.decode((b"{}", ctx), {})
+    assert invocation.native == (b"{}", ctx)
+
+
+def test_portable_handlers_get_the_fc_context_natively():
+    seen = []
+
+    @polyfaas.http
+    def handler(request, context):
+        seen.append(context.native)
+        return "ok"
+
+    emulate(handler, Request(), "alibaba")
+    assert isinstance(seen[0], FCContext)
+    assert json.dumps(seen[0].to_json())
+    assert platform.name == "alibaba"
