@@ -21,17 +21,24 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Protocol, TextIO
 
 from polyfaas._event import Event
 from polyfaas._native import FunctionConfig, InvocationReport, NativeCall
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.providers import PlatformHalf
-from polyfaas.runner.instances import CallResult, Pool
+from polyfaas.runner.instances import CallResult
 from polyfaas.wsgi_bridge import StartResponse, request_from_environ, start_wsgi_response
 
 STATUS_COLOURS = {2: "32", 3: "36", 4: "33", 5: "1;31"}
+
+
+class Instances(Protocol):
+    """Where calls run: the runner's worker processes, or one instance in this process."""
+
+    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+        """Run ``call``; how it ended."""
 
 
 def timeout_of(platform: PlatformHalf, config: FunctionConfig) -> float:
@@ -72,7 +79,7 @@ class Invoker:
     def __init__(
         self,
         platform: PlatformHalf,
-        pool: Pool,
+        pool: Instances,
         config: FunctionConfig,
         log: TextIO | None = None,
     ) -> None:
