@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     import logging
     from types import ModuleType
 
-    from polyfaas._native import ErrorInfo, FunctionConfig, NativeCall, Outcome
+    from polyfaas._native import (
+        ErrorInfo,
+        FunctionConfig,
+        InvocationReport,
+        NativeCall,
+        Outcome,
+    )
 
 
 def _router() -> ModuleType:
@@ -92,13 +98,9 @@ class YandexPlatform:
             now=now,
         )
         event = self.event_for(payload, request_id=request_id, now=now)
-        if _router().payload_size(event) > _router().MAX_PAYLOAD:
-            raise HTTPError(
-                413,
-                response=_router().error_body(
-                    413, "RequestTooLarge", "request JSON is over the 3.5 MB limit"
-                ),
-            )
+        refused = self._too_large(event)
+        if refused is not None:
+            raise HTTPError(413, response=refused)
         return NativeCall(
             args=(event, context),
             environ=instance_environ(config),
@@ -106,6 +108,52 @@ class YandexPlatform:
             deadline=now + timeout,
             payload=payload,
         )
+
+    @staticmethod
+    def _too_large(event: Any) -> Response | None:
+        if _router().payload_size(event) <= _router().MAX_PAYLOAD:
+            return None
+        message = "request JSON is over the 3.5 MB limit"  # [unconfirmed] the wording
+        refused: Response = _router().error_body(413, "RequestTooLarge", message)
+        return refused
+
+    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
+        """What an HTTP request to the function's URL is: 413 over 3.5 MB, a raw event
+        for ``?integration=raw``, otherwise the HTTP invocation itself."""
+        event = self.event_for(request, request_id="0" * 36, now=time.time())
+        refused = self._too_large(event)
+        if refused is not None:
+            return refused
+        if self.gateway is None and integration(request) == "raw":
+            return Event(type=EventType.DIRECT, data=event, source="yandex.cloud.functions")
+        return request
+
+    def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
+        """The variables the runtime sets on every instance (reference §5.1)."""
+        from polyfaas_yandex.instance import instance_environ
+
+        return instance_environ(config)
+
+    def start_lines(self, call: NativeCall) -> list[str]:
+        """``START RequestID: … Version: …``, as the platform logs it."""
+        version = getattr(call.args[1], "function_version", "") if len(call.args) > 1 else ""
+        return [f"START RequestID: {call.request_id} Version: {version}"]
+
+    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
+        """``END`` and ``REPORT`` (billed in 100 ms steps: [unconfirmed])."""
+        billed = max(100, -(-int(report.duration_ms) // 100) * 100)
+        line = (
+            f"REPORT RequestID: {call.request_id} Duration: {report.duration_ms:.3f} ms "
+            f"Billed Duration: {billed} ms Memory Size: {report.memory_mb} MB "
+            f"Max Memory Used: {report.max_memory_mb:.0f} MB Queuing Duration: 0.000 ms"
+        )
+        if report.init_duration_ms is not None:
+            line += f" Function Init Duration: {report.init_duration_ms:.3f} ms"
+        return [f"END RequestID: {call.request_id}", line]
+
+    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
+        """The runtime catches loading errors as it catches call errors (D-err)."""
+        return self.function_error(error, call)
 
     def raw_call(self, body: bytes | str, config: FunctionConfig) -> NativeCall:
         """A ``?integration=raw`` call carrying ``body`` (what ``yc … invoke -d`` does)."""
