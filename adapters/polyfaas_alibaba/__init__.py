@@ -2,6 +2,18 @@
 
 Each provider keeps its runtime half (inside FC) and platform half (imitating FC)
 side by side in this package. Platform facts: ``reference/alibaba-fc.md``.
+
+The ``alibaba`` provider (built-in Python runtime, ``handler(event: bytes, context)``):
+
+- ``event``: the provider itself, both halves (``runtime``, ``platform``);
+- ``http_trigger``: FC 3.0 HTTP-trigger events ⇄ ``Request``/``Response``;
+- ``triggers`` / ``native_events``: trigger events ⇄ ``Event``/``EventBatch``;
+- ``context``: FC's context objects (3.9/3.10 and 3.12 shapes) and their reading;
+- ``serialize``: FC's result serialisation and error documents;
+- ``lifecycle``: handler loading and an emulated instance with FC's hooks;
+- ``samples``: the documented sample events (``polyfaas events alibaba``).
+
+Where FC's documentation is silent, the decisions are listed in ``ASSUMPTIONS.md``.
 """
 
 from __future__ import annotations

@@ -351,3 +351,14 @@ def test_a_polyfaas_response_is_no_fc_result():
     response = platform.receive(Outcome(value=Response(200)), call)
     assert response.headers["X-Fc-Error-Type"] == "UnhandledInvocationError"
     assert response.json()["errorType"] == "TypeError"
+
+
+def test_a_failed_call_is_logged_with_fcs_end_line(caplog):
+    def handler(event, context):
+        raise ValueError("boom")
+
+    with caplog.at_level("ERROR", logger="polyfaas.alibaba"):
+        response = emulate(handler, Event(), "alibaba")
+    request_id = response.headers["X-Fc-Request-Id"]
+    assert f"FC Invoke End RequestId: {request_id}, Error: Unhandled function error" in caplog.text
+    assert "ValueError: boom" in caplog.text
