@@ -69,6 +69,9 @@ class WorkerProcess:
     ) -> None:
         #: Instances of an older generation retire once idle (the code changed).
         self.generation = generation
+        # With one call at a time the waiting thread reads the answer itself; a
+        # reader thread (and two thread switches a call) only for concurrency > 1.
+        self.concurrency = concurrency
         parent_sock, child_sock = socket.socketpair()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "polyfaas.runner.worker", str(child_sock.fileno())],
@@ -119,7 +122,8 @@ class WorkerProcess:
             self.kill()
             raise InstanceStartError(LoadFailure(reason=reason, error=error))
         self.init_duration_ms = float(payload)
-        threading.Thread(target=self._read, name=f"instance-{self.pid}", daemon=True).start()
+        if self.concurrency > 1:
+            threading.Thread(target=self._read, name=f"instance-{self.pid}", daemon=True).start()
 
     def _read(self) -> None:
         while True:
@@ -139,13 +143,14 @@ class WorkerProcess:
 
     def invoke(self, call: NativeCall, timeout: float, memory_mb: int | None) -> CallResult:
         """Send ``call`` and wait for its outcome, the timeout, or the instance's death."""
-        future: Future[Outcome] = Future()
+        future: Future[Outcome] | None = Future() if self.concurrency > 1 else None
         with self.lock:
             if self.closed:
                 return CallResult(ending="crash", detail=self._exit_detail())
             self.next_id += 1
             call_id = self.next_id
-            self.pending[call_id] = future
+            if future is not None:
+                self.pending[call_id] = future
             self.calls += 1
             first = self.calls == 1
         init = self.init_duration_ms if first else None
@@ -160,7 +165,7 @@ class WorkerProcess:
                 self.kill()
                 return CallResult(ending="timeout", init_duration_ms=init)
             try:
-                outcome = future.result(min(left, MEMORY_POLL_S) if memory_mb else left)
+                outcome = self._answer(future, min(left, MEMORY_POLL_S) if memory_mb else left)
             except FutureTimeout:
                 if memory_mb and resident_memory_mb(self.pid) > memory_mb:
                     used = resident_memory_mb(self.pid)
@@ -172,7 +177,8 @@ class WorkerProcess:
                         max_memory_mb=used,
                     )
                 continue
-            except EOFError:
+            except (EOFError, OSError):
+                self.closed = True
                 return CallResult(ending="crash", detail=self._exit_detail(), init_duration_ms=init)
             return CallResult(
                 ending="returned",
@@ -180,6 +186,16 @@ class WorkerProcess:
                 init_duration_ms=init,
                 max_memory_mb=peak_memory_mb(self.pid),
             )
+
+    def _answer(self, future: Future[Outcome] | None, wait: float) -> Outcome:
+        """The call's outcome within ``wait`` seconds; ``FutureTimeout`` if not yet."""
+        if future is not None:
+            return future.result(wait)
+        if not self.conn.poll(wait):
+            raise FutureTimeout
+        _, outcome = self.conn.recv()
+        assert isinstance(outcome, Outcome)
+        return outcome
 
     def _exit_detail(self) -> str:
         try:
