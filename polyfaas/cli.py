@@ -125,6 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("provider", nargs="?", metavar="PROVIDER")
     events.add_argument("kind", nargs="?", metavar="KIND")
 
+    serve = commands.add_parser(
+        "serve",
+        help="the production server of a provider that has one (FC custom runtime)",
+        epilog=EPILOG,
+    )
+    serve.add_argument("target", metavar="TARGET")
+    serve.add_argument("--provider", default=os.environ.get("POLYFAAS_PROVIDER", "alibaba-custom"))
+    serve.add_argument(
+        "--host", default=None, help="address to listen on (default: the platform's)"
+    )
+    serve.add_argument("--port", type=int, default=None, help="port (default: the platform's)")
+    serve.add_argument(
+        "--debug", action="store_true", help="show tracebacks of polyfaas' own errors"
+    )
+
     commands.add_parser("providers", help="list the providers and what each imitates")
     return parser
 
@@ -213,15 +228,13 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     from polyfaas._event import Event
     from polyfaas._target import parse_target
     from polyfaas.runner.app import Invoker
-    from polyfaas.runner.instances import Pool
-    from polyfaas.runner.server import instance_environ
+    from polyfaas.runner.server import make_pool
 
     platform = providers.platform_half(args.provider)
     target = parse_target(args.target)
     config = function_config(args, target.handler_string)
     raw = read_payload(args)
-    pool = Pool(target, instance_environ(platform, config), memory_mb=config.memory_mb)
-    pool.start()
+    pool = make_pool(platform, target, config)
     try:
         event = Event(data=payload_data(raw), datacontenttype="application/json", native=raw)
         response, _, result = Invoker(platform, pool, config, log=sys.stderr)(event)
@@ -244,6 +257,18 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     sys.stdout.flush()
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Hand over to the runtime half's own server (hook ``serve(target, host, port)``)."""
+    runtime = providers.runtime_half(args.provider)
+    serve = getattr(runtime, "serve", None)
+    if serve is None:
+        raise PolyfaasError(
+            f"provider {args.provider!r} has no server of its own; "
+            "its platform calls the handler directly"
+        )
+    return int(serve(args.target, host=args.host, port=args.port))
 
 
 def samples_of(name: str) -> Mapping[str, Any]:
@@ -295,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": cmd_run,
         "invoke": cmd_invoke,
         "events": cmd_events,
+        "serve": cmd_serve,
         "providers": lambda _: cmd_providers(),
     }
     command = commands.get(args.command or "")

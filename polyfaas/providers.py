@@ -10,6 +10,25 @@ A provider translates one platform surface to and from the canonical model:
   event (``call``), and turns the native return value, or the error, into what the
   cloud's caller would receive (``receive``, ``timed_out``, ``crashed``).
 
+Optional hooks, used by the runner and the CLI when a half has them:
+
+- platform ``admit(request, config) -> Request | Event | Response``: what an HTTP
+  request to the platform's front door is: an HTTP invocation, an event invocation
+  (FC's InvokeFunction path, Yandex's ``?integration=raw``), or an answer of the
+  platform's own (limits, unknown endpoints);
+- platform ``instance_environ(config) -> Mapping[str, str]``: variables every
+  instance starts with;
+- platform ``start_lines(call) -> list[str]``, ``end_lines(call, report) -> list[str]``:
+  the platform's own log lines around a call (``report`` is an ``InvocationReport``);
+- platform ``load_failed(call, reason, error) -> Response``: the answer when the
+  TARGET cannot load (``reason`` as in ``HandlerImportError``);
+- platform ``make_pool(target, environ, config, *, size, concurrency)``: instances
+  of the platform's own kind (default: worker processes calling the entry);
+- platform ``samples() -> Mapping[str, Any]``: sample native events by kind, for
+  ``polyfaas events``;
+- runtime ``serve(target, *, host, port) -> int``: a production server, for
+  ``polyfaas serve``.
+
 Built-in providers are listed in a static table. Other names are looked up in the
 ``polyfaas.providers`` entry-point group, whose value is an object with ``runtime``
 and ``platform`` attributes; that group is read only for a name the table does not

@@ -4,16 +4,7 @@ Each HTTP request goes through the provider's platform half — which may answer
 itself (limits, the platform's own endpoints) — into a function instance, and the
 native result comes back the way the platform's caller would receive it.
 
-Platform halves may offer these optional hooks (the runner falls back without them):
-
-- ``admit(request, config) -> Request | Event | Response``: what this HTTP request is
-  on the platform: an HTTP invocation, an event invocation (FC's InvokeFunction path,
-  Yandex's ``?integration=raw``), or an answer of the platform's own;
-- ``instance_environ(config) -> Mapping[str, str]``: variables set on every instance;
-- ``start_lines(call) -> list[str]`` and ``end_lines(call, report) -> list[str]``:
-  the platform's own log lines around a call;
-- ``load_failed(call, reason, error) -> Response``: the answer when the TARGET cannot
-  load (``reason`` as in ``HandlerImportError``).
+The optional hooks a platform half may offer are listed in ``polyfaas.providers``.
 """
 
 from __future__ import annotations
