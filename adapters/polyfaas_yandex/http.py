@@ -52,6 +52,8 @@ def is_gateway_event(event: Mapping[str, Any]) -> bool:
 
 def _str_map(event: Mapping[str, Any], key: str) -> Mapping[Any, Any]:
     value = event.get(key)
+    if type(value) is dict:  # the JSON the runtime parsed: skip the slow ABC check
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -63,34 +65,36 @@ def multi_pairs(event: Mapping[str, Any], single: str, multi: str) -> list[tuple
     """Pairs from a ``headers``/``multiValueHeaders``-like couple of keys.
 
     Names in both take the list (the single value is the list's last one); the
-    pairs follow the order of ``single`` and then of names only in ``multi``.
+    pairs follow the order of ``multi`` and then of names only in ``single``.
     """
     singles = _str_map(event, single)
     multis = _str_map(event, multi)
-    folded = {str(key).lower(): key for key in multis}
     pairs: list[tuple[str, str]] = []
-    used: set[str] = set()
-    for name, value in singles.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise EventFormatError(f"Yandex HTTP event: {single!r} must map strings to strings")
-        multi_name = folded.get(name.lower())
-        if multi_name is None:
-            pairs.append((name, value))
-            continue
-        used.add(multi_name)
-        pairs.extend((name, item) for item in _str_list(multis[multi_name], multi))
-    for name, values in multis.items():
-        if name not in used:
-            if not isinstance(name, str):
-                raise EventFormatError(f"Yandex HTTP event: {multi!r} keys must be strings")
-            pairs.extend((name, item) for item in _str_list(values, multi))
+    try:
+        "".join(multis)  # every name a str, checked in C: this runs on every call
+        for name, values in multis.items():
+            if type(values) is not list:
+                raise TypeError(name)
+            if len(values) == 1:
+                value = values[0]
+                if type(value) is not str:
+                    raise TypeError(name)
+                pairs.append((name, value))
+            else:
+                "".join(values)
+                pairs += [(name, value) for value in values]
+        if singles.keys() == multis.keys():  # what the platform sends: the fast path
+            return pairs
+        "".join(singles)
+        "".join(singles.values())
+    except TypeError:
+        raise EventFormatError(
+            f"Yandex HTTP event: {single!r} must map strings to strings and {multi!r} "
+            "strings to lists of strings"
+        ) from None
+    folded = {name.lower() for name in multis}
+    pairs += [(name, value) for name, value in singles.items() if name.lower() not in folded]
     return pairs
-
-
-def _str_list(values: Any, key: str) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise EventFormatError(f"Yandex HTTP event: {key!r} must map strings to lists of strings")
-    return values
 
 
 def decode_body(event: Mapping[str, Any]) -> bytes:
@@ -134,7 +138,7 @@ def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
 def _params(params: Any) -> Mapping[str, Any]:
     if params is None:
         return {}
-    if not isinstance(params, Mapping) or not all(
+    if not isinstance(params, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in params.items()
     ):
         raise EventFormatError("Yandex HTTP event: path parameters must map strings to strings")
@@ -152,10 +156,12 @@ def decode_request(event: Mapping[str, Any]) -> Request:
     client_ip = None
     context = _str_map(event, "requestContext")
     identity = context.get("identity")
-    if isinstance(identity, Mapping):
+    if type(identity) is dict:
         source_ip = identity.get("sourceIp")
         client_ip = source_ip if isinstance(source_ip, str) and source_ip else None
-    host = next((value for name, value in headers if name.lower() == "host"), FUNCTIONS_HOST)
+    host = _str_map(event, "headers").get("Host")
+    if type(host) is not str:  # not in the canonical spelling: look for it
+        host = next((v for name, v in headers if name.lower() == "host"), FUNCTIONS_HOST)
     return Request(
         method=method,
         path=decode_path(raw_path),

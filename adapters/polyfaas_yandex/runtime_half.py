@@ -108,7 +108,7 @@ class YandexRuntime:
 
 def decode_event(event: Any, request_id: str = "") -> Request | Event | EventBatch:
     """The canonical payload of any ``event`` the Yandex runtime passes."""
-    if isinstance(event, Mapping):
+    if type(event) is dict or isinstance(event, Mapping):
         if is_http_event(event):
             return decode_request(event)
         if is_trigger_event(event):
