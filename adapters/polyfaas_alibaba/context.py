@@ -240,7 +240,8 @@ def field(obj: Any, *names: str) -> Any:
         value = getattr(obj, name, None)
         if value is not None:
             return value
-    if isinstance(obj, Mapping):
+    # The ABC check is slow; only objects that can be subscripted need it.
+    if hasattr(type(obj), "__getitem__") and isinstance(obj, Mapping):
         for name in names:
             if name in obj:
                 return obj[name]

@@ -60,9 +60,17 @@ _TEXT_TYPES = frozenset(
 def canonical_header_name(name: str) -> str:
     """Go's ``CanonicalMIMEHeaderKey``: ``content-type`` → ``Content-Type``; names with
     characters outside the token set are left as they are."""
-    if not name or not set(name) <= _TOKEN:
-        return name
-    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    canonical = _canonical_names.get(name)
+    if canonical is None:
+        canonical = name
+        if name and set(name) <= _TOKEN:
+            canonical = "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+        if len(_canonical_names) < 4096:  # bounded: names can come from any client
+            _canonical_names[name] = canonical
+    return canonical
+
+
+_canonical_names: dict[str, str] = {}
 
 
 def is_textual(content_type: str | None) -> bool:
@@ -115,6 +123,23 @@ def _scalar(item: Any, name: str = "Host") -> str:
     return str(item)
 
 
+def _header_pairs(native: Mapping[str, Any]) -> list[tuple[str, str]]:
+    # The common case (string values, no joined Cookie) stays in C: no Python loop
+    # per header.
+    pairs = list(native.items())
+    cookie = native.get("Cookie", native.get("cookie"))
+    if set(map(type, native.values())) <= {str} and not (isinstance(cookie, str) and "," in cookie):
+        return pairs
+    headers: list[tuple[str, str]] = []
+    for name, item in pairs:
+        value = item if type(item) is str else _scalar(item, name)
+        if "," in value and name.lower() == "cookie":
+            headers.extend((name, part.strip()) for part in value.split(",") if part.strip())
+        else:
+            headers.append((name, value))
+    return headers
+
+
 def _optional_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
     value = obj.get(key)
     if value is None or isinstance(value, str):
@@ -156,18 +181,13 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     host = domain or _scalar(native_headers.get("Host") or native_headers.get("host") or "")
     # Go keeps Host out of the map; put it back where FC's sorted map would have it.
     pending_host = bool(domain) and "Host" not in native_headers and "host" not in native_headers
-    headers: list[tuple[str, str]] = []
-    for name, item in native_headers.items():
-        value = item if type(item) is str else _scalar(item, name)
-        if pending_host and canonical_header_name(name) > "Host":
-            headers.append(("Host", domain))
-            pending_host = False
-        if "," in value and name.lower() == "cookie":
-            headers.extend((name, part.strip()) for part in value.split(",") if part.strip())
-        else:
-            headers.append((name, value))
+    headers = _header_pairs(native_headers)
     if pending_host:
-        headers.append(("Host", domain))
+        at = next(
+            (i for i, (name, _) in enumerate(headers) if canonical_header_name(name) > "Host"),
+            len(headers),
+        )
+        headers.insert(at, ("Host", domain))
     query = [
         (name, item if type(item) is str else _scalar(item, name))
         for name, item in _map(event, "queryParameters").items()
