@@ -375,3 +375,59 @@ def test_a_portable_entry_answers_fc_natively():
     result = echo(*call.args)
     assert result["statusCode"] == 200
     assert json.loads(result["body"])["path"] == "/x"
+
+
+def test_unhandled_exceptions_propagate_for_fc_to_report():
+    @polyfaas.http
+    def broken(request, context):
+        raise LookupError("no such thing")
+
+    call = platform.call(Request(), FunctionConfig())
+    with pytest.raises(LookupError):
+        broken(*call.args)
+    response = emulate(broken, Request(), "alibaba")
+    assert response.status == 502
+    assert response.json()["errorType"] == "LookupError"
+    assert response.headers["X-Fc-Error-Type"] == "UnhandledInvocationError"
+
+
+def test_a_wsgi_app_answers_the_same_on_local_and_alibaba():
+    def app(environ, start_response):
+        body = json.dumps(
+            {
+                "path": environ["PATH_INFO"],
+                "query": environ["QUERY_STRING"],
+                "length": environ.get("CONTENT_LENGTH"),
+                "input": environ["wsgi.input"].read().decode(),
+            }
+        ).encode()
+        start_response("201 Created", [("Content-Type", "application/json")])
+        return [body]
+
+    entry = polyfaas.wsgi(app)
+    request = Request(method="POST", path="/w/x", query="a=1", body=b"payload")
+    local, alibaba = emulate(entry, request, "local"), emulate(entry, request, "alibaba")
+    assert (
+        (alibaba.status, alibaba.body)
+        == (local.status, local.body)
+        == (
+            201,
+            b'{"path": "/w/x", "query": "a=1", "length": "7", "input": "payload"}',
+        )
+    )
+
+
+def test_the_emulated_front_door_over_werkzeug():
+    from werkzeug.test import Client
+
+    from polyfaas.emulator import EmulatedApp
+
+    client = Client(EmulatedApp(echo, "alibaba"))
+    response = client.post("/items?b=2&a=1", data=b"\x00\x01", headers={"X-Custom": "c"})
+    assert response.status_code == 200
+    assert response.headers["X-Fc-Request-Id"].startswith("1-")
+    body = response.get_json()
+    assert body["query"] == [["a", "1"], ["b", "2"]]
+    assert base64.b64decode(body["body"]) == b"\x00\x01"
+    assert body["custom"] == "c"
+    assert body["host"] == "localhost"
