@@ -122,6 +122,8 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
         raw_path = raw_uri.partition("?")[0]
         if "://" in raw_path[:8]:  # absolute-form request target
             raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
+        if not raw_path.isascii():  # raw UTF-8 bytes on the request line: escape them
+            raw_path = quote(raw_path.encode("latin-1", "replace"), safe=PATH_SAFE + "%")
     else:
         raw_path = quote(
             (script_name + environ.get("PATH_INFO", "")).encode("latin-1"), safe=PATH_SAFE

@@ -220,6 +220,12 @@ class TestServerSide:
         assert request.client_ip == "127.0.0.1"
         assert request.native is environ
 
+    def test_raw_utf8_on_the_request_line_is_escaped(self):
+        native_uri = "/a%20b/ü?x=1".encode().decode("latin-1")  # as a server passes it
+        request = request_from_environ({"REQUEST_URI": native_uri, "PATH_INFO": "/"})
+        assert request.raw_path == "/a%20b/%C3%BC"
+        assert request.path == "/a b/ü"
+
     def test_chunked_body_without_length(self):
         environ = {
             "REQUEST_METHOD": "POST",
