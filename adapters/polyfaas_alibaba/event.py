@@ -26,8 +26,9 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
+from polyfaas._context import Context
 from polyfaas._entry import Entry, describe_call
-from polyfaas._event import Event
+from polyfaas._event import Event, EventBatch
 from polyfaas._invocation import Invocation
 from polyfaas._normalize import to_response
 from polyfaas._request import Request
@@ -48,7 +49,9 @@ if TYPE_CHECKING:
 NAME = "alibaba"
 
 
-def decode_payload(raw: bytes, request_id: str, *, kind: str | None = None) -> Any:
+def decode_payload(
+    raw: bytes, request_id: str, *, kind: str | None = None
+) -> Request | Event | EventBatch:
     """The canonical payload of FC event bytes.
 
     With ``kind`` (``"http"``, ``"timer"``, ``"oss"``, ``"sls"``, ``"mns-topic"``,
@@ -67,7 +70,8 @@ def decode_payload(raw: bytes, request_id: str, *, kind: str | None = None) -> A
         return event_from_native(parsed, raw, request_id)
     if kind == "http":
         if not isinstance(parsed, dict):
-            raise EventFormatError(f"FC HTTP-trigger event must be an object, not {type(parsed)}")
+            kind_name = type(parsed).__name__
+            raise EventFormatError(f"FC HTTP-trigger event must be an object, not {kind_name}")
         return request_from_event(parsed)
     found = kind_of(parsed)
     if found != kind:
@@ -117,7 +121,7 @@ class AlibabaRuntime:
         return result
 
 
-def _with_request_id(context: Any) -> Any:
+def _with_request_id(context: Context) -> Context:
     import attrs
 
     return attrs.evolve(context, request_id=request_id())
