@@ -12,7 +12,7 @@ import base64
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import polyfaas
@@ -93,11 +93,13 @@ def any_requests(draw: st.DrawFn) -> Request:
     )
 
 
+@settings(deadline=None)  # a shared 2-core machine: time is not the property
 @given(any_requests())
 def test_any_request_comes_back_with_only_the_documented_losses(request):
     assert roundtrip(request) == fc_form(request)
 
 
+@settings(deadline=None)  # a shared 2-core machine: time is not the property
 @given(any_requests())
 def test_requests_in_fc_form_come_back_exactly(request):
     normal = fc_form(request)
@@ -105,6 +107,7 @@ def test_requests_in_fc_form_come_back_exactly(request):
     assert roundtrip(normal) == normal
 
 
+@settings(deadline=None)  # a shared 2-core machine: time is not the property
 @given(
     method=METHODS,
     path=paths(),
@@ -257,6 +260,7 @@ def test_text_or_base64(body, content_type, encoding, text):
     assert body_text(body, content_type, encoding) == text
 
 
+@settings(deadline=None)  # a shared 2-core machine: time is not the property
 @given(body=st.binary(max_size=64), content_type=CONTENT_TYPES)
 def test_bodies_are_never_altered(body, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
@@ -283,6 +287,7 @@ def caller_sees(response: Response) -> Response:
     return platform.receive(Outcome(value=native), call)
 
 
+@settings(deadline=None)  # a shared 2-core machine: time is not the property
 @given(responses())
 def test_responses_reach_the_caller(response):
     seen = caller_sees(response)
@@ -356,6 +361,7 @@ def test_a_portable_handler_answers_the_same_on_local_and_alibaba(request_):
     assert answers(request_, "alibaba") == answers(request_, "local")
 
 
+@settings(deadline=None)  # a shared 2-core machine: time is not the property
 @given(
     method=METHODS,
     path=paths(),

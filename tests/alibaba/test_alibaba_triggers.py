@@ -404,7 +404,7 @@ def mutated_samples(draw):
     return native
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(mutated_samples())
 def test_mutated_samples_decode_or_raise_event_format_error(native):
     try:
@@ -414,7 +414,7 @@ def test_mutated_samples_decode_or_raise_event_format_error(native):
     assert isinstance(payload, (polyfaas.Request, Event, EventBatch))
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200) | JSON.map(lambda v: json.dumps(v).encode()))
 def test_arbitrary_payloads_decode_or_raise_event_format_error(raw):
     try:
