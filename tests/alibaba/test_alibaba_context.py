@@ -228,3 +228,16 @@ def test_portable_handlers_get_the_fc_context_natively():
     assert isinstance(seen[0], FCContext)
     assert json.dumps(seen[0].to_json())
     assert platform.name == "alibaba"
+
+
+def test_the_provider_is_registered_after_local():
+    from polyfaas import providers
+
+    names = providers.names()
+    assert names.index("alibaba") == names.index("local") + 1
+    spec = providers.spec("alibaba")
+    assert spec.install_hint == "pip install 'polyfaas[alibaba]'"
+    assert providers.runtime_half("alibaba") is runtime
+    assert providers.platform_half("alibaba") is platform
+    assert isinstance(runtime, providers.RuntimeHalf)
+    assert isinstance(platform, providers.PlatformHalf)
