@@ -267,6 +267,58 @@ def test_events_survive_the_platform(event):
     assert first_event(again).data == first.data
 
 
+MILLIS = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+).map(lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000))
+WORDS = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@st.composite
+def portable_events(draw):
+    kind = draw(
+        st.sampled_from(
+            [
+                EventType.TIMER,
+                EventType.TOPIC_MESSAGE,
+                EventType.QUEUE_MESSAGE,
+                EventType.STREAM_RECORD,
+                EventType.OBJECT_CREATED,
+                EventType.OBJECT_DELETED,
+                "custom:Some:Event",
+            ]
+        )
+    )
+    data = draw(WORDS) if kind != "custom:Some:Event" else draw(JSON)
+    if kind.startswith("polyfaas.storage"):
+        data = None
+    # a timer's source is always FC's timer (its name is the subject)
+    source = "acs:fc:timer" if kind == EventType.TIMER else draw(WORDS)
+    return Event(
+        type=kind,
+        id=draw(WORDS),
+        source=source,
+        subject=draw(WORDS),
+        time=draw(MILLIS),
+        data=data,
+    )
+
+
+@settings(deadline=None)
+@given(portable_events())
+def test_generated_events_survive_the_platform(event):
+    call = platform.call(event, FunctionConfig())
+    back = first_event(runtime.decode(call.args, {}).payload)
+    assert (back.type, back.source, back.subject, back.time) == (
+        event.type,
+        event.source,
+        event.subject,
+        event.time,
+    )
+    assert back.id == (call.request_id if event.type == EventType.TIMER else event.id)
+    if event.data is not None:
+        assert back.data == event.data
+
+
 # -- malformed events -----------------------------------------------------------------------
 
 
