@@ -155,6 +155,12 @@ class YandexPlatform:
         """The runtime catches loading errors as it catches call errors (D-err)."""
         return self.function_error(error, call)
 
+    def samples(self) -> dict[str, Any]:
+        """Sample native events by kind, for ``polyfaas events`` (fresh copies)."""
+        from polyfaas_yandex import samples
+
+        return {kind: samples.sample(kind) for kind in samples.kinds()}
+
     def raw_call(self, body: bytes | str, config: FunctionConfig) -> NativeCall:
         """A ``?integration=raw`` call carrying ``body`` (what ``yc … invoke -d`` does)."""
         request = Request("POST", "/", query="integration=raw", body=body)

@@ -1,11 +1,14 @@
 """The docs' "HTTP request structure output" function, as a user deploys it to Yandex
-Cloud Functions (entry point ``seed.handler``), plus a slow variant for timeouts."""
+Cloud Functions (entry point ``seed.handler``), a slow one, a failing one and a
+portable event handler."""
 
 from __future__ import annotations
 
 import json
 import time
 from typing import Any
+
+import polyfaas
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -22,3 +25,9 @@ def slow(event: Any, context: Any) -> dict[str, Any]:
 
 def fails(event: Any, context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": unknown_variable}  # type: ignore[name-defined]  # noqa: F821
+
+
+@polyfaas.event
+def on_event_types(event: polyfaas.Event, context: polyfaas.Context) -> Any:
+    """A portable event handler next to the native ones."""
+    return {"type": event.type, "source": event.source, "subject": event.subject}
