@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from polyfaas._event import Event, EventType, new_id
+from polyfaas_yandex.context import resource_id
 from polyfaas_yandex.triggers import (
     BUDGET,
     IOT,
@@ -37,14 +38,20 @@ def _text(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def encode_message(event: Event, folder_id: str = "b1g00000000000000000") -> Any:
+def _moment(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def encode_message(event: Event) -> Any:
     """The trigger message the platform sends for ``event`` (one item of ``messages``)."""
     metadata: dict[str, Any] = {
         "event_id": event.id,
         "event_type": "",
         "created_at": format_time(event.time),
-        "cloud_id": "b1g" + folder_id[3:][::-1],
-        "folder_id": folder_id,
+        "cloud_id": resource_id("b1g", "cloud"),
+        "folder_id": resource_id("b1g", "folder"),  # the folder of the emulated function
     }
     if event.type == EventType.TIMER:
         details: dict[str, Any] = {"trigger_id": event.source}
@@ -55,10 +62,12 @@ def encode_message(event: Event, folder_id: str = "b1g00000000000000000") -> Any
         import hashlib
 
         body = _text(event.data)
-        sent = int((event.time or datetime.now(timezone.utc)).timestamp() * 1000)
+        sent = int(_moment(event.time).timestamp() * 1000)
         message = {
             "message_id": event.subject or event.id,
-            "md5_of_body": hashlib.md5(body.encode("utf-8", "surrogatepass")).hexdigest(),
+            "md5_of_body": hashlib.md5(
+                body.encode("utf-8", "surrogatepass"), usedforsecurity=False
+            ).hexdigest(),
             "body": body,
             "attributes": {"SentTimestamp": str(sent)},
             "message_attributes": {},
@@ -79,7 +88,8 @@ def encode_message(event: Event, folder_id: str = "b1g00000000000000000") -> Any
             "details": {"bucket_id": event.source, "object_id": event.subject or ""},
         }
     if event.type == EventType.IOT_MESSAGE:
-        raw = event.data if isinstance(event.data, bytes) else _text(event.data).encode("utf-8")
+        data = event.data
+        raw = bytes(data) if isinstance(data, (bytes, bytearray)) else _text(data).encode("utf-8")
         details = {
             "registry_id": event.source,
             "device_id": "",
@@ -88,7 +98,7 @@ def encode_message(event: Event, folder_id: str = "b1g00000000000000000") -> Any
         }
         return {"event_metadata": {**metadata, "event_type": IOT}, "details": details}
     if event.type == EventType.LOG:
-        moment = event.time or datetime.now(timezone.utc)
+        moment = _moment(event.time)
         stamp = int(moment.timestamp())
         nanos = moment.microsecond * 1000
         return {
