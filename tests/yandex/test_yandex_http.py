@@ -395,3 +395,51 @@ class TestOtherIntegrations:
         assert call.environ["_HANDLER"] == "index.handler"
         assert call.deadline is not None
         assert call.args[1].deadline_ms == int(call.deadline * 1000)
+
+
+class TestOlderShapes:
+    def test_cap1_get_with_empty_base64_body(self):
+        # A real GET event captured in 2020 (CAP1), trimmed: an empty body flagged base64.
+        event = {
+            "httpMethod": "GET",
+            "headers": {"Accept": "*/*", "Host": "functions.yandexcloud.net"},
+            "multiValueHeaders": {"Accept": ["*/*"], "Host": ["functions.yandexcloud.net"]},
+            "queryStringParameters": {},
+            "multiValueQueryStringParameters": {},
+            "requestContext": {
+                "identity": {"sourceIp": "203.0.113.5", "userAgent": "curl/7.58.0"},
+                "httpMethod": "GET",
+                "requestId": "a1b2",
+                "requestTime": "24/Jan/2020:13:39:41 +0000",
+                "requestTimeEpoch": 1579873181,
+            },
+            "body": "",
+            "isBase64Encoded": True,
+            "url": "",
+            "params": {},
+            "multiValueParams": {},
+            "pathParams": {},
+            "path": "",
+        }
+        invocation = runtime.decode((event, None), {})
+        request = invocation.payload
+        assert isinstance(request, Request)
+        assert (request.method, request.path, request.body) == ("GET", "/", b"")
+        assert request.client_ip == "203.0.113.5"
+        assert request.host == "functions.yandexcloud.net"
+        assert request.scheme == "https"
+
+    def test_null_query_and_no_multi_value_headers(self):
+        event = {
+            "httpMethod": "GET",
+            "headers": {"X-A": "1"},
+            "queryStringParameters": None,
+            "multiValueQueryStringParameters": None,
+            "requestContext": {},
+            "body": None,
+        }
+        request = runtime.decode((event, None), {}).payload
+        assert isinstance(request, Request)
+        assert request.headers["x-a"] == "1"
+        assert request.host == "functions.yandexcloud.net"
+        assert not request.query
