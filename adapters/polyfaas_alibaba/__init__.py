@@ -8,7 +8,9 @@ The ``alibaba`` provider (built-in Python runtime, ``handler(event: bytes, conte
 - ``event``: the provider itself, both halves (``runtime``, ``platform``);
 - ``http_trigger``: FC 3.0 HTTP-trigger events ⇄ ``Request``/``Response``;
 - ``triggers`` / ``native_events``: trigger events ⇄ ``Event``/``EventBatch``;
-- ``context``: FC's context objects (3.9/3.10 and 3.12 shapes) and their reading;
+- ``payload``: FC event bytes → the canonical payload;
+- ``context`` / ``canonical_context``: FC's context objects (3.9/3.10 and 3.12
+  shapes) and their canonical reading;
 - ``serialize``: FC's result serialisation and error documents;
 - ``lifecycle``: handler loading and an emulated instance with FC's hooks;
 - ``samples``: the documented sample events (``polyfaas events alibaba``).

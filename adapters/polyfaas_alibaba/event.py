@@ -3,8 +3,9 @@
 
 - **Runtime half** (inside FC): the bytes become a ``Request`` when they are an FC 3.0
   HTTP-trigger event (``http_trigger``), an ``Event``/``EventBatch`` for a trigger
-  (``triggers``), else a direct-invocation ``Event``; the context (either runtime
-  shape, ``context``) becomes a canonical ``Context``. A ``Response`` goes back as
+  (``triggers``), else a direct-invocation ``Event`` (``payload``); the context
+  (either runtime shape, ``context``) becomes a canonical ``Context``
+  (``canonical_context``). A ``Response`` goes back as
   the ``{statusCode, headers, isBase64Encoded, body}`` result; an event handler's
   value goes back as it is, for FC's runtime to serialise.
 - **Platform half** (the runner and the tests): builds the bytes, the context object
@@ -28,63 +29,20 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from polyfaas._context import Context
 from polyfaas._entry import Entry, describe_call
-from polyfaas._event import Event, EventBatch
+from polyfaas._event import Event
 from polyfaas._invocation import Invocation
 from polyfaas._normalize import to_response
 from polyfaas._request import Request
 from polyfaas._response import Response
-from polyfaas.errors import EventFormatError, UnknownCallError
-from polyfaas_alibaba import context as fc_context
-from polyfaas_alibaba.http_trigger import (
-    is_http_event,
-    request_from_event,
-    request_id,
-    result_from_response,
-)
-from polyfaas_alibaba.triggers import direct_event, event_from_native, kind_of
+from polyfaas.errors import UnknownCallError
+from polyfaas_alibaba import canonical_context
+from polyfaas_alibaba.http_trigger import request_id, result_from_response
+from polyfaas_alibaba.payload import decode_payload, event_bytes
 
 if TYPE_CHECKING:
     from polyfaas._native import FunctionConfig, NativeCall, Outcome
 
 NAME = "alibaba"
-
-
-def decode_payload(
-    raw: bytes, request_id: str, *, kind: str | None = None
-) -> Request | Event | EventBatch:
-    """The canonical payload of FC event bytes.
-
-    With ``kind`` (``"http"``, ``"timer"``, ``"oss"``, ``"sls"``, ``"mns-topic"``,
-    ``"cloudevent"``, ``"kafka"``) the bytes must be that kind of event; without it,
-    whatever is not recognised is a direct invocation (JSON, else text, else bytes).
-    """
-    try:
-        parsed = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        if kind is not None:
-            raise EventFormatError(f"FC {kind} event is not valid JSON: {exc}") from None
-        return direct_event(raw, request_id)
-    if kind is None:
-        if is_http_event(parsed):
-            return request_from_event(parsed)
-        return event_from_native(parsed, raw, request_id)
-    if kind == "http":
-        if not isinstance(parsed, dict):
-            kind_name = type(parsed).__name__
-            raise EventFormatError(f"FC HTTP-trigger event must be an object, not {kind_name}")
-        return request_from_event(parsed)
-    found = kind_of(parsed)
-    if found != kind:
-        raise EventFormatError(f"expected an FC {kind} event, got {found or 'a direct payload'}")
-    return event_from_native(parsed, raw, request_id)
-
-
-def _event_bytes(event: Any) -> bytes:
-    if isinstance(event, (bytes, bytearray, memoryview)):
-        return bytes(event)
-    if isinstance(event, str):  # Python 2.7's runtime passed str; tolerate it
-        return event.encode("utf-8", errors="surrogateescape")
-    raise EventFormatError(f"FC passes the event as bytes, not {type(event).__name__}")
 
 
 class AlibabaRuntime:
@@ -97,7 +55,7 @@ class AlibabaRuntime:
     ) -> bool:
         if len(args) != 2 or kwargs or not isinstance(args[0], (bytes, bytearray, str)):
             return False
-        return fc_context.looks_like_fc_context(args[1]) or (
+        return canonical_context.looks_like_fc_context(args[1]) or (
             "FC_FUNCTION_NAME" in environ and "FC_REGION" in environ
         )
 
@@ -108,8 +66,8 @@ class AlibabaRuntime:
             )
         event = args[0] if args else kwargs.get("event")
         native_context = args[1] if len(args) > 1 else kwargs.get("context")
-        raw = _event_bytes(event)
-        context = fc_context.to_canonical(native_context, os.environ)
+        raw = event_bytes(event)
+        context = canonical_context.to_canonical(native_context, os.environ)
         if not context.request_id:
             context = _with_request_id(context)
         payload = decode_payload(raw, context.request_id)
@@ -136,7 +94,7 @@ def initializer(entry: Entry) -> Callable[[Any], None]:
     """
 
     def initialize(context: Any) -> None:
-        entry.run_init(fc_context.to_canonical(context, os.environ))
+        entry.run_init(canonical_context.to_canonical(context, os.environ))
 
     return initialize
 
@@ -219,6 +177,8 @@ class AlibabaPlatform:
 
     def context(self, config: FunctionConfig, rid: str) -> Any:
         """The context object FC passes, in this platform's Python shape."""
+        from polyfaas_alibaba import context as fc_context
+
         version = config.version or "LATEST"
         timeout = int(self._timeout(config))
         account = config.account_id or DEFAULT_ACCOUNT_ID
@@ -302,8 +262,8 @@ class AlibabaPlatform:
         return Response(response.status, headers, response.body)
 
     def timed_out(self, call: NativeCall) -> Response:
-        function = fc_context.field(call.args[-1], "function")
-        timeout = fc_context.number(fc_context.field(function, "timeout"))
+        function = canonical_context.field(call.args[-1], "function")
+        timeout = canonical_context.number(canonical_context.field(function, "timeout"))
         return self.error({"errorMessage": f"Function time out after {timeout}s"}, call)
 
     def crashed(self, call: NativeCall, detail: str) -> Response:

@@ -176,7 +176,7 @@ def reverse(payload: Request | Event | EventBatch) -> Any:
 def write_golden() -> None:
     """Regenerate ``tests/events/alibaba`` from the samples (review the diff!)."""
     from polyfaas_alibaba import samples
-    from polyfaas_alibaba.event import decode_payload
+    from polyfaas_alibaba.payload import decode_payload
 
     def dump(name: str, obj: Any) -> None:
         text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"

@@ -15,7 +15,8 @@ from polyfaas import Credentials, Event, Request
 from polyfaas._native import FunctionConfig
 from polyfaas.emulator import emulate
 from polyfaas.errors import EventFormatError, UnknownCallError
-from polyfaas_alibaba.context import FCContext, to_canonical
+from polyfaas_alibaba.canonical_context import to_canonical
+from polyfaas_alibaba.context import FCContext
 from polyfaas_alibaba.event import AlibabaPlatform, platform, runtime
 from tests.alibaba.alibaba_helpers import RID, fc_context
 

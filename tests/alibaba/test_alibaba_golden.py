@@ -13,7 +13,7 @@ import json
 import pytest
 
 from polyfaas_alibaba import samples
-from polyfaas_alibaba.event import decode_payload
+from polyfaas_alibaba.payload import decode_payload
 from tests.alibaba.alibaba_helpers import (
     GOLDEN,
     RID,

@@ -17,7 +17,8 @@ from polyfaas._native import FunctionConfig
 from polyfaas.emulator import emulate
 from polyfaas.errors import EventFormatError
 from polyfaas_alibaba import samples
-from polyfaas_alibaba.event import decode_payload, platform, runtime
+from polyfaas_alibaba.event import platform, runtime
+from polyfaas_alibaba.payload import decode_payload
 from polyfaas_alibaba.triggers import parse_time
 from tests.alibaba.alibaba_helpers import RID
 

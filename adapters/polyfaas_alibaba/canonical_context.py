@@ -1,0 +1,128 @@
+"""Reading an FC context, of either runtime shape or a look-alike (an object or a
+mapping, camelCase or snake_case, numbers typed as strings), into a canonical
+``polyfaas.Context``; the role's credentials come from ``context.credentials``
+(3.9/3.10) or the ``ALIBABA_CLOUD_*`` environment variables (3.12)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from polyfaas._context import Context
+from polyfaas._context import Credentials as CanonicalCredentials
+
+PROVIDER = "alibaba"
+
+
+def field(obj: Any, *names: str) -> Any:
+    """The first of ``names`` that ``obj`` has, as an attribute or a mapping key."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        for name in names:
+            if name in obj:
+                return obj[name]
+        return None
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    # The ABC check is slow; only objects that can be subscripted need it.
+    if hasattr(type(obj), "__getitem__") and isinstance(obj, Mapping):
+        for name in names:
+            if name in obj:
+                return obj[name]
+    return None
+
+
+def text(value: Any) -> str:
+    """A string field, tolerating numbers; ``""`` when missing."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def number(value: Any) -> int | None:
+    """An integer field, tolerating strings (``"128"``); ``None`` when unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def looks_like_fc_context(obj: Any) -> bool:
+    """Whether ``obj`` has the shape of an FC context (request id plus function meta)."""
+    if obj is None or isinstance(obj, (str, bytes)):
+        return False
+    return field(obj, "request_id", "requestId") is not None and (
+        field(obj, "function") is not None
+    )
+
+
+def to_canonical(native: Any, environ: Mapping[str, str], started: float | None = None) -> Context:
+    """The canonical ``Context`` of an FC context (either shape) and the instance's
+    environment. FC gives no deadline, so it is the call's start plus the timeout."""
+    function = field(native, "function")
+    service = field(native, "service")
+    timeout = number(field(function, "timeout"))
+    deadline = None
+    if timeout is not None:
+        deadline = (started if started is not None else time.time()) + timeout
+    version = text(
+        field(function, "version_id", "versionId")
+        or field(service, "version_id", "versionId")
+        or environ.get("FC_FUNCTION_VERSION")
+        or environ.get("FC_VER_ID")
+        or field(function, "qualifier")
+        or field(service, "qualifier")
+        or environ.get("FC_QUALIFIER")
+    )
+    logger = None
+    get_logger = getattr(native, "getLogger", None)
+    if callable(get_logger):
+        logger = get_logger()
+    extra: dict[str, Any] = {} if logger is None else {"logger": logger}
+    return Context(
+        provider=PROVIDER,
+        request_id=text(field(native, "request_id", "requestId")),
+        function_name=text(field(function, "name")) or environ.get("FC_FUNCTION_NAME", ""),
+        function_version=version,
+        memory_limit_mb=number(field(function, "memory"))
+        or number(environ.get("FC_FUNCTION_MEMORY_SIZE")),
+        deadline=deadline,
+        region=text(field(native, "region")) or environ.get("FC_REGION", ""),
+        account_id=text(field(native, "account_id", "accountId"))
+        or environ.get("FC_ACCOUNT_ID", ""),
+        credentials=credentials_of(native, environ),
+        native=native,
+        **extra,
+    )
+
+
+def credentials_of(native: Any, environ: Mapping[str, str]) -> CanonicalCredentials | None:
+    """The role's keys: ``context.credentials`` (3.9/3.10), else ``ALIBABA_CLOUD_*``
+    (3.12), else the legacy ``accessKeyID``… variables; ``None`` without a role."""
+    creds = field(native, "credentials")
+    key_id = text(field(creds, "access_key_id", "accessKeyId"))
+    secret = text(field(creds, "access_key_secret", "accessKeySecret"))
+    token = text(field(creds, "security_token", "securityToken"))
+    if not key_id:
+        # 3.12 has no context.credentials; older runtimes also keep the legacy names.
+        if environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
+            key_id = environ["ALIBABA_CLOUD_ACCESS_KEY_ID"]
+            secret = environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
+            token = environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", "")
+        elif environ.get("accessKeyID"):
+            key_id = environ["accessKeyID"]
+            secret = environ.get("accessKeySecret", "")
+            token = environ.get("securityToken", "")
+    if not key_id:
+        return None
+    return CanonicalCredentials(
+        access_key_id=key_id, access_key_secret=secret or None, security_token=token or None
+    )
