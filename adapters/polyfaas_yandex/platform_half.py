@@ -171,6 +171,8 @@ class YandexPlatform:
         if isinstance(payload, Event):
             if payload.type == EventType.DIRECT:
                 data = payload.data
+                if data is None:
+                    return ""  # an empty raw body, as `yc … invoke` with no data sends
                 return raw_event(bytes(data)) if isinstance(data, (bytes, bytearray)) else data
             from polyfaas_yandex.trigger_calls import encode_batch
 

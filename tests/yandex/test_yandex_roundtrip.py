@@ -251,3 +251,11 @@ def test_trigger_fields_the_platform_fills(event, lost):
     (got,) = batch.events
     assert getattr(got, lost) is not None
     assert getattr(event, lost) is None
+
+
+def test_an_empty_direct_payload_is_an_empty_body():
+    call = platform.call(Event(type=EventType.DIRECT), CONFIG)
+    assert call.args[0] == ""
+    got = runtime.decode(call.args, call.kwargs).payload
+    assert isinstance(got, Event)
+    assert got.data is None
