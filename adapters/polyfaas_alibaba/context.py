@@ -19,6 +19,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+# The canonical reading lives in canonical_context; these names stay importable from
+# here for the package's other providers.
+from polyfaas_alibaba.canonical_context import (
+    credentials_of,
+    field,
+    looks_like_fc_context,
+    number,
+    text,
+    to_canonical,
+)
+
 if TYPE_CHECKING:
     import logging
 
@@ -215,3 +226,19 @@ class FCContext312(_LoggerMixin):
 
     def __repr__(self) -> str:
         return f"FCContext(request_id={self.request_id!r}, function={self.function.name!r})"
+
+
+__all__ = [
+    "Credentials",
+    "FCContext",
+    "FCContext312",
+    "FunctionMeta",
+    "ServiceMeta",
+    "Tracing",
+    "credentials_of",
+    "field",
+    "looks_like_fc_context",
+    "number",
+    "text",
+    "to_canonical",
+]
