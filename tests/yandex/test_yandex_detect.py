@@ -276,3 +276,30 @@ assert handler(event, Ctx())["statusCode"] == 200
     )
     # The canonical Context's default logger imports logging, on every provider.
     assert not loaded & (HEAVY - {"logging"}), sorted(loaded & HEAVY)
+
+
+def _alibaba_calls() -> list[Any]:
+    try:
+        alibaba = providers.platform_half("alibaba")
+    except Exception:  # the other adapter is optional here
+        return []
+    from polyfaas import Event, EventType
+
+    return [
+        alibaba.call(Request("POST", "/a", body=b"{}"), FunctionConfig()),
+        alibaba.call(Event(type=EventType.TIMER, source="t", data="x"), FunctionConfig()),
+    ]
+
+
+@pytest.mark.parametrize("call", _alibaba_calls())
+def test_real_fc_calls_are_not_yandex(call):
+    assert not runtime.detect(call.args, call.kwargs, call.environ)
+
+
+@pytest.mark.parametrize("kind", ["http", "gateway-v0", "timer", "raw"])
+def test_other_builtins_leave_yandex_calls_alone(kind):
+    call = (samples.sample(kind), yandex_context())
+    for env in ({}, YANDEX_ENV):
+        takers = [half.name for half in providers.builtin_runtimes() if half.detect(call, {}, env)]
+        assert takers[0] == "yandex", takers
+        assert set(takers) <= {"yandex", "yandex-gateway"}
