@@ -40,12 +40,13 @@ def _text(data: Any) -> str:
 
 
 def _epoch_ms(event: Event) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime, timedelta, timezone
 
     moment = event.time or datetime.now(timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1000)
+    # exact integer arithmetic: timestamp() * 1000 can round a millisecond away
+    return (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1)
 
 
 def payload_bytes(data: Any) -> bytes:

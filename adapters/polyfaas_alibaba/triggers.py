@@ -44,6 +44,9 @@ _ISO = re.compile(
 )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def _bad(kind: str, message: str) -> EventFormatError:
     return EventFormatError(f"malformed FC {kind} event: {message}")
 
@@ -80,7 +83,8 @@ def epoch_time(value: Any, kind: str, *, scale: int) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad(kind, f"not an epoch time: {value!r}")
     try:
-        return datetime.fromtimestamp(value / scale, tz=timezone.utc)
+        # exact for integers: value / scale as a float can be off by a microsecond
+        return _EPOCH + timedelta(microseconds=value * (1_000_000 // scale))
     except (OverflowError, OSError, ValueError) as exc:
         raise _bad(kind, f"epoch time out of range: {value!r} ({exc})") from None
 
