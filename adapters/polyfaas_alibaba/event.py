@@ -303,3 +303,17 @@ def _log_error(call: NativeCall, text: str) -> None:
 
 runtime = AlibabaRuntime()
 platform = AlibabaPlatform()
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_REGION",
+    "HOOKS",
+    "NAME",
+    "REQUEST_ID_HEADER",
+    "AlibabaPlatform",
+    "AlibabaRuntime",
+    "decode_payload",
+    "initializer",
+    "platform",
+    "runtime",
+]
