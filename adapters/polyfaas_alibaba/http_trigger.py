@@ -36,7 +36,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from polyfaas._request import Request, decode_path
+from polyfaas._request import Request, decode_path, encode_path
 from polyfaas._response import Response
 from polyfaas.errors import EventFormatError
 
@@ -158,8 +158,10 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     method = http.get("method")
     if not isinstance(method, str) or not method:
         raise _bad("'requestContext.http.method' must be a non-empty string")
-    raw_path = _optional_str(event, "rawPath", "") or "/"
-    path = _optional_str(http, "path", "requestContext.http.") or decode_path(raw_path)
+    given_raw_path = _optional_str(event, "rawPath", "")
+    given_path = _optional_str(http, "path", "requestContext.http.")
+    raw_path = given_raw_path or (encode_path(given_path) if given_path else "/")
+    path = given_path or decode_path(raw_path)
     client_ip = _optional_str(http, "sourceIp", "requestContext.http.") or None
     domain = _optional_str(context, "domainName", "requestContext.") or ""
 

@@ -229,6 +229,12 @@ def test_raw_path_keeps_an_encoded_slash():
     assert (back.path, back.raw_path) == ("/a/b", "/a%2Fb")
 
 
+def test_a_missing_raw_path_is_encoded_from_the_path():
+    event = {"rawPath": None, "requestContext": {"http": {"method": "GET", "path": "/a b"}}}
+    request = request_from_event(event)
+    assert (request.path, request.raw_path) == ("/a b", "/a%20b")
+
+
 def test_minimal_event_is_read_with_defaults():
     event = {"rawPath": "/x", "requestContext": {"http": {"method": "GET"}}}
     request = request_from_event(event)
