@@ -443,3 +443,17 @@ def test_the_emulated_front_door_over_werkzeug():
     assert base64.b64decode(body["body"]) == b"\x00\x01"
     assert body["custom"] == "c"
     assert body["host"] == "localhost"
+
+
+def test_an_event_handler_behind_an_http_trigger_sees_a_direct_event():
+    @polyfaas.event
+    def on_event(event, context):
+        return {"type": event.type, "data": event.data}
+
+    response = emulate(
+        on_event,
+        Request(method="POST", headers={"Content-Type": "application/json"}, body=b'{"a": 1}'),
+        "alibaba",
+    )
+    assert response.status == 200
+    assert response.json() == {"type": "polyfaas.direct", "data": {"a": 1}}
