@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Callable
 
 import attrs
 
@@ -34,6 +34,9 @@ class FunctionConfig:
     account_id: str = ""
     environment: Mapping[str, str] = attrs.field(factory=dict, converter=_to_dict)
     credentials: Credentials | None = None
+    #: The command that starts the function's own server, for platforms whose
+    #: instances are servers (FC's custom runtime); empty: the platform's default.
+    bootstrap: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -48,6 +51,11 @@ class NativeCall:
     request_id: str
     deadline: float | None = None
     payload: Request | Event = attrs.field(eq=False)
+    #: How the instance makes the call when it is more than ``entry(*args, **kwargs)``:
+    #: a module-level (picklable) ``via(entry, call)`` whose return value is the
+    #: outcome's value (e.g. a WSGI call, whose answer arrives through
+    #: ``start_response`` and an iterable that must be read in the instance).
+    via: Callable[[Any, NativeCall], Any] | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -106,7 +114,7 @@ def call_native(entry: Any, call: NativeCall) -> Outcome:
     """Make ``call`` into ``entry`` in this process and record what happened."""
     started = time.perf_counter()
     try:
-        value = entry(*call.args, **call.kwargs)
+        value = call.via(entry, call) if call.via is not None else entry(*call.args, **call.kwargs)
     except Exception as exc:
         return Outcome(
             error=ErrorInfo.from_exception(exc),

@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--reload", action="store_true", help="restart instances when source files change"
     )
     run.add_argument(
+        "--bootstrap",
+        metavar="CMD",
+        default=os.environ.get("POLYFAAS_BOOTSTRAP", ""),
+        help="the command that starts the function's own server, any language "
+        "(alibaba-custom; env POLYFAAS_BOOTSTRAP; default: polyfaas serve TARGET)",
+    )
+    run.add_argument(
         "--instances",
         type=int,
         default=_env_int("POLYFAAS_INSTANCES", 1),
@@ -185,6 +192,7 @@ def function_config(args: argparse.Namespace, handler: str) -> Any:
         memory_mb=args.memory,
         timeout=args.timeout,
         environment=environ,
+        bootstrap=getattr(args, "bootstrap", "") or "",
     )
 
 
@@ -192,7 +200,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from polyfaas._target import parse_target
     from polyfaas.runner.server import RunSettings, run
 
-    providers.platform_half(args.provider)  # an unknown provider fails before anything starts
+    platform = providers.platform_half(args.provider)  # an unknown one fails before anything
+    if args.bootstrap and getattr(platform, "make_pool", None) is None:
+        raise PolyfaasError(
+            f"--bootstrap starts a server of the function's own; provider {args.provider!r} "
+            "calls the handler directly (use --provider alibaba-custom)"
+        )
     target = parse_target(args.target)
     settings = RunSettings(
         target=target,

@@ -122,6 +122,24 @@ BUILTIN: Mapping[str, ProviderSpec] = {
         "FC 3.0 HTTP triggers and other triggers as JSON events",
         install_hint="pip install 'polyfaas[alibaba]'",
     ),
+    # Before the dict-event providers: a WSGI call (environ, start_response) is
+    # recognised by its shape, whoever else would take a dict.
+    "alibaba-wsgi": ProviderSpec(
+        name="alibaba-wsgi",
+        runtime="polyfaas_alibaba.wsgi:runtime",
+        platform="polyfaas_alibaba.wsgi:platform",
+        summary="Alibaba FC HTTP function, WSGI handler(environ, start_response) "
+        "with fc.context and fc.request_uri",
+        install_hint="pip install 'polyfaas[alibaba]'",
+    ),
+    "alibaba-custom": ProviderSpec(
+        name="alibaba-custom",
+        runtime="polyfaas_alibaba.custom:runtime",
+        platform="polyfaas_alibaba.custom:platform",
+        summary="Alibaba FC custom runtime: an HTTP server on port 9000 "
+        "(x-fc-control-path), served by `polyfaas serve`",
+        install_hint="pip install 'polyfaas[alibaba]'",
+    ),
     "yandex": ProviderSpec(
         name="yandex",
         runtime="polyfaas_yandex.function:runtime",

@@ -252,7 +252,15 @@ class WSGIHandler:
         self.app = app
 
     def __call__(self, request: Request, context: Context) -> Response:
-        return run_wsgi_app(self.app, environ_from_request(request, context))
+        environ = environ_from_request(request, context)
+        native = request.native
+        if isinstance(native, dict) and "wsgi.input" in native:
+            # The platform called us through WSGI: its own extension keys (PEP 3333
+            # "name.key", e.g. FC's fc.context) stay visible to the application.
+            for key, value in native.items():
+                if "." in key and key not in environ and not key.startswith("wsgi."):
+                    environ[key] = value
+        return run_wsgi_app(self.app, environ)
 
     def __repr__(self) -> str:
         return f"WSGIHandler({self.app!r})"

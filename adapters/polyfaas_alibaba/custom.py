@@ -1,0 +1,379 @@
+"""The ``alibaba-custom`` provider: an FC custom runtime (or custom container), an HTTP
+server FC starts and talks to on ``FC_CUSTOM_LISTEN_PORT`` (reference §4).
+
+- **Runtime half**: the server itself, ``polyfaas serve --provider alibaba-custom
+  TARGET`` (hook ``serve``; ``custom_server``). It never takes a function call, so
+  ``detect`` is always false.
+- **Platform half** (the runner and the test client): starts the function's server as
+  FC would (``python -m polyfaas serve …`` for a Python TARGET, or the command given
+  with ``--bootstrap``) with ``FC_CUSTOM_LISTEN_PORT`` set to a free port, waits up
+  to 120 s for it to listen, posts ``/initialize`` once, and forwards requests with
+  the common ``x-fc-*`` headers: HTTP requests with ``x-fc-control-path:
+  /http-invoke``, event invocations — ``POST /2023-03-30/functions/{name}/invocations``
+  at the front door — with ``x-fc-control-path: /invoke`` and the body passed
+  through. Only the body of an ``/invoke`` answer reaches the caller;
+  ``x-fc-status: 404`` becomes FC's unhandled-error answer. The server stops with
+  the runner (after ``/pre-stop``). In this process (``polyfaas.emulator``) the same
+  requests go to the server's WSGI application directly.
+
+Assumptions where the reference says UNCONFIRMED (also in ``ASSUMPTIONS.md``): the
+caller of a failed ``/invoke`` gets 200, ``X-Fc-Error-Type:
+UnhandledInvocationError`` and the server's body; a failed HTTP answer keeps the
+server's status and gets the same header; ``/initialize`` is posted even when no
+initializer is configured (so a portable init hook runs before the first call); a
+failed ``/initialize`` fails the invocation that started the instance like a
+handler error and the next one starts a new instance; a timeout stops the instance;
+every common header is sent, empty when unset, as observed on FC 3.0; the FC 2.0
+InvokeFunction path ``/2016-08-15/services/{service}/functions/{name}/invocations``
+is accepted too; asynchronous invocations and the memory limit are not emulated.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from polyfaas._entry import describe_call
+from polyfaas._event import Event
+from polyfaas._invocation import Invocation
+from polyfaas._request import Request
+from polyfaas._response import Response
+from polyfaas.errors import UnknownCallError
+from polyfaas_alibaba.event import HOOKS, REQUEST_ID_HEADER, AlibabaPlatform
+
+if TYPE_CHECKING:
+    from polyfaas._native import ErrorInfo, FunctionConfig, NativeCall, Outcome
+    from polyfaas._target import Target
+
+NAME = "alibaba-custom"
+INVOKE_PATH = re.compile(
+    r"/(?:2023-03-30|2016-08-15/services/[^/]+)/functions/([^/]+)/invocations/?"
+)
+_HOOK_PATHS = {
+    HOOKS["initializer"]: "/initialize",
+    HOOKS["pre-stop"]: "/pre-stop",
+    HOOKS["pre-freeze"]: "/pre-freeze",
+}
+#: Request headers FC sets itself (a client's own are dropped).
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "content-length", "transfer-encoding"})
+
+
+@attrs.frozen
+class ServerRequest:
+    """One HTTP request FC sends to the custom runtime's server."""
+
+    method: str
+    target: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+
+@attrs.frozen
+class ServerResponse:
+    """The server's answer, as it came."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case), if any."""
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+
+class AlibabaCustomRuntime:
+    """Runtime half of ``alibaba-custom``: the server (``serve``); no function call."""
+
+    name = NAME
+
+    def detect(
+        self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
+    ) -> bool:
+        return False
+
+    def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
+        raise UnknownCallError(
+            "FC calls a custom runtime over HTTP, not as a function; run the server with "
+            "`polyfaas serve --provider alibaba-custom TARGET`. Got " + describe_call(args, kwargs)
+        )
+
+    def encode(self, result: Any, invocation: Invocation) -> Any:
+        return result
+
+    def serve(self, target: str, *, host: str | None = None, port: int | None = None) -> int:
+        """The production server (``polyfaas serve``); see ``custom_server``."""
+        from polyfaas_alibaba.custom_server import serve
+
+        return serve(target, host=host, port=port)
+
+
+# -- platform half --------------------------------------------------------------------
+
+
+def common_headers(
+    config: FunctionConfig, rid: str, control: str, *, timeout: float, region: str, account: str
+) -> list[tuple[str, str]]:
+    """FC's common request headers (reference §4.3), empty strings where unset."""
+    creds = config.credentials
+    version = config.version or "LATEST"
+    return [
+        ("x-fc-request-id", rid),
+        ("x-fc-access-key-id", (creds.access_key_id or "") if creds else ""),
+        ("x-fc-access-key-secret", (creds.access_key_secret or "") if creds else ""),
+        ("x-fc-security-token", (creds.security_token or "") if creds else ""),
+        ("x-fc-function-handler", config.handler),
+        ("x-fc-function-memory", str(config.memory_mb)),
+        ("x-fc-function-timeout", str(int(timeout))),
+        ("x-fc-function-initializer", ""),
+        ("x-fc-initialization-timeout", ""),
+        ("x-fc-instance-lifecycle-pre-stop-handler", ""),
+        ("x-fc-instance-lifecycle-pre-freeze-handler", ""),
+        ("x-fc-region", region),
+        ("x-fc-account-id", account),
+        ("x-fc-qualifier", "LATEST"),
+        ("x-fc-version-id", version),
+        ("x-fc-function-name", config.name),
+        ("x-fc-service-name", ""),
+        ("x-fc-service-logproject", ""),
+        ("x-fc-service-logstore", ""),
+        ("x-fc-retry-count", "0"),
+        ("x-fc-base-path", ""),
+        ("x-fc-tracing-opentracing-span-context", ""),
+        ("x-fc-tracing-opentracing-span-baggages", ""),
+        ("x-fc-tracing-jaeger-endpoint", ""),
+        ("x-fc-control-path", control),
+    ]
+
+
+def event_payload(event: Event, *, account_id: str, region: str) -> bytes:
+    """The InvokeFunction payload for ``event``: a direct invocation's own bytes, else
+    the trigger event FC would send (``native_events``)."""
+    import json
+
+    from polyfaas._event import EventType
+    from polyfaas_alibaba.native_events import native_event
+
+    if event.type == EventType.DIRECT and isinstance(event.native, (bytes, bytearray)):
+        return bytes(event.native)
+    native = native_event(event, account_id=account_id, region=region)
+    if isinstance(native, bytes):
+        return native
+    return json.dumps(native, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def serve_in_process(entry: Any, call: NativeCall) -> ServerResponse:
+    """Send the call's request to the server's WSGI application in this process
+    (posting ``/initialize`` first, once per entry)."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    from polyfaas_alibaba.custom_server import INITIALIZE, CustomRuntimeApp
+    from polyfaas_alibaba.http_trigger import request_id
+
+    request: ServerRequest = call.args[0]
+    app = _apps.get(id(entry))
+    if app is None or app.target is not entry:
+        app = _apps[id(entry)] = CustomRuntimeApp(entry)
+        init = attrs.evolve(
+            request,
+            method="POST",
+            target=INITIALIZE,
+            headers=tuple(
+                (k, {"x-fc-control-path": INITIALIZE, "x-fc-request-id": request_id()}.get(k, v))
+                for k, v in request.headers
+                if k.lower().startswith("x-fc-")
+            ),
+            body=b"",
+        )
+        answer = serve_in_process(entry, attrs.evolve(call, args=(init,)))
+        if answer.header("x-fc-status") == "404":
+            del _apps[id(entry)]
+            return answer
+    path, _, query = request.target.partition("?")
+    builder = EnvironBuilder(
+        path=path,
+        method=request.method,
+        headers=list(request.headers),
+        data=request.body,
+        query_string=query,
+    )
+    try:
+        environ = builder.get_environ()
+    finally:
+        builder.close()
+    body, status, headers = run_wsgi_app(app, environ, buffered=True)
+    try:
+        data = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    return ServerResponse(int(status.split()[0]), tuple(headers.items()), data)
+
+
+_apps: dict[int, Any] = {}
+
+
+class AlibabaCustomPlatform(AlibabaPlatform):
+    """Platform half of ``alibaba-custom``: imitates FC in front of a custom runtime."""
+
+    name = NAME
+
+    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
+        """The InvokeFunction path is an event invocation of the function; anything
+        else is an HTTP request, within FC's limits."""
+        from polyfaas._entry import payload_data
+        from polyfaas_alibaba.wsgi import MAX_BODY, check_request, fc_error
+
+        match = INVOKE_PATH.fullmatch(request.path)
+        if match is not None and request.method == "POST":
+            if match.group(1) != config.name:
+                return fc_error(
+                    404,
+                    "FunctionNotFound",
+                    f"function '{match.group(1)}' does not exist (this one is '{config.name}')",
+                )
+            if len(request.body) > MAX_BODY:
+                return fc_error(400, "EntityTooLarge", "the payload is over the 32 MB limit")
+            return Event(data=payload_data(request.body), source="acs:fc", native=request.body)
+        return check_request(request) or request
+
+    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
+        from polyfaas._native import NativeCall
+        from polyfaas_alibaba.http_trigger import request_id
+
+        now = time.time()
+        rid = request_id(now)
+        timeout = self._timeout(config)
+        account = config.account_id or "1234567890123456"
+        region = self._region(config)
+        if isinstance(payload, Request):
+            control = "/http-invoke"
+            client = [
+                (name, value)
+                for name, value in payload.headers.items()
+                if not name.lower().startswith("x-fc-") and name.lower() not in _HOP_BY_HOP
+            ]
+            if payload.client_ip:
+                client.append(("x-fc-client-ip", payload.client_ip))
+            query = payload.query_string
+            target = payload.raw_path + (f"?{query}" if query else "")
+            method, body = payload.method, payload.body
+        elif payload.type in HOOKS.values():
+            control = _HOOK_PATHS[payload.type]
+            method = "POST" if control == "/initialize" else "GET"
+            target, body, client = control, b"", []
+        else:
+            control, method, target = "/invoke", "POST", "/invoke"
+            body = event_payload(payload, account_id=account, region=region)
+            client = [("Content-Type", "application/octet-stream")]
+        headers = [
+            *client,
+            *common_headers(config, rid, control, timeout=timeout, region=region, account=account),
+        ]
+        return NativeCall(
+            args=(ServerRequest(method, target, tuple(headers), body),),
+            environ=self.environment(config),
+            request_id=rid,
+            deadline=now + timeout,
+            payload=payload,
+            via=serve_in_process,
+        )
+
+    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
+        """Only the body of an event invocation; an HTTP answer within FC's limits;
+        ``x-fc-status: 404`` as FC's unhandled error."""
+        from polyfaas_alibaba import serialize
+        from polyfaas_alibaba.wsgi import function_response
+
+        if outcome.error is not None:
+            return self.error(serialize.error_body(outcome.error), call)
+        answer = outcome.value
+        if not isinstance(answer, ServerResponse):
+            message = f"the custom runtime's answer is a {type(answer).__name__}"
+            return self.error({"errorMessage": message, "errorType": "BadResponse"}, call)
+        failed = (answer.header("x-fc-status") or "").strip() == "404"
+        if isinstance(call.payload, Request):
+            response = function_response(
+                Response(answer.status, list(answer.headers), answer.body), call, self
+            )
+            if failed:
+                headers = [
+                    *response.headers.items(),
+                    (serialize.ERROR_TYPE_HEADER, serialize.UNHANDLED),
+                ]
+                return Response(response.status, headers, response.body)
+            return response
+        if failed:
+            return Response(
+                200,
+                [
+                    ("Content-Type", "application/json"),
+                    (serialize.ERROR_TYPE_HEADER, serialize.UNHANDLED),
+                    (REQUEST_ID_HEADER, call.request_id),
+                ],
+                answer.body,
+            )
+        return Response(
+            200,
+            [("Content-Type", "application/octet-stream"), (REQUEST_ID_HEADER, call.request_id)],
+            answer.body,
+        )
+
+    def timed_out(self, call: NativeCall) -> Response:
+        request: ServerRequest = call.args[0]
+        timeout = next((v for k, v in request.headers if k == "x-fc-function-timeout"), "")
+        return self.error({"errorMessage": f"Function time out after {timeout}s"}, call)
+
+    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
+        """The server did not start (or not in time): FC's error answer."""
+        return self.error({"errorMessage": error.message, "errorType": error.type}, call)
+
+    def make_pool(
+        self,
+        target: Target,
+        environ: Mapping[str, str],
+        config: FunctionConfig,
+        *,
+        size: int = 1,
+        concurrency: int = 1,
+    ) -> Any:
+        """The function's own server, started as FC starts a custom runtime."""
+        from polyfaas_alibaba.custom_pool import ServerPool
+
+        return ServerPool(
+            server_command(target, config), target, {**environ, **self.environment(config)}, config
+        )
+
+
+def server_command(target: Target, config: FunctionConfig) -> list[str]:
+    """``--bootstrap``'s command, else ``polyfaas serve`` for the Python TARGET."""
+    import shlex
+    import sys
+
+    if config.bootstrap:
+        return shlex.split(config.bootstrap)
+    spec = (
+        f"{target.file}:{target.attribute}"
+        if target.file
+        else f"{target.module}:{target.attribute}"
+    )
+    return [
+        sys.executable,
+        "-m",
+        "polyfaas",
+        "serve",
+        "--provider",
+        NAME,
+        "--host",
+        "127.0.0.1",
+        spec,
+    ]
+
+
+runtime = AlibabaCustomRuntime()
+platform = AlibabaCustomPlatform()

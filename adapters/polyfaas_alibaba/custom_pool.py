@@ -1,0 +1,320 @@
+"""The runner's instances of a custom runtime: the function's own HTTP server.
+
+``ServerPool`` satisfies ``polyfaas.runner.server.ManagedInstances``. It starts the
+server command with ``FC_CUSTOM_LISTEN_PORT`` set to a free port (in its own process
+group, killed with the runner), waits up to 120 s for the port to accept connections,
+posts ``/initialize`` once, and sends each call's ``ServerRequest`` over keep-alive
+connections. A call that outlives its timeout stops the server, as does a failed
+``/initialize``; the next call starts a new one. ``close()`` sends ``/pre-stop``
+first, then SIGTERM, then SIGKILL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from polyfaas._native import ErrorInfo, FunctionConfig, Outcome
+from polyfaas.runner.instances import START_TIMEOUT_S, CallResult, InstanceStartError, LoadFailure
+from polyfaas_alibaba.custom import ServerRequest, ServerResponse
+
+if TYPE_CHECKING:
+    from polyfaas._native import NativeCall
+    from polyfaas._target import Target
+
+POLL_S = 0.05
+STOP_GRACE_S = 5.0
+PRE_STOP_TIMEOUT_S = 3.0
+PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    """A port nothing listens on now (127.0.0.1)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _die_with_parent() -> None:
+    # In the child before exec: Linux kills it when the runner's spawning thread ends.
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_failure(kind: str, message: str) -> InstanceStartError:
+    return InstanceStartError(
+        LoadFailure(reason=kind, error=ErrorInfo(type="FunctionNotStarted", message=message))
+    )
+
+
+class Server:
+    """One running custom-runtime server process and its idle connections."""
+
+    def __init__(self, command: list[str], cwd: str, environ: Mapping[str, str]) -> None:
+        self.port = free_port()
+        self.command = command
+        env = {**os.environ, **environ, "FC_CUSTOM_LISTEN_PORT": str(self.port)}
+        try:
+            self.process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if os.name == "posix" else None,  # noqa: PLW1509
+            )
+        except OSError as exc:
+            raise _start_failure("crash", f"cannot start {command[0]!r}: {exc.strerror}") from None
+        self.idle: list[http.client.HTTPConnection] = []
+        self.lock = threading.Lock()
+        self.started = time.perf_counter()
+        self.init_duration_ms: float | None = None
+        self.first_call = True
+        self.init_error: ErrorInfo | None = None
+
+    def wait_listening(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Return once the port accepts connections; ``InstanceStartError`` if the
+        process exits first or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            code = self.process.poll()
+            if code is not None:
+                raise _start_failure(
+                    "crash",
+                    f"the custom runtime exited with code {code} before listening on "
+                    f"port {self.port} (FC_CUSTOM_LISTEN_PORT)",
+                )
+            try:
+                socket.create_connection(("127.0.0.1", self.port), POLL_S).close()
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise _start_failure(
+                        "timeout",
+                        f"the custom runtime did not listen on port {self.port} "
+                        f"within {timeout:.0f} s",
+                    ) from None
+                time.sleep(POLL_S)
+                continue
+            self.init_duration_ms = (time.perf_counter() - self.started) * 1000
+            return
+
+    def send(self, request: ServerRequest, timeout: float) -> ServerResponse:
+        """Send ``request``; a stale kept-alive connection is retried once on a new one."""
+        with self.lock:
+            conn = self.idle.pop() if self.idle else None
+        if conn is not None:
+            conn.timeout = timeout
+            try:
+                return self._exchange(conn, request, timeout)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        return self._exchange(conn, request, timeout)
+
+    def _exchange(
+        self, conn: http.client.HTTPConnection, request: ServerRequest, timeout: float
+    ) -> ServerResponse:
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        names = {name.lower() for name, _ in request.headers}
+        try:
+            conn.putrequest(
+                request.method, request.target, skip_host="host" in names, skip_accept_encoding=True
+            )
+            for name, value in request.headers:
+                conn.putheader(name, value.encode("utf-8"))
+            conn.putheader("Content-Length", str(len(request.body)))
+            conn.endheaders(request.body or None)
+            answer = conn.getresponse()
+            body = answer.read()
+        except BaseException:
+            conn.close()
+            raise
+        headers = tuple((name, _utf8(value)) for name, value in answer.getheaders())
+        if answer.will_close:
+            conn.close()
+        else:
+            with self.lock:
+                self.idle.append(conn)
+        return ServerResponse(answer.status, headers, body)
+
+    def exit_detail(self) -> str:
+        """Why the server is gone, or ``""`` while it runs."""
+        try:
+            code = self.process.wait(0.5)
+        except subprocess.TimeoutExpired:
+            return ""
+        if code < 0:
+            return f"instance killed by signal {signal.Signals(-code).name}"
+        return f"instance exited with code {code}"
+
+    def stop(self, pre_stop: ServerRequest | None = None) -> None:
+        """``/pre-stop`` (when given and running), SIGTERM to the process group, SIGKILL
+        after a grace period."""
+        if pre_stop is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                self.send(pre_stop, PRE_STOP_TIMEOUT_S)
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for conn in idle:
+            conn.close()
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _utf8(value: str) -> str:
+    # http.client reads header values as latin-1; servers send UTF-8.
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
+def _error_of(answer: ServerResponse) -> ErrorInfo:
+    try:
+        document = json.loads(answer.body)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and "errorMessage" in document:
+        return ErrorInfo(
+            type=str(document.get("errorType", "InitializationError")),
+            message=str(document["errorMessage"]),
+        )
+    text = answer.body.decode("utf-8", "replace")
+    return ErrorInfo(
+        type="InitializationError",
+        message=f"/initialize answered {answer.status}" + (f": {text}" if text else ""),
+    )
+
+
+class ServerPool:
+    """One custom-runtime server at a time, started on demand."""
+
+    def __init__(
+        self,
+        command: list[str],
+        target: Target,
+        environ: Mapping[str, str],
+        config: FunctionConfig,
+    ) -> None:
+        self.command = command
+        self.target = target
+        self.environ = dict(environ)
+        self.config = config
+        self.server: Server | None = None
+        self.lock = threading.Lock()
+        self.closed = False
+        # PDEATHSIG follows the thread that started the child: one long-lived thread.
+        self.spawner = ThreadPoolExecutor(1, thread_name_prefix="polyfaas-custom-runtime")
+
+    def _hook_request(self, control: str) -> ServerRequest:
+        from polyfaas_alibaba.custom import platform
+
+        kind = {"/initialize": "initializer", "/pre-stop": "pre-stop"}[control]
+        request = platform.hook_call(kind, self.config).args[0]
+        assert isinstance(request, ServerRequest)
+        return request
+
+    def _spawn(self) -> Server:
+        cwd = str(self.target.folder)
+        server = self.spawner.submit(Server, self.command, cwd, self.environ).result()
+        server.wait_listening()
+        timeout = self.config.timeout if self.config.timeout is not None else 60.0
+        try:
+            answer = server.send(self._hook_request("/initialize"), timeout)
+        except (OSError, http.client.HTTPException) as exc:
+            server.init_error = ErrorInfo(type="InitializationError", message=str(exc))
+            return server
+        if not 200 <= answer.status < 300 or answer.header("x-fc-status") == "404":
+            server.init_error = _error_of(answer)
+        return server
+
+    def _current(self) -> Server:
+        with self.lock:
+            if self.closed:
+                raise _start_failure("crash", "runner stopping")
+            if self.server is None or self.server.process.poll() is not None:
+                self.server = self._spawn()
+            return self.server
+
+    def start(self) -> None:
+        """Start the server now, so a command that cannot start fails at once."""
+        self._current()
+
+    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+        """Send the call's request to the server and read its answer."""
+        try:
+            server = self._current()
+        except InstanceStartError as exc:
+            return CallResult(ending="load-failed", load_failure=exc.failure)
+        init = server.init_duration_ms if server.first_call else None
+        server.first_call = False
+        if server.init_error is not None:
+            self._drop(server)
+            return CallResult(
+                ending="returned", outcome=Outcome(error=server.init_error), init_duration_ms=init
+            )
+        request = call.args[0]
+        started = time.perf_counter()
+        try:
+            answer = server.send(request, timeout)
+        except (TimeoutError, socket.timeout):
+            self._drop(server)
+            return CallResult(ending="timeout", init_duration_ms=init)
+        except (OSError, http.client.HTTPException) as exc:
+            detail = server.exit_detail() or f"the connection to the server failed: {exc}"
+            self._drop(server)
+            return CallResult(ending="crash", detail=detail, init_duration_ms=init)
+        duration = (time.perf_counter() - started) * 1000
+        return CallResult(
+            ending="returned",
+            outcome=Outcome(value=answer, duration_ms=duration),
+            init_duration_ms=init,
+        )
+
+    def _drop(self, server: Server) -> None:
+        with self.lock:
+            if self.server is server:
+                self.server = None
+        server.stop()
+
+    def restart(self) -> None:
+        """Stop the server (code changed); the next call starts a new one."""
+        with self.lock:
+            server, self.server = self.server, None
+        if server is not None:
+            server.stop(self._hook_request("/pre-stop"))
+
+    def close(self) -> None:
+        """Stop the server: ``/pre-stop``, then the process group."""
+        with self.lock:
+            self.closed = True
+            server, self.server = self.server, None
+        if server is not None:
+            server.stop(self._hook_request("/pre-stop"))
+        self.spawner.shutdown(wait=False)

@@ -1,0 +1,397 @@
+"""The FC custom-runtime server: ``polyfaas serve --provider alibaba-custom TARGET``.
+
+FC starts a custom runtime's command and talks HTTP to it (reference §4): every
+request carries the common ``x-fc-*`` headers, and ``x-fc-control-path`` (or, from
+emulators that send none, the path) says what it is:
+
+- ``/invoke``: an event invocation, ``POST`` with the InvokeFunction payload as body;
+  the answer's body is the result (only the body reaches the caller), status 200
+  and ``x-fc-status: 200``, or 404 and ``x-fc-status: 404`` with FC's error document
+  when the handler raised;
+- ``/http-invoke``, or any other path: an HTTP request passed through with its own
+  method, path, query, headers and body; the answer goes back to the client;
+- ``/initialize`` (``POST``): runs the entry's init hook (``Entry.run_init``);
+- ``/pre-stop``, ``/pre-freeze`` (``GET``): the instance is about to stop or freeze.
+
+Every ``x-fc-*`` header is read into the ``Context`` (empty strings, which FC sends
+for whatever is unset, count as absent); ``context.native`` is an FC context object
+built from them, whose ``headers`` holds them all. The log lines are FC's own:
+``FC Invoke Start RequestId: …`` / ``FC Invoke End RequestId: …`` (``, Error:
+Unhandled function error`` on failure), and the same for Initialize, PreStop and
+PreFreeze.
+
+The TARGET may be a polyfaas entry or a plain FC handler: ``handler(event: bytes,
+context)`` for ``/invoke``, a WSGI application for HTTP.
+
+The server listens on ``0.0.0.0`` and ``FC_CUSTOM_LISTEN_PORT`` (default 9000), as FC
+requires, with keep-alive and no idle timeout of its own shorter than FC's 15
+minutes. It runs under gunicorn (one process, so an instance's globals are shared
+as on FC; threads for concurrent calls) when ``polyfaas[server]`` is installed, and
+falls back to werkzeug's server with a warning otherwise.
+
+Assumptions (UNCONFIRMED in the reference, listed in ``ASSUMPTIONS.md``):
+``x-fc-control-path`` values ``/pre-stop`` and ``/pre-freeze``; an unknown control
+path is an HTTP request; a failed ``/initialize`` answers 404 with ``x-fc-status:
+404`` and FC's error document; an HTTP request whose handler raised answers 502
+with FC's error document and ``x-fc-status: 404``; ``x-fc-client-ip`` is the
+client's address; a path under ``x-fc-base-path`` has it as ``base_path``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable
+
+from polyfaas._context import Context
+from polyfaas._entry import Entry
+from polyfaas._event import new_id
+from polyfaas._native import ErrorInfo
+from polyfaas._normalize import to_response
+from polyfaas._request import Request
+from polyfaas._response import Response
+from polyfaas.wsgi_bridge import request_from_environ, start_wsgi_response, status_line
+from polyfaas_alibaba import context as fc_context
+from polyfaas_alibaba import serialize
+
+if TYPE_CHECKING:
+    from polyfaas.wsgi_bridge import StartResponse
+
+PROVIDER = "alibaba-custom"
+DEFAULT_PORT = 9000
+PORT_ENV = "FC_CUSTOM_LISTEN_PORT"
+#: FC closes idle connections after 15 minutes at most; the server waits longer.
+KEEPALIVE_S = 1000
+THREADS = 8
+
+INVOKE = "/invoke"
+HTTP_INVOKE = "/http-invoke"
+INITIALIZE = "/initialize"
+PRE_STOP = "/pre-stop"
+PRE_FREEZE = "/pre-freeze"
+HOOK_NAMES = {INITIALIZE: "Initialize", PRE_STOP: "PreStop", PRE_FREEZE: "PreFreeze"}
+CONTROL_PATHS = frozenset({INVOKE, HTTP_INVOKE, *HOOK_NAMES})
+FAILED_SUFFIX = ", Error: Unhandled function error"
+
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+def fc_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """Every non-empty ``x-fc-*`` header, by its lower-case name without ``x-fc-``."""
+    return {
+        key[10:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_X_FC_") and value
+    }
+
+
+class CustomRuntimeContext(fc_context.FCContext):
+    """The FC context object of a custom-runtime request, built from its headers;
+    ``headers`` holds every non-empty ``x-fc-*`` header (``repr`` shows none)."""
+
+    headers: dict[str, str]
+
+
+def _baggages(value: str) -> dict[str, str]:
+    if not value:
+        return {}
+    try:
+        decoded = json.loads(base64.b64decode(value))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in decoded.items()} if isinstance(decoded, dict) else {}
+
+
+def native_context(fc: Mapping[str, str], environ: Mapping[str, str]) -> CustomRuntimeContext:
+    """The FC context object the headers describe (variables fill what they lack)."""
+    number = fc_context.number
+    timeout = number(fc.get("function-timeout"))
+    context = CustomRuntimeContext(
+        account_id=fc.get("account-id") or environ.get("FC_ACCOUNT_ID", ""),
+        request_id=fc.get("request-id", ""),
+        credentials=fc_context.Credentials(
+            fc.get("access-key-id", ""),
+            fc.get("access-key-secret", ""),
+            fc.get("security-token", ""),
+        ),
+        function_meta=fc_context.FunctionMeta(
+            fc.get("function-name") or environ.get("FC_FUNCTION_NAME", ""),
+            fc.get("function-handler") or environ.get("FC_FUNCTION_HANDLER", ""),
+            number(fc.get("function-memory") or environ.get("FC_FUNCTION_MEMORY_SIZE")) or 0,
+            timeout if timeout is not None else "",
+        ),
+        service_meta=fc_context.ServiceMeta(
+            fc.get("service-name", ""),
+            fc.get("service-logproject", ""),
+            fc.get("service-logstore", ""),
+            fc.get("qualifier", ""),
+            fc.get("version-id", ""),
+        ),
+        region=fc.get("region") or environ.get("FC_REGION", ""),
+        tracing=fc_context.Tracing(
+            fc.get("tracing-opentracing-span-context", ""),
+            fc.get("tracing-jaeger-endpoint", ""),
+            _baggages(fc.get("tracing-opentracing-span-baggages", "")),
+        ),
+        retry_count=number(fc.get("retry-count")) or 0,
+    )
+    context.headers = dict(fc)
+    return context
+
+
+def context_from_headers(fc: Mapping[str, str], environ: Mapping[str, str]) -> Context:
+    """The canonical ``Context`` of a request's ``x-fc-*`` headers."""
+    import attrs
+
+    native = native_context(fc, environ)
+    canonical = fc_context.to_canonical(native, environ)
+    return attrs.evolve(canonical, provider=PROVIDER, request_id=canonical.request_id or new_id())
+
+
+def _read_body(environ: Mapping[str, Any]) -> bytes:
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit():
+        return bytes(stream.read(int(length)))
+    if environ.get("wsgi.input_terminated"):
+        return bytes(stream.read())
+    return b""
+
+
+class CustomRuntimeApp:
+    """The WSGI application FC talks to: routes by control path, runs the TARGET."""
+
+    def __init__(self, target: Any, out: Any = None) -> None:
+        self.target = target
+        self.entry = target if isinstance(target, Entry) else None
+        self.out = out
+
+    def line(self, text: str) -> None:
+        """One log line on standard output, where FC collects a function's logs."""
+        out = self.out if self.out is not None else sys.stdout
+        out.write(text + "\n")
+        out.flush()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        control = environ.get("HTTP_X_FC_CONTROL_PATH") or ""
+        path = environ.get("PATH_INFO") or "/"
+        route = control or (path if path in CONTROL_PATHS else HTTP_INVOKE)
+        fc = fc_headers(environ)
+        rid = fc.get("request-id") or new_id()
+        if route == INVOKE:
+            status, headers, body = self.invoke(environ, fc, rid)
+        elif route in HOOK_NAMES:
+            status, headers, body = self.hook(route, environ, fc, rid)
+        else:
+            return self.http(environ, start_response, fc, rid)
+        start_response(status_line(status), [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _failed(self, exc: BaseException) -> bytes:
+        error = ErrorInfo.from_exception(exc)
+        sys.stderr.write(error.text)
+        sys.stderr.flush()
+        return serialize.error_bytes(serialize.error_body(error))
+
+    def invoke(self, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str) -> Answer:
+        """An event invocation: the payload in, the serialised result out."""
+        from polyfaas_alibaba.event import decode_payload
+        from polyfaas_alibaba.http_trigger import result_from_response
+
+        raw = _read_body(environ)
+        self.line(f"FC Invoke Start RequestId: {rid}")
+        try:
+            context = context_from_headers(fc, os.environ)
+            if self.entry is None:
+                value = self.target(raw, context.native)
+            else:
+                payload = decode_payload(raw, context.request_id)
+                value = self.entry.invoke(payload, context)
+                if isinstance(payload, Request):
+                    value = result_from_response(to_response(value))
+            body = serialize.serialize_result(value)
+        except Exception as exc:
+            error = self._failed(exc)
+            self.line(f"FC Invoke End RequestId: {rid}{FAILED_SUFFIX}")
+            return 404, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
+        self.line(f"FC Invoke End RequestId: {rid}")
+        return 200, [("Content-Type", "application/octet-stream"), ("x-fc-status", "200")], body
+
+    def hook(
+        self, route: str, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str
+    ) -> Answer:
+        """``/initialize`` runs the init hook; ``/pre-stop`` and ``/pre-freeze`` log."""
+        name = HOOK_NAMES[route]
+        _read_body(environ)
+        self.line(f"FC {name} Start RequestId: {rid}")
+        try:
+            if route == INITIALIZE and self.entry is not None:
+                self.entry.run_init(context_from_headers(fc, os.environ))
+        except Exception as exc:
+            error = self._failed(exc)
+            self.line(f"FC {name} End RequestId: {rid}{FAILED_SUFFIX}")
+            return 404, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
+        self.line(f"FC {name} End RequestId: {rid}")
+        return 200, [("Content-Type", "text/plain"), ("x-fc-status", "200")], b""
+
+    def http(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        fc: Mapping[str, str],
+        rid: str,
+    ) -> Iterable[bytes]:
+        """An HTTP request passed through to the handler or WSGI application."""
+        import attrs
+
+        self.line(f"FC Invoke Start RequestId: {rid}")
+        context = context_from_headers(fc, os.environ)
+        view = {k: v for k, v in environ.items() if not k.startswith("HTTP_X_FC_")}
+        if self.entry is None:
+            view["fc.context"] = context.native
+            view["fc.request_uri"] = environ.get("REQUEST_URI") or environ.get("RAW_URI", "")
+            return _Logged(self.target(view, start_response), self, rid)
+        try:
+            request = request_from_environ(view, native=environ)
+            base = (fc.get("base-path") or "").rstrip("/")
+            changes: dict[str, Any] = {}
+            if fc.get("client-ip"):
+                changes["client_ip"] = fc["client-ip"]
+            if base and (request.path == base or request.path.startswith(base + "/")):
+                changes["base_path"] = base
+            if changes:
+                request = attrs.evolve(request, **changes)
+            response = to_response(self.entry.invoke(request, context))
+        except Exception as exc:
+            error = self._failed(exc)
+            self.line(f"FC Invoke End RequestId: {rid}{FAILED_SUFFIX}")
+            response = Response(
+                502, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
+            )
+            return start_wsgi_response(response, start_response)
+        self.line(f"FC Invoke End RequestId: {rid}")
+        headers = [
+            *((k, v) for k, v in response.headers.items() if k.lower() != "content-length"),
+            ("Content-Length", str(len(response.body))),
+            ("x-fc-status", "200"),
+        ]
+        return start_wsgi_response(
+            Response(response.status, headers, response.body), start_response
+        )
+
+
+class _Logged:
+    """A WSGI application's answer, with FC's end line once it has been sent."""
+
+    def __init__(self, result: Iterable[bytes], app: CustomRuntimeApp, rid: str) -> None:
+        self.result = result
+        self.app = app
+        self.rid = rid
+
+    def __iter__(self) -> Any:
+        return iter(self.result)
+
+    def close(self) -> None:
+        close = getattr(self.result, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            self.app.line(f"FC Invoke End RequestId: {self.rid}")
+
+
+# -- serving ----------------------------------------------------------------------------
+
+
+def listen_address(host: str | None, port: int | None) -> tuple[str, int]:
+    """``--host``/``--port``, else ``0.0.0.0`` and ``FC_CUSTOM_LISTEN_PORT`` (or 9000)."""
+    if port is None:
+        value = os.environ.get(PORT_ENV, "")
+        port = int(value) if value.isdigit() else DEFAULT_PORT
+    return host or "0.0.0.0", port
+
+
+def serve(target: str, *, host: str | None = None, port: int | None = None) -> int:
+    """Load ``target`` and serve it as an FC custom runtime until stopped."""
+    from polyfaas._target import load_target, parse_target
+
+    address = listen_address(host, port)
+    app = CustomRuntimeApp(load_target(parse_target(target)))
+    from importlib.util import find_spec
+
+    if find_spec("gunicorn") is None:
+        sys.stderr.write(
+            "polyfaas serve: gunicorn is not installed (pip install 'polyfaas[server]'); "
+            "falling back to werkzeug's development server\n"
+        )
+        sys.stderr.flush()
+        return _serve_werkzeug(app, address, target)
+    return _serve_gunicorn(app, address, target)
+
+
+def _bind(address: tuple[str, int]) -> str:
+    host, port = address
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _serve_gunicorn(app: CustomRuntimeApp, address: tuple[str, int], target: str) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": [_bind(address)],
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": THREADS,
+                "keepalive": KEEPALIVE_S,
+                "timeout": 0,  # FC enforces the function's timeout itself
+                "graceful_timeout": 10,
+                "loglevel": "warning",
+                "proc_name": f"polyfaas serve {target}",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable[..., Any]:
+            return app
+
+    sys.stderr.write(f"polyfaas serve: {target} on http://{_bind(address)} (gunicorn)\n")
+    sys.stderr.flush()
+    try:
+        Server().run()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+def _serve_werkzeug(app: CustomRuntimeApp, address: tuple[str, int], target: str) -> int:
+    import signal
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Handler(WSGIRequestHandler):
+        # HTTP/1.1 keeps connections alive; no socket timeout means no idle limit.
+        protocol_version = "HTTP/1.1"
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return
+
+    server = make_server(*address, app, threaded=True, request_handler=Handler)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    sys.stderr.write(f"polyfaas serve: {target} on http://{_bind(address)} (werkzeug)\n")
+    sys.stderr.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
