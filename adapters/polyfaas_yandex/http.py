@@ -19,6 +19,7 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode, b64encode
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote
 
@@ -69,21 +70,18 @@ def multi_pairs(event: Mapping[str, Any], single: str, multi: str) -> list[tuple
     """
     singles = _str_map(event, single)
     multis = _str_map(event, multi)
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str]]
     try:
-        "".join(multis)  # every name a str, checked in C: this runs on every call
-        for name, values in multis.items():
-            if type(values) is not list:
-                raise TypeError(name)
-            if len(values) == 1:
-                value = values[0]
-                if type(value) is not str:
-                    raise TypeError(name)
-                pairs.append((name, value))
-            else:
-                "".join(values)
-                pairs += [(name, value) for value in values]
-        if singles.keys() == multis.keys():  # what the platform sends: the fast path
+        # This runs on every call: the checks and the copy stay in C where they can.
+        "".join(multis)
+        values_of = multis.values()
+        if set(map(type, values_of)) <= {list} and set(map(len, values_of)) <= {1}:
+            firsts = list(map(itemgetter(0), values_of))
+            "".join(firsts)
+            pairs = list(zip(multis, firsts))
+        else:
+            pairs = _repeated_pairs(multis)
+        if singles.keys() == multis.keys():  # what the platform sends
             return pairs
         "".join(singles)
         "".join(singles.values())
@@ -94,6 +92,22 @@ def multi_pairs(event: Mapping[str, Any], single: str, multi: str) -> list[tuple
         ) from None
     folded = {name.lower() for name in multis}
     pairs += [(name, value) for name, value in singles.items() if name.lower() not in folded]
+    return pairs
+
+
+def _repeated_pairs(multis: Mapping[Any, Any]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name, values in multis.items():
+        if type(values) is not list:
+            raise TypeError(name)
+        if len(values) == 1:
+            value = values[0]
+            if type(value) is not str:
+                raise TypeError(name)
+            pairs.append((name, value))
+        else:
+            "".join(values)
+            pairs += [(name, value) for value in values]
     return pairs
 
 

@@ -44,6 +44,7 @@ class RequestIdFilter(logging.Filter):
         self.request_id = ""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Stamp the record with the current call's request id (never drops one)."""
         if not hasattr(record, "request_id"):
             record.request_id = self.request_id
         return True
