@@ -305,7 +305,7 @@ def function_response(response: Response, call: NativeCall, platform: AlibabaPla
     """A function's HTTP answer as FC's caller receives it: forbidden headers dropped
     (``x-fc-*``, hop-by-hop, ``Content-Length``/``Date``/``Server``, which FC sets
     itself, ``Content-Disposition: attachment``), over 8 KB of headers refused with
-    502 ``BadResponse``, ``X-Fc-Request-Id`` added."""
+    502 ``BadResponse``, FC's own ``Content-Length`` and ``X-Fc-Request-Id`` added."""
     kept = []
     for name, value in response.headers.items():
         lower = name.lower()
@@ -313,11 +313,12 @@ def function_response(response: Response, call: NativeCall, platform: AlibabaPla
             continue
         if lower == "content-disposition" and value.strip().lower().startswith("attachment"):
             continue
-        kept.append((name, value))
+        kept.append((name, value.strip()))  # as it reaches the client over HTTP
     size = _size(kept)
     if size > MAX_RESPONSE_HEADERS:
         message = f"response headers are {size} bytes; the limit is 8 KB"
         return platform.error({"errorMessage": message, "errorType": "BadResponse"}, call)
+    kept.append(("Content-Length", str(len(response.body))))
     kept.append((REQUEST_ID_HEADER, call.request_id))
     if platform.default_domain:
         kept.append(("Content-Disposition", "attachment"))
