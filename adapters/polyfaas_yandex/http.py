@@ -30,6 +30,8 @@ from polyfaas.errors import EventFormatError
 #: The host of direct calls (``https://functions.yandexcloud.net/<function_id>``).
 FUNCTIONS_HOST = "functions.yandexcloud.net"
 
+#: Response headers the platform answers 502 to (D-invoke); the runtime half drops them.
+_REJECTED = frozenset({"transfer-encoding", "via", "proxy-authenticate"})
 _TEXT_TYPES = (
     "application/json",
     "application/xml",
@@ -220,14 +222,15 @@ def encode_response(response: Response) -> dict[str, Any]:
     """The ``{statusCode, headers, multiValueHeaders, body, isBase64Encoded}`` dict.
 
     A header with one value goes in ``headers``, a repeated one (``Set-Cookie``) in
-    ``multiValueHeaders``; text bodies stay text, others are base64. A
-    ``Transfer-Encoding`` header is dropped: the body is whole, and the platform
-    answers 502 to a function that returns one.
+    ``multiValueHeaders``; text bodies stay text, others are base64. The headers
+    the platform rejects with a 502 (``Transfer-Encoding``, ``Via``,
+    ``Proxy-Authenticate``) are dropped: a portable app that happens to set one
+    still answers, and ``Transfer-Encoding`` means nothing once the body is whole.
     """
     grouped: dict[str, tuple[str, list[str]]] = {}
     for name, value in response.headers.items():
         lower = name.lower()
-        if lower == "transfer-encoding":
+        if lower in _REJECTED:
             continue
         entry = grouped.get(lower)
         if entry is None:

@@ -319,6 +319,8 @@ class TestRuntimeEncode:
                 ("Content-Type", "image/png"),
                 ("Set-Cookie", "b=2"),
                 ("Transfer-Encoding", "chunked"),
+                ("Via", "1.1 proxy"),
+                ("Proxy-Authenticate", "Basic"),
             ],
             b"\x89PNG",
         )
