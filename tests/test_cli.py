@@ -84,3 +84,34 @@ def test_env_file(tmp_path):
     env_file.write_text("BROKEN\n")
     with pytest.raises(PolyfaasError, match=r"\.env:1: expected K=V"):
         read_env_file(env_file)
+
+
+def test_events_lists_every_provider_with_samples():
+    listed = {line.split()[0]: line.split()[1:] for line in polyfaas("events").stdout.splitlines()}
+    assert {"timer", "oss", "http"} <= set(listed["alibaba"])
+    assert "timer" in listed["yandex"]
+
+
+def test_events_prints_a_sample_that_invoke_takes(tmp_path):
+    sample = polyfaas("events", "alibaba", "timer")
+    assert sample.returncode == 0
+    assert "triggerTime" in json.loads(sample.stdout)
+    event_file = tmp_path / "timer.json"
+    event_file.write_text(sample.stdout)
+    result = polyfaas("invoke", "--provider", "alibaba", EVENT_TARGET, "--event", str(event_file))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["type"] == "polyfaas.timer"
+    assert "FC Invoke Start RequestId: " in result.stderr
+
+
+def test_events_unknown_kind():
+    result = polyfaas("events", "alibaba", "nope")
+    assert result.returncode == 2
+    assert "kinds: " in result.stderr
+
+
+def test_invoke_error_on_alibaba_names_fcs_error_type():
+    result = polyfaas("invoke", "--provider", "alibaba", EVENT_TARGET, "--data", '"fail"')
+    assert result.returncode == 1
+    assert '"errorType": "ValueError"' in result.stderr
+    assert "event failed on purpose" in result.stderr

@@ -77,3 +77,66 @@ def test_yandex_gateway_timeout_is_504_and_next_call_served():
         after = curl("-w", " %{http_code}", f"{runner.url}/after")
     assert slow.stdout == "504"
     assert after.stdout.endswith(" 200")
+
+
+def _fc_code(tmp_path: Path) -> Path:
+    from tests.alibaba.alibaba_helpers import SEED_EXAMPLE_1, SEED_EXAMPLE_3, SEED_EXAMPLE_4
+
+    (tmp_path / "example1.py").write_text(SEED_EXAMPLE_1)
+    (tmp_path / "example3.py").write_text(SEED_EXAMPLE_3)
+    (tmp_path / "example4.py").write_text(SEED_EXAMPLE_4)
+    return tmp_path
+
+
+INVOKE_PATH = "/2023-03-30/functions/polyfaas-function/invocations"
+
+
+def test_fc_seed_example_1_at_the_invoke_function_path(tmp_path):
+    code = _fc_code(tmp_path)
+    with polyfaas_run("example1.handler", "--provider", "alibaba", cwd=code) as runner:
+        result = curl("-i", "-d", '{"key": "value"}', f"{runner.url}{INVOKE_PATH}")
+        assert runner.wait_for_output("FC Invoke End RequestId: ")
+    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
+    assert head.startswith("HTTP/1.1 200")
+    assert "x-fc-request-id: 1-" in head.lower()
+    assert body == "value"
+    assert "FC Invoke Start RequestId: 1-" in runner.output()
+
+
+def test_fc_seed_example_3_lists_the_code_folder(tmp_path):
+    code = _fc_code(tmp_path)
+    with polyfaas_run("example3.handler", "--provider", "alibaba", cwd=code) as runner:
+        result = curl("-X", "POST", f"{runner.url}{INVOKE_PATH}")
+    assert "example3.py" in result.stdout
+    assert result.stdout.startswith("total ")
+
+
+def test_fc_seed_example_4_behind_the_http_trigger_and_invoked(tmp_path):
+    code = _fc_code(tmp_path)
+    with polyfaas_run("example4.handler", "--provider", "alibaba", cwd=code) as runner:
+        echoed = curl("-d", "hello FC", "-H", "Content-Type: text/plain", f"{runner.url}/any/path")
+        invoked = curl("-d", "not json", f"{runner.url}{INVOKE_PATH}")
+    assert echoed.stdout == "hello FC"
+    assert invoked.stdout.startswith("The request did not come from an HTTP Trigger")
+
+
+def test_fc_error_answers_and_load_failure_after_reload(tmp_path):
+    code = _fc_code(tmp_path)
+    broken = "def handler(event, context):\n    raise ValueError('boom')\n"
+    (code / "broken.py").write_text(broken)
+    with polyfaas_run("broken.handler", "--provider", "alibaba", "--reload", cwd=code) as runner:
+        event_call = curl("-i", "-X", "POST", f"{runner.url}{INVOKE_PATH}")
+        http_call = curl("-i", f"{runner.url}/")
+        time.sleep(1.1)
+        (code / "broken.py").write_text("def handler(event, context)\n    return 1\n")
+        assert runner.wait_for_output("Detected change in broken.py")
+        time.sleep(0.3)
+        syntax = curl("-i", "-X", "POST", f"{runner.url}{INVOKE_PATH}")
+        after = runner.output()
+    assert event_call.stdout.startswith("HTTP/1.1 200")
+    assert "X-Fc-Error-Type: UnhandledInvocationError" in event_call.stdout
+    assert '"errorType": "ValueError"' in event_call.stdout
+    assert http_call.stdout.startswith("HTTP/1.1 502")
+    assert "Error: Unhandled function error" in after
+    assert '"errorType": "UserCodeSyntaxError"' in syntax.stdout
+    assert "Syntax error in module 'broken'" in syntax.stdout

@@ -40,7 +40,7 @@ from polyfaas_alibaba.http_trigger import request_id, result_from_response
 from polyfaas_alibaba.payload import decode_payload, event_bytes
 
 if TYPE_CHECKING:
-    from polyfaas._native import FunctionConfig, NativeCall, Outcome
+    from polyfaas._native import ErrorInfo, FunctionConfig, InvocationReport, NativeCall, Outcome
 
 NAME = "alibaba"
 
@@ -234,6 +234,57 @@ class AlibabaPlatform:
     def _region(config: FunctionConfig) -> str:
         return config.region or DEFAULT_REGION
 
+    # -- the runner's hooks (see polyfaas.providers) ----------------------------------
+
+    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
+        """InvokeFunction's path is an event invocation; any other request comes
+        through the HTTP trigger, within FC's limits."""
+        from polyfaas_alibaba.invoke_api import invocation_of
+        from polyfaas_alibaba.wsgi import check_request
+
+        return invocation_of(request) or check_request(request) or request
+
+    def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
+        """The variables every instance starts with."""
+        return self.environment(config)
+
+    def start_lines(self, call: NativeCall) -> list[str]:
+        """FC's log line before a call."""
+        return [f"FC Invoke Start RequestId: {call.request_id}"]
+
+    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
+        """FC's log line after a call (with the error note of a failed one)."""
+        error = ", Error: Unhandled function error" if report.failed else ""
+        return [f"FC Invoke End RequestId: {call.request_id}{error}"]
+
+    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
+        """FC's answer when the handler cannot load, named as FC's runtime names it."""
+        from polyfaas_alibaba import serialize
+
+        function = getattr(call.args[-1], "function", None) if call.args else None
+        module = str(getattr(function, "handler", "")).rpartition(".")[0]
+        named = {
+            "missing-module": (
+                serialize.IMPORT_MODULE_ERROR,
+                f"Unable to import module '{module}'",
+            ),
+            "syntax": (serialize.SYNTAX_ERROR, f"Syntax error in module '{module}'"),
+            "module-raised": (
+                serialize.USER_CODE_ERROR,
+                f"Module initialization error: '{error.message}'",
+            ),
+            "missing-handler": (serialize.HANDLER_NOT_FOUND, error.message),
+        }
+        error_type, message = named.get(reason, (serialize.INVALID_HANDLER, error.message))
+        _log_error(call, f"{error_type}: {message}")
+        return self.error({"errorMessage": message, "errorType": error_type}, call)
+
+    def samples(self) -> dict[str, Any]:
+        """Sample native events by kind, for ``polyfaas events alibaba``."""
+        from polyfaas_alibaba import samples
+
+        return {kind: samples.sample(kind) for kind in samples.kinds()}
+
     # -- what the caller receives --------------------------------------------------
 
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
@@ -294,10 +345,9 @@ def _dumps(native: Any) -> bytes:
 def _log_error(call: NativeCall, text: str) -> None:
     import logging
 
+    # FC's own "FC Invoke End ..., Error" line comes from end_lines, after the call.
     logging.getLogger("polyfaas.alibaba").error(
-        "%s\nFC Invoke End RequestId: %s, Error: Unhandled function error",
-        text.rstrip(),
-        call.request_id,
+        "%s (RequestId: %s)", text.rstrip(), call.request_id
     )
 
 

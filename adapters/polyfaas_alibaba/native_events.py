@@ -68,6 +68,9 @@ def payload_bytes(data: Any) -> bytes:
 def native_event(event: Event, *, account_id: str, region: str) -> Any:
     """The parsed native event for ``event`` (``bytes`` for a direct invocation)."""
     if event.type == EventType.DIRECT:
+        # A payload that came as bytes (the InvokeFunction body, a file) goes as it came.
+        if isinstance(event.native, (bytes, bytearray)):
+            return bytes(event.native)
         return payload_bytes(event.data)
     if event.type == EventType.TIMER:
         return {

@@ -353,12 +353,16 @@ def test_a_polyfaas_response_is_no_fc_result():
     assert response.json()["errorType"] == "TypeError"
 
 
-def test_a_failed_call_is_logged_with_fcs_end_line(caplog):
+def test_a_failed_call_is_logged_with_fcs_end_line(caplog, capsys):
     def handler(event, context):
         raise ValueError("boom")
 
     with caplog.at_level("ERROR", logger="polyfaas.alibaba"):
         response = emulate(handler, Event(), "alibaba")
     request_id = response.headers["X-Fc-Request-Id"]
-    assert f"FC Invoke End RequestId: {request_id}, Error: Unhandled function error" in caplog.text
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"FC Invoke Start RequestId: {request_id}",
+        f"FC Invoke End RequestId: {request_id}, Error: Unhandled function error",
+    ]
     assert "ValueError: boom" in caplog.text
