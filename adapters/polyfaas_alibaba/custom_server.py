@@ -27,7 +27,9 @@ The server listens on ``0.0.0.0`` and ``FC_CUSTOM_LISTEN_PORT`` (default 9000), 
 requires, with keep-alive and no idle timeout of its own shorter than FC's 15
 minutes. It runs under gunicorn (one process, so an instance's globals are shared
 as on FC; threads for concurrent calls) when ``polyfaas[server]`` is installed, and
-falls back to werkzeug's server with a warning otherwise.
+falls back to werkzeug's server with a warning otherwise; that server answers every
+request with ``Connection: close`` (it has no keep-alive), which FC copes with by
+opening new connections, at some cost per call.
 
 Assumptions (UNCONFIRMED in the reference, listed in ``ASSUMPTIONS.md``):
 ``x-fc-control-path`` values ``/pre-stop`` and ``/pre-freeze``; an unknown control
@@ -325,7 +327,8 @@ def serve(target: str, *, host: str | None = None, port: int | None = None) -> i
     if find_spec("gunicorn") is None:
         sys.stderr.write(
             "polyfaas serve: gunicorn is not installed (pip install 'polyfaas[server]'); "
-            "falling back to werkzeug's development server\n"
+            "falling back to werkzeug's development server, which closes every "
+            "connection (no keep-alive)\n"
         )
         sys.stderr.flush()
         return _serve_werkzeug(app, address, target)
@@ -374,7 +377,6 @@ def _serve_werkzeug(app: CustomRuntimeApp, address: tuple[str, int], target: str
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class Handler(WSGIRequestHandler):
-        # HTTP/1.1 keeps connections alive; no socket timeout means no idle limit.
         protocol_version = "HTTP/1.1"
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
