@@ -200,9 +200,9 @@ class FC:
         control: str | None,
         rid: str,
         body: bytes = b"",
-        **extra: str,
+        extra: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        headers = {**FC_HEADERS, "X-Fc-Request-Id": rid, **extra}
+        headers = {**FC_HEADERS, "X-Fc-Request-Id": rid, **(extra or {})}
         if control is not None:
             headers["X-Fc-Control-Path"] = control
         if body or method == "POST":
@@ -267,7 +267,7 @@ def test_driven_as_fc_drives_it(code, gunicorn):
             "/invoke",
             "rid-2",
             b"plain text",
-            **{
+            {
                 "X-Fc-Access-Key-Id": "STS.key",
                 "X-Fc-Access-Key-Secret": "secret",
                 "X-Fc-Security-Token": "token",
@@ -288,7 +288,7 @@ def test_driven_as_fc_drives_it(code, gunicorn):
         assert (error["errorType"], error["errorMessage"]) == ("ValueError", "bad payload")
 
         status, headers, body = fc.send(
-            "GET", "/some/path?x=1", "/http-invoke", "rid-4", **{"X-Fc-Client-Ip": "203.0.113.9"}
+            "GET", "/some/path?x=1", "/http-invoke", "rid-4", b"", {"X-Fc-Client-Ip": "203.0.113.9"}
         )
         assert (status, headers["x-fc-status"]) == (200, "200")
         result = json.loads(body)
