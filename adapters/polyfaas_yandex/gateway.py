@@ -5,10 +5,11 @@ default).
 Through the gateway, the path (``url``), ``Cookie`` and ``Authorization`` reach
 the function; ``path`` is the route template and ``pathParams``/``params`` hold
 the greedy parameter ``url`` (the path without its leading ``/``), so a decoded
-request has ``path_params == {"url": ...}``. Which headers the gateway itself
-strips or adds is undocumented ([unconfirmed]): the emulation drops hop-by-hop
-headers and adds the same ``X-Request-Id``/``X-Forwarded-For`` family as a direct
-call. Errors and the response contract are the function's (§2).
+request has ``path_params == {"url": ...}``. Which headers the gateway strips is
+undocumented ([unconfirmed]): the emulation drops hop-by-hop headers only. It adds
+the headers of the gateway's WebSocket sample in the official TypeScript types
+(``X-Forwarded-Proto``, ``X-Envoy-Original-Path``, ``X-Serverless-Gateway-Id``…).
+Errors and the response contract are the function's (§2).
 
 The runtime half is the ``yandex`` one: it decodes every envelope.
 """

@@ -97,7 +97,9 @@ class YandexPlatform:
             token=ycontext.token_of(config.credentials, now),
             now=now,
         )
-        event = self.event_for(payload, request_id=request_id, now=now)
+        event = self.event_for(
+            payload, request_id=request_id, now=now, function_id=context.function_name
+        )
         refused = self._too_large(event)
         if refused is not None:
             raise HTTPError(413, response=refused)
@@ -166,7 +168,9 @@ class YandexPlatform:
         request = Request("POST", "/", query="integration=raw", body=body)
         return self.call(request, config)
 
-    def event_for(self, payload: Request | Event, *, request_id: str, now: float) -> Any:
+    def event_for(
+        self, payload: Request | Event, *, request_id: str, now: float, function_id: str = ""
+    ) -> Any:
         """The ``event`` argument the function receives for ``payload``."""
         if isinstance(payload, Event):
             if payload.type == EventType.DIRECT:
@@ -179,7 +183,13 @@ class YandexPlatform:
             return encode_batch([payload])
         if self.gateway is None and integration(payload) != "http":
             return raw_event(payload.body)
-        return _router().http_event(payload, request_id=request_id, now=now, gateway=self.gateway)
+        return _router().http_event(
+            payload,
+            request_id=request_id,
+            now=now,
+            gateway=self.gateway,
+            function_id=function_id,
+        )
 
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """What the caller receives: the function's answer, or the platform's error."""

@@ -53,6 +53,22 @@ REMAPPED_PREFIX = "X-Yf-Remapped-"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
+#: Headers the router (or the gateway) sets itself, replacing any the client sent.
+ROUTER_HEADERS = frozenset(
+    {
+        "x-request-id",
+        "x-trace-id",
+        "x-real-remote-address",
+        "x-api-gateway-function-id",
+        "x-envoy-external-address",
+        "x-envoy-original-path",
+        "x-forwarded-proto",
+        "x-serverless-gateway-id",
+    }
+)
+#: The emulated gateway's id (``d5d…``, as in the platform's samples).
+GATEWAY_ID = "d5d0polyfaas0gateway"
+
 #: The media type whose body the router passes as text; every other body is base64.
 JSON_MEDIA_TYPE = "application/json"
 
@@ -68,10 +84,10 @@ def canonical_name(name: str) -> str:
 
 
 def clf_time(now: float) -> str:
-    """``13/Jul/2022:11:58:59 +0000``: the Common Log Format time of ``requestTime``."""
+    """``13/Jul/2022:11:58:59 +0000``: the time of ``requestTime`` (CLF-like)."""
     t = time.gmtime(now)
-    return (
-        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+    return (  # the day is not zero-padded ("4/Jan/2023" in the gateway's sample)
+        f"{t.tm_mday}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
     )
 
@@ -94,12 +110,15 @@ def http_event(
     route: str = "/{url+}",
     trace_id: str | None = None,
     client_port: int | None = None,
+    function_id: str = "",
+    gateway_id: str = GATEWAY_ID,
 ) -> dict[str, Any]:
     """The envelope the platform hands the function for ``request``.
 
     ``gateway=None`` is a direct call; ``"0.1"`` and ``"1.0"`` are API Gateway's
     payload formats for an integration on ``route`` (a greedy ``{url+}`` by default).
-    ``trace_id`` and ``client_port`` are random unless given.
+    ``trace_id`` and ``client_port`` are random unless given. The gateway's own
+    headers follow its WebSocket sample in the official TypeScript types ([obs]).
     """
     client_ip = request.client_ip or "127.0.0.1"
     stripped = STRIPPED_REQUEST_HEADERS if gateway is None else GATEWAY_STRIPPED_HEADERS
@@ -107,7 +126,7 @@ def http_event(
     forwarded: list[str] = []
     for name, value in request.headers.items():
         lower = name.lower()
-        if lower in stripped or lower in ("x-request-id", "x-trace-id", "x-real-remote-address"):
+        if lower in stripped or lower in ROUTER_HEADERS:
             continue
         if lower == "x-forwarded-for":
             forwarded.append(value)
@@ -116,12 +135,23 @@ def http_event(
     if "host" not in request.headers:
         pairs.append(("Host", request.host))
     port = client_port or 1024 + int.from_bytes(os.urandom(2), "big") % 64000
-    pairs += [
-        ("X-Forwarded-For", ", ".join([*forwarded, client_ip])),
-        ("X-Real-Remote-Address", f"[{client_ip}]:{port}"),
-        ("X-Request-Id", request_id),
-        ("X-Trace-Id", trace_id or new_id()),
-    ]
+    pairs.append(("X-Forwarded-For", ", ".join([*forwarded, client_ip])))
+    if gateway is None:
+        pairs.append(("X-Real-Remote-Address", f"[{client_ip}]:{port}"))
+    else:
+        query_string = request.query_string
+        pairs += [
+            ("X-Api-Gateway-Function-Id", function_id),
+            ("X-Envoy-External-Address", client_ip),
+            (
+                "X-Envoy-Original-Path",
+                request.raw_path + (f"?{query_string}" if query_string else ""),
+            ),
+            ("X-Forwarded-Proto", "https"),
+            ("X-Real-Remote-Address", f"{client_ip}:{port}"),
+            ("X-Serverless-Gateway-Id", gateway_id),
+        ]
+    pairs += [("X-Request-Id", request_id), ("X-Trace-Id", trace_id or new_id())]
     headers, multi_headers = _grouped(pairs)
     query, multi_query = _grouped(list(request.query.items(multi=True)))
     media = (request.content_type or "").partition(";")[0].strip().lower()

@@ -5,7 +5,8 @@ Sources: ``http`` and ``http-form`` are the docs' own samples (D-handler,
 D-invoke); the trigger samples are the docs' and the official TypeScript types'
 (``yandex-cloud/function-ts-types``, src/triggers/*.json) with masked ids kept;
 ``storage`` is a real capture (CAP2). ``gateway-v0``, ``gateway-v1`` and ``mail``
-are built from the field lists of D-apigw and mail-format: no full sample is
+are built from the field lists of D-apigw and mail-format (the gateway's own
+headers from its WebSocket sample in function-ts-types): no full sample is
 published.
 """
 
@@ -54,12 +55,28 @@ def _http(headers: dict[str, str], body: str, encoded: bool, **extra: Any) -> di
     }
 
 
-_GW_HEADERS = {
-    **_HEADERS,
-    "Host": "d5dm1lba80md********.apigw.yandexcloud.net",
-    "Authorization": "Bearer t1.9euelZqN********",
-    "Cookie": "session=abc; theme=dark",
-}
+def _gw_headers(path: str) -> dict[str, str]:
+    # The gateway's own headers as in its WebSocket sample (function-ts-types).
+    return {
+        "Accept": "*/*",
+        "Authorization": "Bearer t1.9euelZqN********",
+        "Content-Length": "18",
+        "Content-Type": "application/json",
+        "Cookie": "session=abc; theme=dark",
+        "Host": "d5dm1lba80md********.apigw.yandexcloud.net",
+        "User-Agent": "curl/7.64.1",
+        "X-Forwarded-For": _IP,
+        "X-Api-Gateway-Function-Id": "d4eo2faf62**********",
+        "X-Envoy-External-Address": _IP,
+        "X-Envoy-Original-Path": f"{path}?param=one",
+        "X-Forwarded-Proto": "https",
+        "X-Real-Remote-Address": f"{_IP}:2816",
+        "X-Serverless-Gateway-Id": "d5dm1lba80md********",
+        "X-Request-Id": _RID,
+        "X-Trace-Id": "e9fe9b05-c1aa-4fb8-94d8-a514fd6f3ff7",
+    }
+
+
 _GW_CONTEXT = {**_CONTEXT, "apiGateway": {"operationContext": {}}}
 
 
@@ -84,7 +101,7 @@ SAMPLES: dict[str, Any] = {
         True,
     ),
     "gateway-v0": {
-        **_http(_GW_HEADERS, '{"hello": "world"}', False),
+        **_http(_gw_headers("/items/42/photo"), '{"hello": "world"}', False),
         "url": "/items/42/photo",
         "path": "/{url+}",
         "params": {"url": "items/42/photo"},
@@ -97,8 +114,8 @@ SAMPLES: dict[str, Any] = {
         "resource": "/items/{id}",
         "path": "/items/42",
         "httpMethod": "POST",
-        "headers": _GW_HEADERS,
-        "multiValueHeaders": {name: [value] for name, value in _GW_HEADERS.items()},
+        "headers": _gw_headers("/items/42"),
+        "multiValueHeaders": {name: [value] for name, value in _gw_headers("/items/42").items()},
         "queryStringParameters": {"param": "one"},
         "multiValueQueryStringParameters": {"param": ["one"]},
         "requestContext": _GW_CONTEXT,

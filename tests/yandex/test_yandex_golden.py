@@ -48,7 +48,7 @@ def test_sample_copies_are_independent():
 
 def _request_from_expected(kind: str) -> Request:
     fields = load(f"{kind}.expected.json")["request"]
-    added = {"x-forwarded-for", "x-real-remote-address", "x-request-id", "x-trace-id"}
+    added = {"x-forwarded-for", *router.ROUTER_HEADERS}
     import base64
 
     return Request(
@@ -86,6 +86,8 @@ def test_gateway_event_rebuilt():
         gateway="0.1",
         trace_id=native["headers"]["X-Trace-Id"],
         client_port=2816,
+        function_id=native["headers"]["X-Api-Gateway-Function-Id"],
+        gateway_id=native["headers"]["X-Serverless-Gateway-Id"],
     )
     assert rebuilt == native
 

@@ -20,7 +20,7 @@ from polyfaas_yandex.gateway import platform as gateway_platform
 from polyfaas_yandex.gateway import platform_v1
 from tests.strategies import requests, responses
 
-ROUTER_ADDED = ("x-forwarded-for", "x-real-remote-address", "x-request-id", "x-trace-id")
+ROUTER_ADDED = {"x-forwarded-for", *router.ROUTER_HEADERS}
 CONFIG = FunctionConfig()
 
 
