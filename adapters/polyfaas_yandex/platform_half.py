@@ -48,6 +48,17 @@ def _logger() -> logging.Logger:
     return logging.getLogger("polyfaas.yandex")
 
 
+def call_handler(entry: Any, call: NativeCall) -> Any:
+    """How the runtime calls the handler: ``handler(event, context)``, awaited when it
+    is an ``async def`` (D-handler: only asyncio is supported)."""
+    value = entry(*call.args, **call.kwargs)
+    if hasattr(value, "__await__"):
+        from polyfaas import _aio
+
+        return _aio.run(value)
+    return value
+
+
 def raw_event(body: bytes) -> Any:
     """What the runtime passes for a raw body: parsed JSON, else the text as it is
     ([unconfirmed]: ``str`` rather than ``bytes``; not-UTF-8 stays ``bytes``)."""
@@ -109,6 +120,7 @@ class YandexPlatform:
             request_id=request_id,
             deadline=now + timeout,
             payload=payload,
+            via=call_handler,
         )
 
     @staticmethod

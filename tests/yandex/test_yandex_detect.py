@@ -303,3 +303,11 @@ def test_other_builtins_leave_yandex_calls_alone(kind):
         takers = [half.name for half in providers.builtin_runtimes() if half.detect(call, {}, env)]
         assert takers[0] == "yandex", takers
         assert set(takers) <= {"yandex", "yandex-gateway"}
+
+
+def test_native_async_handler_is_awaited():
+    from tests.yandex.functions.seed import async_handler
+
+    response = emulate(async_handler, Request(), "yandex")
+    assert response.status == 200
+    assert response.json() == {"async": True, "rid": response.headers["X-Request-Id"]}

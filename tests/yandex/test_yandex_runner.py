@@ -90,3 +90,10 @@ def test_gateway_routes_paths_and_keeps_cookies():
     assert event["url"] == "/items/42"
     assert event["pathParams"] == {"url": "items/42"}
     assert event["headers"]["Cookie"] == "a=1"
+
+
+def test_native_async_handler_through_the_runner():
+    with polyfaas_run(f"{SEED}:async_handler", "--provider", "yandex") as runner:
+        response = requests.get(runner.url, timeout=20)
+    assert response.status_code == 200
+    assert response.json()["async"] is True

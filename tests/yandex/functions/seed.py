@@ -31,3 +31,11 @@ def fails(event: Any, context: Any) -> dict[str, Any]:
 def on_event_types(event: polyfaas.Event, context: polyfaas.Context) -> Any:
     """A portable event handler next to the native ones."""
     return {"type": event.type, "source": event.source, "subject": event.subject}
+
+
+async def async_handler(event: Any, context: Any) -> dict[str, Any]:
+    """A native ``async def`` handler, which the runtime awaits."""
+    import asyncio
+
+    await asyncio.sleep(0.01)
+    return {"statusCode": 200, "body": json.dumps({"async": True, "rid": context.request_id})}
