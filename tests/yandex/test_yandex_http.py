@@ -445,3 +445,13 @@ class TestOlderShapes:
         assert request.headers["x-a"] == "1"
         assert request.host == "functions.yandexcloud.net"
         assert not request.query
+
+
+def test_errors_are_also_written_to_the_log(caplog):
+    with caplog.at_level("ERROR", logger="polyfaas.yandex"):
+        response = receive(None, error=ValueError("bad input"))
+        receive("not a dict")
+    assert response.status == 502
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("ValueError: bad input" in message for message in messages)
+    assert any("malformed function response" in message for message in messages)
