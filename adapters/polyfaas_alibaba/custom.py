@@ -30,7 +30,6 @@ is accepted too; asynchronous invocations and the memory limit are not emulated.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -46,13 +45,10 @@ from polyfaas.errors import UnknownCallError
 from polyfaas_alibaba.event import HOOKS, REQUEST_ID_HEADER, AlibabaPlatform
 
 if TYPE_CHECKING:
-    from polyfaas._native import ErrorInfo, FunctionConfig, NativeCall, Outcome
+    from polyfaas._native import ErrorInfo, FunctionConfig, InvocationReport, NativeCall, Outcome
     from polyfaas._target import Target
 
 NAME = "alibaba-custom"
-INVOKE_PATH = re.compile(
-    r"/(?:2023-03-30|2016-08-15/services/[^/]+)/functions/([^/]+)/invocations/?"
-)
 _HOOK_PATHS = {
     HOOKS["initializer"]: "/initialize",
     HOOKS["pre-stop"]: "/pre-stop",
@@ -226,21 +222,23 @@ class AlibabaCustomPlatform(AlibabaPlatform):
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
         """The InvokeFunction path is an event invocation of the function; anything
         else is an HTTP request, within FC's limits."""
-        from polyfaas._entry import payload_data
+        from polyfaas_alibaba.invoke_api import INVOKE_PATH, invocation_of
         from polyfaas_alibaba.wsgi import MAX_BODY, check_request, fc_error
 
+        event = invocation_of(request)
+        if event is None:
+            return check_request(request) or request
         match = INVOKE_PATH.fullmatch(request.path)
-        if match is not None and request.method == "POST":
-            if match.group(1) != config.name:
-                return fc_error(
-                    404,
-                    "FunctionNotFound",
-                    f"function '{match.group(1)}' does not exist (this one is '{config.name}')",
-                )
-            if len(request.body) > MAX_BODY:
-                return fc_error(400, "EntityTooLarge", "the payload is over the 32 MB limit")
-            return Event(data=payload_data(request.body), source="acs:fc", native=request.body)
-        return check_request(request) or request
+        name = match.group(1) if match is not None else ""
+        if name != config.name:
+            return fc_error(
+                404,
+                "FunctionNotFound",
+                f"function '{name}' does not exist (this one is '{config.name}')",
+            )
+        if len(request.body) > MAX_BODY:
+            return fc_error(400, "EntityTooLarge", "the payload is over the 32 MB limit")
+        return event
 
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
         from polyfaas._native import NativeCall
@@ -323,6 +321,14 @@ class AlibabaCustomPlatform(AlibabaPlatform):
             [("Content-Type", "application/octet-stream"), (REQUEST_ID_HEADER, call.request_id)],
             answer.body,
         )
+
+    def start_lines(self, call: NativeCall) -> list[str]:
+        """None: a custom runtime's server writes FC's log lines itself."""
+        return []
+
+    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
+        """None: a custom runtime's server writes FC's log lines itself."""
+        return []
 
     def timed_out(self, call: NativeCall) -> Response:
         request: ServerRequest = call.args[0]

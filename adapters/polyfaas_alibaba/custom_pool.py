@@ -3,9 +3,10 @@
 ``ServerPool`` satisfies ``polyfaas.runner.server.ManagedInstances``. It starts the
 server command with ``FC_CUSTOM_LISTEN_PORT`` set to a free port (in its own process
 group, killed with the runner), waits up to 120 s for the port to accept connections,
-posts ``/initialize`` once, and sends each call's ``ServerRequest`` over keep-alive
-connections. A call that outlives its timeout stops the server, as does a failed
-``/initialize``; the next call starts a new one. ``close()`` sends ``/pre-stop``
+posts ``/initialize`` once (a plain 404 means the server has no initializer), and
+sends each call's ``ServerRequest`` over keep-alive connections. A call that outlives
+its timeout stops the server, as does a failed ``/initialize``; the next call starts
+a new one. ``close()`` sends ``/pre-stop``
 first, then SIGTERM, then SIGKILL.
 """
 
@@ -250,7 +251,10 @@ class ServerPool:
         except (OSError, http.client.HTTPException) as exc:
             server.init_error = ErrorInfo(type="InitializationError", message=str(exc))
             return server
-        if not 200 <= answer.status < 300 or answer.header("x-fc-status") == "404":
+        failed = answer.header("x-fc-status") == "404"
+        # A 404 without x-fc-status is a server that has no /initialize route: FC
+        # calls /initialize only when an initializer is configured.
+        if failed or not (200 <= answer.status < 300 or answer.status == 404):
             server.init_error = _error_of(answer)
         return server
 

@@ -200,8 +200,8 @@ class CustomRuntimeApp:
 
     def invoke(self, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str) -> Answer:
         """An event invocation: the payload in, the serialised result out."""
-        from polyfaas_alibaba.event import decode_payload
         from polyfaas_alibaba.http_trigger import result_from_response
+        from polyfaas_alibaba.payload import decode_payload
 
         raw = _read_body(environ)
         self.line(f"FC Invoke Start RequestId: {rid}")

@@ -55,7 +55,7 @@ from polyfaas_alibaba.event import REQUEST_ID_HEADER, AlibabaPlatform
 
 if TYPE_CHECKING:
     from polyfaas._context import Context
-    from polyfaas._native import FunctionConfig, NativeCall, Outcome
+    from polyfaas._native import ErrorInfo, FunctionConfig, NativeCall, Outcome
 
 NAME = "alibaba-wsgi"
 
@@ -372,6 +372,13 @@ class AlibabaWSGIPlatform(AlibabaPlatform):
             message = f"the WSGI handler's answer is a {type(value).__name__}"
             return self.error({"errorMessage": message, "errorType": "BadResponse"}, call)
         return function_response(value, call, self)
+
+    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
+        """FC's answer when the handler cannot load (the context names the handler)."""
+        import attrs
+
+        shown = attrs.evolve(call, args=(call.args[0].get("fc.context"),))
+        return super().load_failed(shown, reason, error)
 
     def timed_out(self, call: NativeCall) -> Response:
         function = fc_context.field(call.args[0].get("fc.context"), "function")
