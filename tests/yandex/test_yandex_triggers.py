@@ -227,3 +227,25 @@ def test_malformed_timer_message(mutate):
     mutate(event["messages"][0])
     with pytest.raises(EventFormatError):
         record(event, make_context(function_seed="fn"))
+
+
+@pytest.mark.parametrize(
+    ("yandex_kind", "fc_kind"),
+    [("timer", "timer"), ("storage", "oss"), ("queue", "mns-queue")],
+)
+def test_same_portable_types_as_fc(yandex_kind, fc_kind):
+    from polyfaas import providers
+
+    try:
+        fc_samples = providers.platform_half("alibaba").samples()  # type: ignore[attr-defined]
+    except Exception:  # the other adapter is optional here
+        pytest.skip("the alibaba provider is not available")
+    via_fc = emulate(record, Event(type=EventType.DIRECT, data=fc_samples[fc_kind]), "alibaba")
+    via_yandex = emulate(
+        record, Event(type=EventType.DIRECT, data=samples.sample(yandex_kind)), "yandex"
+    )
+    assert via_fc.status == via_yandex.status == 200
+    fc_types = {e.type for e in seen[:1]}
+    yandex_types = {e.type for e in seen[1:]}
+    assert fc_types == yandex_types
+    assert fc_types <= {EventType.TIMER, EventType.OBJECT_CREATED, EventType.QUEUE_MESSAGE}
