@@ -229,3 +229,11 @@ def test_round_trip(http, polyfaas_provider, method, segments, query, body):
     )
     if not loses(polyfaas_provider, NO_PATH):
         assert seen["raw_path"] == raw_path
+
+
+def test_contract_table_is_current():
+    from tests.conformance import contract_table
+
+    assert contract_table.current() == contract_table.render(), (
+        "tests/README.md is stale: python -m tests.conformance.contract_table --write"
+    )
