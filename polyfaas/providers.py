@@ -22,6 +22,9 @@ Optional hooks, used by the runner and the CLI when a half has them:
   the platform's own log lines around a call (``report`` is an ``InvocationReport``);
 - platform ``load_failed(call, reason, error) -> Response``: the answer when the
   TARGET cannot load (``reason`` as in ``HandlerImportError``);
+- platform ``instance_setup``: ``"module:function"`` run in each worker-process
+  instance before the user's code is imported (logging set up as the platform's
+  runtime does); what it returns, if callable, runs before every call with it;
 - platform ``make_pool(target, environ, config, *, size, concurrency)``: instances
   of the platform's own kind (default: worker processes calling the entry);
 - platform ``samples() -> Mapping[str, Any]``: sample native events by kind, for

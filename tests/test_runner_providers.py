@@ -140,3 +140,20 @@ def test_fc_error_answers_and_load_failure_after_reload(tmp_path):
     assert "Error: Unhandled function error" in after
     assert '"errorType": "UserCodeSyntaxError"' in syntax.stdout
     assert "Syntax error in module 'broken'" in syntax.stdout
+
+
+def test_yandex_instance_logging_is_the_runtimes():
+    target = f"{FUNCTIONS / 'logs.py'}:handler"
+    with polyfaas_run(target, "--provider", "yandex-gateway") as runner:
+        result = curl("-D", "-", f"{runner.url}/")
+        assert runner.wait_for_output("a warning line")
+        log = runner.output()
+    request_id = next(
+        line.split(":", 1)[1].strip()
+        for line in result.stdout.splitlines()
+        if line.lower().startswith("x-request-id:")
+    )
+    warning = next(line for line in log.splitlines() if "a warning line" in line)
+    assert warning.startswith("[WARNING]\t")
+    assert f"\t{request_id}\t" in warning
+    assert "an info line" not in log  # the root logger stays at WARNING

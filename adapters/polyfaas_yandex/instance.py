@@ -2,8 +2,9 @@
 variables (reference §5.1) and its logging setup (§6).
 
 Detection from the environment is in ``function`` (it is on the runtime path; this
-module imports ``logging`` and is not). The runner calls ``configure_logging`` in
-an instance's worker process before it imports the user's code, and sets
+module imports ``logging`` and is not). The runner runs ``setup_instance`` (the
+platform half's ``instance_setup``) in an instance's worker process before it
+imports the user's code, and sets
 ``instance_environ`` on it; the emulator sets the variables around each call.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from polyfaas._invocation import FunctionConfig
 
@@ -68,6 +69,17 @@ def configure_logging(stream: IO[str] | None = None) -> RequestIdFilter:
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     return request_filter
+
+
+def setup_instance() -> Callable[[Any], None]:
+    """The runner's instance setup: the runtime's logging, and each call's request id
+    stamped on its log lines."""
+    request_filter = configure_logging()
+
+    def before_call(call: Any) -> None:
+        request_filter.request_id = call.request_id
+
+    return before_call
 
 
 def _gmtime(seconds: float | None) -> Any:

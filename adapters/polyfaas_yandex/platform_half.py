@@ -84,6 +84,8 @@ class YandexPlatform:
     """Platform half: the router of ``functions.yandexcloud.net`` and the triggers."""
 
     default_timeout = ycontext.DEFAULT_TIMEOUT
+    #: The runner sets each instance's logging up as the Python runtime does.
+    instance_setup = "polyfaas_yandex.instance:setup_instance"
 
     def __init__(self, name: str = "yandex", gateway: str | None = None) -> None:
         self.name = name

@@ -65,7 +65,12 @@ class WorkerProcess:
     """One function instance: a ``polyfaas.runner.worker`` process and its socket."""
 
     def __init__(
-        self, target: Target, environ: Mapping[str, str], concurrency: int, generation: int = 0
+        self,
+        target: Target,
+        environ: Mapping[str, str],
+        concurrency: int,
+        generation: int = 0,
+        setup: str | None = None,
     ) -> None:
         #: Instances of an older generation retire once idle (the code changed).
         self.generation = generation
@@ -81,7 +86,7 @@ class WorkerProcess:
         )
         child_sock.close()
         self.conn = Connection(parent_sock.detach())
-        self.conn.send((target, dict(environ), concurrency))
+        self.conn.send((target, dict(environ), concurrency, setup))
         self.pending: dict[int, Future[Outcome]] = {}
         self.lock = threading.Lock()
         self.next_id = 0
@@ -233,8 +238,10 @@ class Pool:
         size: int = 1,
         concurrency: int = 1,
         memory_mb: int | None = None,
+        setup: str | None = None,
     ) -> None:
         self.target = target
+        self.setup = setup
         self.environ = dict(environ)
         self.size = max(1, size)
         self.concurrency = max(1, concurrency)
@@ -250,7 +257,7 @@ class Pool:
 
     def _spawn(self) -> WorkerProcess:
         return self.spawner.submit(
-            WorkerProcess, self.target, self.environ, self.concurrency, self.generation
+            WorkerProcess, self.target, self.environ, self.concurrency, self.generation, self.setup
         ).result()
 
     def start(self) -> None:

@@ -132,7 +132,14 @@ def make_pool(
     if hook is not None:
         pool = hook(target, environ, config, size=size, concurrency=concurrency)
     else:
-        pool = Pool(target, environ, size=size, concurrency=concurrency, memory_mb=config.memory_mb)
+        pool = Pool(
+            target,
+            environ,
+            size=size,
+            concurrency=concurrency,
+            memory_mb=config.memory_mb,
+            setup=getattr(platform, "instance_setup", None),
+        )
     pool.start()
     return pool
 

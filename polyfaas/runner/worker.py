@@ -13,8 +13,9 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Callable
 
 from polyfaas._native import ErrorInfo, NativeCall, Outcome, call_native
 from polyfaas._target import Target, load_target
@@ -66,8 +67,11 @@ def resident_memory_mb(pid: int) -> float:
 class Instance:
     """The instance side of the protocol."""
 
-    def __init__(self, conn: Connection, concurrency: int) -> None:
+    def __init__(
+        self, conn: Connection, concurrency: int, before_call: Callable[[NativeCall], Any] | None
+    ) -> None:
         self.conn = conn
+        self.before_call = before_call
         self.send_lock = threading.Lock()
         self.pool = ThreadPoolExecutor(concurrency) if concurrency > 1 else None
 
@@ -88,6 +92,8 @@ class Instance:
 
     def answer(self, entry: Any, call_id: int, call: NativeCall) -> None:
         os.environ.update(call.environ)
+        if self.before_call is not None:
+            self.before_call(call)
         outcome = call_native(entry, call)
         try:
             self.send((call_id, outcome))
@@ -100,13 +106,23 @@ class Instance:
             self.send((call_id, Outcome(error=error, duration_ms=outcome.duration_ms)))
 
 
+def instance_setup(target: str) -> Callable[[NativeCall], Any] | None:
+    """Run a platform's instance setup (``"module:function"``, before the user's code
+    is imported); what it returns, if anything, is called before every call."""
+    module_name, _, attribute = target.partition(":")
+    setup = getattr(import_module(module_name), attribute)
+    before_call: Callable[[NativeCall], Any] | None = setup()
+    return before_call
+
+
 def main(argv: list[str]) -> int:
     die_with_parent()
     conn = Connection(int(argv[1]))
-    target, environ, concurrency = conn.recv()
+    target, environ, concurrency, setup = conn.recv()
     assert isinstance(target, Target)
     os.environ.update(environ)
     os.chdir(target.folder)
+    before_call = instance_setup(setup) if setup else None
     started = time.perf_counter()
     try:
         entry = load_target(target)
@@ -115,7 +131,7 @@ def main(argv: list[str]) -> int:
         return 1
     conn.send(("ready", (time.perf_counter() - started) * 1000))
     sys.stdout.flush()
-    Instance(conn, concurrency).serve(entry)
+    Instance(conn, concurrency, before_call).serve(entry)
     return 0
 
 
