@@ -157,3 +157,20 @@ def test_yandex_instance_logging_is_the_runtimes():
     assert warning.startswith("[WARNING]\t")
     assert f"\t{request_id}\t" in warning
     assert "an info line" not in log  # the root logger stays at WARNING
+
+
+def test_fc_instance_logging_is_the_runtimes():
+    target = f"{FUNCTIONS / 'logs.py'}:handler"
+    with polyfaas_run(target, "--provider", "alibaba") as runner:
+        result = curl("-D", "-", f"{runner.url}/")
+        assert runner.wait_for_output("a warning line")
+        log = runner.output()
+    request_id = next(
+        line.split(":", 1)[1].strip()
+        for line in result.stdout.splitlines()
+        if line.lower().startswith("x-fc-request-id:")
+    )
+    assert "FunctionCompute python3 runtime inited." in log
+    info = next(line for line in log.splitlines() if "an info line" in line)
+    assert info.endswith(f"Z {request_id} [INFO] an info line")
+    assert info[:4].isdigit() and info[10] == "T"

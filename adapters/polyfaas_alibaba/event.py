@@ -123,6 +123,8 @@ class AlibabaPlatform:
 
     name = NAME
     default_timeout = 60.0
+    #: The runner sets each instance's logging up as FC's Python bootstrap does.
+    instance_setup = "polyfaas_alibaba.instance_logging:setup_instance"
 
     def __init__(self, *, python: str = "3.10", default_domain: bool = False) -> None:
         self.python = python

@@ -11,10 +11,10 @@ imports the user's code, and sets
 from __future__ import annotations
 
 import logging
-import sys
 from typing import IO, Any, Callable
 
 from polyfaas._invocation import FunctionConfig
+from polyfaas.runner.logs import RequestIdFilter, configure_root_logger
 
 #: The working directory and code location of a function instance.
 TASK_ROOT = "/function/code"
@@ -37,38 +37,13 @@ def instance_environ(config: FunctionConfig) -> dict[str, str]:
     }
 
 
-class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` to every record, so ``%(request_id)s`` works in formats."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.request_id = ""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Stamp the record with the current call's request id (never drops one)."""
-        if not hasattr(record, "request_id"):
-            record.request_id = self.request_id
-        return True
-
-
 def configure_logging(stream: IO[str] | None = None) -> RequestIdFilter:
     """Set the root logger up as the runtime does: one stdout handler whose format
     adds time, request id and level, and level WARNING. ``logging.basicConfig()``
     then has no effect, as on the platform. Set ``.request_id`` on the returned
     filter at the start of each call.
     """
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
-    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
-    formatter.converter = _gmtime
-    handler.setFormatter(formatter)
-    request_filter = RequestIdFilter()
-    handler.addFilter(request_filter)
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-    return request_filter
+    return configure_root_logger(LOG_FORMAT, DATE_FORMAT, logging.WARNING, stream)
 
 
 def setup_instance() -> Callable[[Any], None]:
@@ -80,9 +55,3 @@ def setup_instance() -> Callable[[Any], None]:
         request_filter.request_id = call.request_id
 
     return before_call
-
-
-def _gmtime(seconds: float | None) -> Any:
-    import time
-
-    return time.gmtime(seconds)
