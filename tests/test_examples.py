@@ -1,0 +1,519 @@
+"""Every example in ``examples/`` runs on every provider it claims (its ``PROVIDERS``).
+
+Each case goes through the emulated platform for real (``polyfaas.testing``: the
+platform's native event, context, limits and answers; FC custom-runtime instances are
+real ``polyfaas serve`` processes), and a few go through ``polyfaas run`` itself.
+Servers listen on 127.0.0.1 only and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import functools
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from polyfaas import Context, Credentials, Event, EventType, providers
+from polyfaas._native import FunctionConfig
+from polyfaas.testing import client, invoke
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+#: Providers whose front door takes HTTP requests only; event handlers behind them
+#: get the request body as a direct event.
+HTTP_ONLY = {"alibaba-wsgi", "yandex-gateway"}
+#: Yandex called directly: no path and no cookies reach the function (documented loss).
+NO_PATH = {"yandex"}
+
+
+def claimed(example: Path) -> tuple[str, ...]:
+    """The ``PROVIDERS`` constant of an example's ``main.py``, read without importing it."""
+    tree = ast.parse((example / "main.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "PROVIDERS" for t in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, tuple)
+            return tuple(str(name) for name in value)
+    raise AssertionError(f"{example / 'main.py'} has no PROVIDERS constant")
+
+
+def example_dirs() -> list[Path]:
+    return sorted(p for p in EXAMPLES.iterdir() if (p / "main.py").is_file())
+
+
+def target(example: str, attr: str = "handler") -> str:
+    return f"{EXAMPLES / example / 'main.py'}:{attr}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_imports() -> Iterator[None]:
+    """Every example is a ``main.py``: keep sys.path and sys.modules as they were."""
+    path, main = list(sys.path), sys.modules.get("main")
+    yield
+    sys.path[:] = path
+    if main is None:
+        sys.modules.pop("main", None)
+    else:
+        sys.modules["main"] = main
+
+
+def json_of(answer: Any) -> Any:
+    """The JSON body of a test client's response."""
+    return json.loads(answer.data)
+
+
+def body_value(provider: str, body: bytes) -> Any:
+    """An event handler's return value as the provider's caller receives it."""
+    if provider in {"yandex", "alibaba", "alibaba-custom"}:
+        return json.loads(body) if body[:1] in (b"{", b"[", b'"') else body.decode()
+    return body.decode()
+
+
+# -- hello_http ------------------------------------------------------------------------
+
+
+def check_hello_http(provider: str) -> None:
+    with client(target("hello_http"), provider) as http:
+        answer = http.get("/?name=Ada")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/json"
+    expected = "yandex" if provider == "yandex-gateway" else provider
+    assert answer.json == {"hello": "Ada", "provider": expected}
+
+
+# -- json_event (seed example 1) -------------------------------------------------------
+
+
+def check_json_event(provider: str) -> None:
+    if provider in HTTP_ONLY:
+        with client(target("json_event"), provider) as http:
+            answer = http.post("/", json={"key": "value"})
+            assert (answer.status_code, answer.text) == (200, "value")
+            refused = http.post("/", json=["no", "key"])
+            assert refused.status_code == 502  # the platform's answer to a failed call
+        return
+    response = invoke(target("json_event"), {"key": "value"}, provider)
+    assert response.status == 200
+    # FC returns a str as its UTF-8 bytes; Yandex serialises every value as JSON.
+    assert response.body == (b'"value"' if provider == "yandex" else b"value")
+
+
+# -- oss_upload (seed example 2) -------------------------------------------------------
+
+KEY_ID, SECRET, TOKEN = "STS.example-key-id", "example-secret", "example-sts-token"
+
+
+class OSSStandIn(BaseHTTPRequestHandler):
+    """Answers PutObject like OSS, after checking the STS token and the V1 signature."""
+
+    puts: list[dict[str, Any]]
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        oss_headers = sorted(
+            (name.lower(), value.strip())
+            for name, value in self.headers.items()
+            if name.lower().startswith("x-oss-")
+        )
+        string_to_sign = "\n".join(
+            [
+                "PUT",
+                self.headers.get("Content-MD5", ""),
+                self.headers.get("Content-Type", ""),
+                self.headers.get("Date", ""),
+                "".join(f"{name}:{value}\n" for name, value in oss_headers) + self.path,
+            ]
+        )
+        digest = hmac.new(SECRET.encode(), string_to_sign.encode(), hashlib.sha1).digest()
+        signature = base64.b64encode(digest).decode()
+        ok_token = self.headers.get("x-oss-security-token") == TOKEN
+        ok_signature = self.headers.get("Authorization") == f"OSS {KEY_ID}:{signature}"
+        self.puts.append(
+            {"path": self.path, "body": body, "token": ok_token, "signature": ok_signature}
+        )
+        status = 200 if ok_token and ok_signature else 403
+        self.send_response(status)
+        self.send_header("ETag", '"' + hashlib.md5(body).hexdigest().upper() + '"')
+        self.send_header("x-oss-request-id", "5C0000000000000000000000")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def oss_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    puts: list[dict[str, Any]] = []
+    handler = type("Handler", (OSSStandIn,), {"puts": puts})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", puts
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def check_oss_upload(provider: str, oss: tuple[str, list[dict[str, Any]]]) -> None:
+    endpoint, puts = oss
+    payload = {
+        "endpoint": endpoint,
+        "bucket": "oss-example",
+        "objectName": "oss-test-object",
+        "message": "oss-test-content",
+    }
+    if provider.startswith("yandex"):
+        # No Alibaba role on Yandex: the keys are function environment variables.
+        config = FunctionConfig(
+            handler="main.handler",
+            environment={
+                "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
+                "ALIBABA_CLOUD_SECURITY_TOKEN": TOKEN,
+            },
+        )
+    else:
+        creds = Credentials(access_key_id=KEY_ID, access_key_secret=SECRET, security_token=TOKEN)
+        config = FunctionConfig(handler="main.handler", credentials=creds)
+    if provider in HTTP_ONLY:
+        with client(target("oss_upload"), provider, config=config) as http:
+            answer = http.post("/", json=payload)
+        assert (answer.status_code, answer.text) == (200, "success")
+    else:
+        response = invoke(target("oss_upload"), payload, provider, config=config)
+        assert response.status == 200, response.text
+        assert body_value(provider, response.body) == "success"
+    assert puts == [
+        {
+            "path": "/oss-example/oss-test-object",
+            "body": b"oss-test-content",
+            "token": True,
+            "signature": True,
+        }
+    ]
+
+
+# -- external_command (seed example 3) -------------------------------------------------
+
+
+def check_external_command(provider: str) -> None:
+    if provider in HTTP_ONLY:
+        with client(target("external_command"), provider) as http:
+            answer = http.post("/")
+        assert answer.status_code == 200
+        listing = answer.text
+    else:
+        response = invoke(target("external_command"), None, provider)
+        assert response.status == 200
+        listing = body_value(provider, response.body)
+    names = {line.split()[-1] for line in listing.splitlines() if line.startswith("-")}
+    assert {"main.py", "README.md"} <= names
+
+
+# -- http_echo (seed example 4) --------------------------------------------------------
+
+
+def check_http_echo(provider: str) -> None:
+    binary = bytes(range(256)) * 4
+    with client(target("http_echo"), provider) as http:
+        text = http.post("/echo", data="Hello fc3.0", content_type="text/plain")
+        raw = http.post("/echo", data=binary, content_type="application/octet-stream")
+    assert (text.status_code, text.data, text.mimetype) == (200, b"Hello fc3.0", "text/plain")
+    assert (raw.status_code, raw.mimetype) == (200, "application/octet-stream")
+    assert raw.data == binary
+
+
+# -- flask_app -------------------------------------------------------------------------
+
+
+def check_flask_app(provider: str) -> None:
+    with client(target("flask_app"), provider) as http:
+        index = http.get("/")
+        http.set_cookie("visits", "2")
+        first = http.get("/users/ada")
+        second = http.get("/users/ada")
+    assert (index.status_code, index.text) == (200, "Web App with Python Flask!")
+    if provider in NO_PATH:
+        # A direct Yandex call has no path (and no cookies): every URL is "/".
+        assert first.text == second.text == "Web App with Python Flask!"
+        return
+    assert first.json == {"name": "ada", "visits": 3, "url": "/users/ada"}
+    assert first.headers["Set-Cookie"] == "visits=3; Path=/"
+    assert json_of(second)["visits"] == 4  # the client sent back the cookie it was given
+
+
+# -- django_app (in a process of its own: Django's settings are process-wide) -----------
+
+DJANGO_PROBE = """
+import json, sys
+from polyfaas.testing import client
+answers = {}
+for provider in sys.argv[2:]:
+    with client(sys.argv[1], provider) as http:
+        answer = http.get("/hello/ada?q=1")
+    answers[provider] = {"status": answer.status_code, "body": answer.text}
+print(json.dumps(answers))
+"""
+
+
+DJANGO_PROVIDERS = claimed(EXAMPLES / "django_app")
+
+
+@functools.cache
+def django_answers() -> dict[str, Any]:
+    """One process runs the Django example on every provider it claims."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            DJANGO_PROBE,
+            target("django_app"),
+            *claimed(EXAMPLES / "django_app"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    )
+    answers: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answers
+
+
+def check_django_app(provider: str) -> None:
+    answer = django_answers()[provider]
+    if provider in NO_PATH:
+        assert answer["status"] == 404  # the path is lost; "/" has no route
+        return
+    assert answer["status"] == 200
+    assert json.loads(answer["body"]) == {"hello": "ada", "q": ["1"], "url": "/hello/ada"}
+
+
+# -- triggers --------------------------------------------------------------------------
+
+
+def native_samples(provider: str) -> tuple[Any, Any, Any, Any]:
+    """(timer event, its payload, storage event, (bucket, key)) from the provider's samples."""
+    family = "alibaba" if provider.startswith("alibaba") else "yandex"
+    hook: Callable[[], Any] = getattr(providers.platform_half(family), "samples")
+    samples = hook()
+    if family == "alibaba":
+        timer, oss = samples["timer"], samples["oss"]
+        record = oss["events"][0]["oss"]
+        return timer, timer["payload"], oss, (record["bucket"]["name"], record["object"]["key"])
+    timer, storage = samples["timer"], samples["storage"]
+    details = storage["messages"][0]["details"]
+    payload = timer["messages"][0]["details"]["payload"]
+    return timer, payload, storage, (details["bucket_id"], details["object_id"])
+
+
+def one(value: Any) -> Any:
+    """Yandex delivers triggers as a batch: a portable handler's values come back as a list."""
+    if isinstance(value, list):
+        assert len(value) == 1
+        return value[0]
+    return value
+
+
+def check_triggers(provider: str) -> None:
+    if provider == "local":
+        timer = Event(type=EventType.TIMER, data="tick", source="cron")
+        storage = Event(type=EventType.OBJECT_CREATED, source="photos", subject="a.jpg")
+        payload, where = "tick", ("photos", "a.jpg")
+    else:
+        timer, payload, storage, where = native_samples(provider)
+    ticked = invoke(target("triggers", "on_timer"), timer, provider)
+    stored = invoke(target("triggers", "on_object"), storage, provider)
+    assert (ticked.status, stored.status) == (200, 200), (ticked.text, stored.text)
+    assert one(json.loads(ticked.body))["tick"] == payload
+    bucket, key = where
+    assert one(json.loads(stored.body)) == {"action": "created", "bucket": bucket, "key": key}
+    # A timer's event is not a storage event: the handler refuses it, natively reported.
+    refused = invoke(target("triggers", "on_object"), timer, provider)
+    assert refused.status >= 400 or "ValueError" in refused.text
+
+
+# -- custom_runtime --------------------------------------------------------------------
+
+
+def check_custom_runtime(provider: str) -> None:
+    with client(target("custom_runtime"), provider) as http:
+        answer = http.get("/hello")
+    assert answer.status_code == 200
+    assert json_of(answer)["provider"] == provider
+    assert json_of(answer)["path"] == "/hello"
+    if provider == "alibaba-custom":
+        # A server process of its own, and FC's request id reached the function.
+        assert json_of(answer)["pid"] != os.getpid()
+        assert json_of(answer)["request_id"] == answer.headers["X-Fc-Request-Id"]
+
+
+# -- async_handler ---------------------------------------------------------------------
+
+
+def check_async_handler(provider: str) -> None:
+    with client(target("async_handler"), provider) as http:
+        answer = http.get("/?names=a,b,c")
+    assert answer.status_code == 200
+    assert answer.json == {"results": ["A", "B", "C"], "concurrent": True}
+
+
+# -- init_hook -------------------------------------------------------------------------
+
+
+def check_init_hook(provider: str) -> None:
+    with client(target("init_hook"), provider) as http:
+        first, second = http.get("/").json, http.get("/").json
+    assert first == {"client": 1, "calls": 1}
+    assert second == {"client": 1, "calls": 2}  # the same client, built once
+
+
+CHECKS: dict[str, Callable[[str], None]] = {
+    "hello_http": check_hello_http,
+    "json_event": check_json_event,
+    "external_command": check_external_command,
+    "http_echo": check_http_echo,
+    "flask_app": check_flask_app,
+    "django_app": check_django_app,
+    "triggers": check_triggers,
+    "custom_runtime": check_custom_runtime,
+    "async_handler": check_async_handler,
+    "init_hook": check_init_hook,
+}
+WITH_OSS = {"oss_upload": check_oss_upload}
+
+CASES = [
+    pytest.param(folder.name, provider, id=f"{folder.name}-{provider}")
+    for folder in example_dirs()
+    for provider in claimed(folder)
+]
+
+
+@pytest.mark.parametrize(("example", "provider"), CASES)
+def test_example_on_provider(example: str, provider: str, request: pytest.FixtureRequest) -> None:
+    if example in WITH_OSS:
+        pytest.importorskip("oss2", reason="pip install 'polyfaas[alibaba]'")
+        WITH_OSS[example](provider, request.getfixturevalue("oss_server"))
+        return
+    CHECKS[example](provider)
+
+
+def test_every_example_is_checked_and_documented() -> None:
+    names = {folder.name for folder in example_dirs()}
+    assert names == set(CHECKS) | set(WITH_OSS)
+    known = set(providers.names())
+    for folder in example_dirs():
+        assert set(claimed(folder)) <= known, folder.name
+        readme = (folder / "README.md").read_text(encoding="utf-8")
+        for needed in ("polyfaas run", "polyfaas invoke", "s.yaml", "yc serverless function"):
+            assert needed in readme, f"{folder.name}/README.md lacks {needed!r}"
+
+
+# -- through the real runner -----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str, deadline: float) -> tuple[int, dict[str, str], bytes]:
+    """GET ``url``, retrying until the server is up or ``deadline`` passes."""
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as reply:
+                return reply.status, dict(reply.headers), reply.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def run_server(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "polyfaas", "run", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_hello_under_polyfaas_run_behind_the_yandex_gateway() -> None:
+    port = free_port()
+    server = run_server(
+        ["--provider", "yandex-gateway", "--port", str(port), "main.py:handler"],
+        EXAMPLES / "hello_http",
+    )
+    try:
+        status, headers, body = fetch(
+            f"http://127.0.0.1:{port}/any/path?name=Ada", time.monotonic() + 30
+        )
+    finally:
+        stop(server)
+    assert status == 200
+    assert "X-Request-Id" in headers
+    assert json.loads(body) == {"hello": "Ada", "provider": "yandex"}
+
+
+BOOTSTRAP = ("--provider", "alibaba-custom", "--bootstrap", "./bootstrap")
+
+
+def test_custom_runtime_bootstrap_under_polyfaas_run() -> None:
+    port = free_port()
+    server = run_server(
+        [*BOOTSTRAP, "--port", str(port), "main.py:handler"],
+        EXAMPLES / "custom_runtime",
+    )
+    try:
+        status, headers, body = fetch(f"http://127.0.0.1:{port}/hi", time.monotonic() + 30)
+    finally:
+        stop(server)
+    answer = json.loads(body)
+    assert status == 200
+    assert answer["provider"] == "alibaba-custom"
+    assert answer["path"] == "/hi"
+    assert answer["request_id"] == headers["X-Fc-Request-Id"]
+
+
+def test_local_context_is_canonical() -> None:
+    """The examples' handlers are plain callables with canonical objects too."""
+    sys.path.insert(0, str(EXAMPLES / "hello_http"))
+    from polyfaas._target import load_target, parse_target
+
+    entry = load_target(parse_target(target("hello_http")))
+    from polyfaas import Request
+
+    answer = entry(Request("GET", "/", query="name=Ada"), Context(provider="local"))
+    assert answer.json() == {"hello": "Ada", "provider": "local"}
