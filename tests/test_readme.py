@@ -224,3 +224,51 @@ def test_ci_runs_the_readme_setup_and_test_blocks() -> None:
     for readme in READMES:
         for session in sessions(readme):
             assert all("pytest" not in step.command for step in session)
+
+
+# -- the reference in docs/ ------------------------------------------------------------
+
+DOCS = ROOT / "docs"
+
+
+def test_the_reference_names_every_public_name() -> None:
+    import polyfaas
+    from polyfaas import errors, providers, testing
+
+    api = (DOCS / "api.md").read_text(encoding="utf-8")
+    for name in [*polyfaas.__all__, *errors.__all__]:
+        assert f"`{name}" in api or f"{name}`" in api, f"docs/api.md lacks {name}"
+    kit = (DOCS / "testing.md").read_text(encoding="utf-8")
+    for name in ["client", "invoke", "PolyfaasClient", "default_provider", "as_event"]:
+        assert f"`{name}" in kit, f"docs/testing.md lacks {name}"
+    assert callable(getattr(testing, "target_of", None))
+    for name in ["--polyfaas-provider", "polyfaas_client", "polyfaas_invoke", "polyfaas_target"]:
+        assert name in kit, f"docs/testing.md lacks {name}"
+    plugin_doc = (DOCS / "providers.md").read_text(encoding="utf-8")
+    hooks = ["admit", "instance_environ", "start_lines", "end_lines", "load_failed"]
+    hooks += ["make_pool", "samples", "serve"]
+    registry = ["spec", "names", "runtime_half", "platform_half", "builtin_runtimes", "BUILTIN"]
+    for name in [*hooks, *registry, "RuntimeHalf", "PlatformHalf", "ProviderSpec"]:
+        assert f"`{name}" in plugin_doc, f"docs/providers.md lacks {name}"
+        assert name in (providers.__doc__ or "") + " ".join(dir(providers)), name
+
+
+def test_the_cli_reference_names_every_command_and_option() -> None:
+    from polyfaas.cli import build_parser
+
+    cli = (DOCS / "cli.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    for name, sub in getattr(commands, "choices", {}).items():
+        assert f"polyfaas {name}" in cli, name
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert f"`{flag}" in cli, f"docs/cli.md lacks {name} {flag}"
+
+
+def test_relative_links_lead_somewhere() -> None:
+    for page in [*READMES, *sorted(DOCS.glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for link in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+            assert (page.parent / link).exists(), f"{page.relative_to(ROOT)} links {link}"
