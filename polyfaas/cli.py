@@ -10,9 +10,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 from polyfaas import __version__, providers
 from polyfaas.errors import PolyfaasError
@@ -236,6 +237,24 @@ def read_payload(args: argparse.Namespace) -> bytes:
     return b""
 
 
+@contextmanager
+def body_only_on_stdout() -> Iterator[BinaryIO]:
+    """While the function runs, file descriptor 1 is stderr, so whatever the instances
+    print (logs, the platform's lines) stays off stdout; the body goes to the real
+    stdout, which this yields."""
+    sys.stdout.flush()
+    real = os.fdopen(os.dup(1), "wb")
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield real
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        real.close()
+
+
 def cmd_invoke(args: argparse.Namespace) -> int:
     from polyfaas._entry import payload_data
     from polyfaas._event import Event
@@ -247,29 +266,27 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     target = parse_target(args.target)
     config = function_config(args, target.handler_string)
     raw = read_payload(args)
-    pool = make_pool(platform, target, config)
-    try:
-        event = Event(data=payload_data(raw), datacontenttype="application/json", native=raw)
-        response, _, result = Invoker(platform, pool, config, log=sys.stderr)(event)
-    finally:
-        pool.close()
-    failed = result.ending != "returned" or (
-        result.outcome is not None and result.outcome.error is not None
-    )
-    if failed or response.status >= 400:
-        sys.stderr.write(response.text + ("" if response.text.endswith("\n") else "\n"))
-        reason: str = result.ending if result.ending != "returned" else "error"
-        if result.outcome is not None and result.outcome.error is not None:
-            reason = result.outcome.error.type
-        print(
-            f"polyfaas: the invocation failed ({reason}); status {response.status}", file=sys.stderr
+    with body_only_on_stdout() as stdout:
+        pool = make_pool(platform, target, config)
+        try:
+            event = Event(data=payload_data(raw), datacontenttype="application/json", native=raw)
+            response, _, result = Invoker(platform, pool, config, log=sys.stderr)(event)
+        finally:
+            pool.close()
+        failed = result.ending != "returned" or (
+            result.outcome is not None and result.outcome.error is not None
         )
-        return 1
-    sys.stdout.buffer.write(response.body)
-    if response.body and not response.body.endswith(b"\n") and sys.stdout.isatty():
-        sys.stdout.write("\n")
-    sys.stdout.flush()
-    return 0
+        if not failed and response.status < 400:
+            stdout.write(response.body)
+            if response.body and not response.body.endswith(b"\n") and stdout.isatty():
+                stdout.write(b"\n")
+            return 0
+    sys.stderr.write(response.text + ("" if response.text.endswith("\n") else "\n"))
+    reason: str = result.ending if result.ending != "returned" else "error"
+    if result.outcome is not None and result.outcome.error is not None:
+        reason = result.outcome.error.type
+    print(f"polyfaas: the invocation failed ({reason}); status {response.status}", file=sys.stderr)
+    return 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
