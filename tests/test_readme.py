@@ -272,3 +272,47 @@ def test_relative_links_lead_somewhere() -> None:
         text = page.read_text(encoding="utf-8")
         for link in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
             assert (page.parent / link).exists(), f"{page.relative_to(ROOT)} links {link}"
+
+
+# -- the README's Python -----------------------------------------------------------------
+
+
+def python_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return ["\n".join(block) for block in fenced_blocks(text, "python")]
+
+
+def test_the_repl_lines_give_what_the_readme_shows() -> None:
+    blocks = python_blocks()
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    session = next(block for block in blocks if block.startswith(">>> "))
+    lines = session.splitlines()
+    for line, shown in zip(lines[::2], lines[1::2]):
+        assert line.startswith(">>> ")
+        assert repr(eval(line[4:], namespace)) == shown
+
+
+PYTEST_FLAGS = ("-q", "-p", "no:cacheprovider", "--polyfaas-provider", "all")
+
+
+def test_the_testing_section_runs_on_every_provider(tmp_path: Path) -> None:
+    """The README's handler and its ``test_main.py``, in a project of their own."""
+    blocks = python_blocks()
+    test_file = next(block for block in blocks if block.startswith("# test_main.py"))
+    (tmp_path / "main.py").write_text(blocks[0] + "\n", encoding="utf-8")
+    (tmp_path / "test_main.py").write_text(test_file + "\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if key != "POLYFAAS_PROVIDER"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *PYTEST_FLAGS, "test_main.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    from polyfaas import providers
+
+    assert f"{len(providers.names())} passed" in done.stdout
