@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -75,6 +76,9 @@ class Server:
                 command,
                 cwd=cwd,
                 env=env,
+                # The function's log (FC's lines included) is the runner's log, never
+                # its answer: `polyfaas invoke` prints the answer on stdout.
+                stdout=sys.stderr.fileno(),
                 start_new_session=True,
                 preexec_fn=_die_with_parent if os.name == "posix" else None,  # noqa: PLW1509
             )

@@ -5,9 +5,12 @@ outliving the runner. Real processes on 127.0.0.1, ``requests`` as the client.""
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -60,6 +63,8 @@ def invoke():
         return "it failed", 404, [("x-fc-status", "404")]
     if data == b"slow":
         time.sleep(30)
+    if data == b"exit":
+        os._exit(3)
     return "Hello", 400, [("Author", "Aliyun-FC")]
 
 @app.route("/<path:path>", methods=["GET", "POST"])
@@ -125,6 +130,13 @@ def test_only_the_body_reaches_the_caller_and_failures_are_fcs(code):
         again = requests.post(run.url + INVOKE, data=b"hi", timeout=30)
         assert (again.status_code, again.text) == (200, "Hello")
 
+        crashed = requests.post(run.url + INVOKE, data=b"exit", timeout=30)
+        assert crashed.status_code == 200
+        assert crashed.headers["X-Fc-Error-Type"] == "UnhandledInvocationError"
+        assert "Process exited unexpectedly" in crashed.json()["errorMessage"]
+        again = requests.post(run.url + INVOKE, data=b"hi", timeout=30)
+        assert (again.status_code, again.text) == (200, "Hello")
+
 
 def test_the_front_door_answers_for_fc():
     with client(f"{ENTRIES}:on_event", provider="alibaba-custom") as http:
@@ -155,6 +167,55 @@ def test_the_front_door_answers_for_fc():
         assert boom.status_code == 502
         assert boom.headers["X-Fc-Error-Type"] == "UnhandledInvocationError"
         assert boom.get_json(force=True)["errorMessage"] == "boom"
+
+
+def test_polyfaas_invoke_through_the_server():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "polyfaas",
+            "invoke",
+            "--provider",
+            "alibaba-custom",
+            f"{ENTRIES}:on_event",
+            "--data",
+            '{"n": 1}',
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["data"], answer["provider"]) == ({"n": 1}, "alibaba-custom")
+
+
+def test_in_process_the_same_requests_reach_the_servers_application():
+    from polyfaas import Event, Request
+    from polyfaas._native import FunctionConfig
+    from polyfaas.emulator import emulate
+    from polyfaas_alibaba import custom
+
+    entries = load_entries()
+    response = emulate(entries.portable, Request("GET", "/p", query="q=1"), "alibaba-custom")
+    assert response.status == 200
+    assert json.loads(response.body)["query"] == {"q": ["1"]}
+    event = Event(data={"x": 1}, native=b'{"x": 1}')
+    response = emulate(entries.on_event, event, "alibaba-custom")
+    assert json.loads(response.body)["data"] == {"x": 1}
+    assert custom.platform.call(event, FunctionConfig()).args[0].body == b'{"x": 1}'
+
+
+def load_entries() -> Any:
+    from polyfaas._target import load_target, parse_target
+
+    load_target(parse_target(f"{ENTRIES}:portable"))
+    return sys.modules["web_entries"]
 
 
 def test_a_target_that_cannot_load_stops_polyfaas_run(tmp_path):
