@@ -9,6 +9,7 @@ not JSON).
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -21,4 +22,6 @@ CODE = Path(__file__).resolve().parent
 
 @polyfaas.event
 def handler(event: polyfaas.Event, context: polyfaas.Context) -> str:
-    return subprocess.check_output(["ls", "-l"], cwd=CODE, text=True, timeout=10)
+    # LC_ALL=C: the same listing order whatever locale the platform's image sets.
+    env = {**os.environ, "LC_ALL": "C"}
+    return subprocess.check_output(["ls", "-l"], cwd=CODE, env=env, text=True, timeout=10)
