@@ -174,3 +174,11 @@ def test_fc_instance_logging_is_the_runtimes():
     info = next(line for line in log.splitlines() if "an info line" in line)
     assert info.endswith(f"Z {request_id} [INFO] an info line")
     assert info[:4].isdigit() and info[10] == "T"
+
+
+def test_fc_invoke_function_for_another_function_is_404(tmp_path):
+    code = _fc_code(tmp_path)
+    with polyfaas_run("example1.handler", "--provider", "alibaba", cwd=code) as runner:
+        other = curl("-i", "-d", "{}", f"{runner.url}/2023-03-30/functions/other/invocations")
+    assert other.stdout.startswith("HTTP/1.1 404")
+    assert "FunctionNotFound" in other.stdout

@@ -219,27 +219,6 @@ class AlibabaCustomPlatform(AlibabaPlatform):
 
     name = NAME
 
-    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
-        """The InvokeFunction path is an event invocation of the function; anything
-        else is an HTTP request, within FC's limits."""
-        from polyfaas_alibaba.invoke_api import INVOKE_PATH, invocation_of
-        from polyfaas_alibaba.wsgi import MAX_BODY, check_request, fc_error
-
-        event = invocation_of(request)
-        if event is None:
-            return check_request(request) or request
-        match = INVOKE_PATH.fullmatch(request.path)
-        name = match.group(1) if match is not None else ""
-        if name != config.name:
-            return fc_error(
-                404,
-                "FunctionNotFound",
-                f"function '{name}' does not exist (this one is '{config.name}')",
-            )
-        if len(request.body) > MAX_BODY:
-            return fc_error(400, "EntityTooLarge", "the payload is over the 32 MB limit")
-        return event
-
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
         from polyfaas._native import NativeCall
         from polyfaas_alibaba.http_trigger import request_id

@@ -239,12 +239,12 @@ class AlibabaPlatform:
     # -- the runner's hooks (see polyfaas.providers) ----------------------------------
 
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
-        """InvokeFunction's path is an event invocation; any other request comes
-        through the HTTP trigger, within FC's limits."""
-        from polyfaas_alibaba.invoke_api import invocation_of
+        """InvokeFunction's path is an event invocation of this function; any other
+        request comes through the HTTP trigger, within FC's limits."""
+        from polyfaas_alibaba.invoke_api import admit_invocation
         from polyfaas_alibaba.wsgi import check_request
 
-        return invocation_of(request) or check_request(request) or request
+        return admit_invocation(request, config) or check_request(request) or request
 
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
         """The variables every instance starts with."""
