@@ -13,7 +13,21 @@ The ``alibaba`` provider (built-in Python runtime, ``handler(event: bytes, conte
   shapes) and their canonical reading;
 - ``serialize``: FC's result serialisation and error documents;
 - ``lifecycle``: handler loading and an emulated instance with FC's hooks;
-- ``samples``: the documented sample events (``polyfaas events alibaba``).
+- ``samples``: the documented sample events (``polyfaas events alibaba``);
+- ``invoke_api``: FC's InvokeFunction path at the runner's front door;
+- ``instance_logging``: an instance's root logger as FC's bootstrap sets it up.
+
+The ``alibaba-wsgi`` provider (FC HTTP functions, ``handler(environ, start_response)``):
+
+- ``wsgi``: both halves, FC's environ (``fc.context``, ``fc.request_uri``), its
+  request and response limits and forbidden headers.
+
+The ``alibaba-custom`` provider (custom runtime / custom container):
+
+- ``custom``: both halves: FC calling an HTTP server on its port;
+- ``custom_server``: ``polyfaas serve --provider alibaba-custom``, the production
+  server (gunicorn when installed, werkzeug otherwise);
+- ``custom_pool``: the runner's instances of it: a server process per function.
 
 Where FC's documentation is silent, the decisions are listed in ``ASSUMPTIONS.md``.
 """
