@@ -517,3 +517,17 @@ def test_local_context_is_canonical() -> None:
 
     answer = entry(Request("GET", "/", query="name=Ada"), Context(provider="local"))
     assert answer.json() == {"hello": "Ada", "provider": "local"}
+
+
+def test_the_oss_stand_in_refuses_a_wrong_signature(
+    oss_server: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """The stand-in really checks: a wrong secret or no STS token is refused (403)."""
+    pytest.importorskip("oss2", reason="pip install 'polyfaas[alibaba]'")
+    endpoint, puts = oss_server
+    payload = {"endpoint": endpoint, "bucket": "oss-example", "objectName": "o", "message": "m"}
+    wrong = Credentials(access_key_id=KEY_ID, access_key_secret="not-it", security_token=TOKEN)
+    config = FunctionConfig(handler="main.handler", credentials=wrong)
+    response = invoke(target("oss_upload"), payload, "local", config=config)
+    assert response.status == 500  # the handler raised oss2's AccessDenied-like error
+    assert puts == [{"path": "/oss-example/o", "body": b"m", "token": True, "signature": False}]
