@@ -173,7 +173,8 @@ def test_fc_instance_logging_is_the_runtimes():
     assert "FunctionCompute python3 runtime inited." in log
     info = next(line for line in log.splitlines() if "an info line" in line)
     assert info.endswith(f"Z {request_id} [INFO] an info line")
-    assert info[:4].isdigit() and info[10] == "T"
+    assert info[:4].isdigit()
+    assert info[10] == "T"
 
 
 def test_fc_invoke_function_for_another_function_is_404(tmp_path):
