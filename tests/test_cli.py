@@ -115,3 +115,12 @@ def test_invoke_error_on_alibaba_names_fcs_error_type():
     assert result.returncode == 1
     assert '"errorType": "ValueError"' in result.stderr
     assert "event failed on purpose" in result.stderr
+
+
+@pytest.mark.parametrize("provider", ["yandex", "yandex-gateway"])
+def test_yandex_triggers_reach_the_function_behind_either_front(provider, tmp_path):
+    sample = tmp_path / "timer.json"
+    sample.write_text(polyfaas("events", "yandex", "timer").stdout)
+    result = polyfaas("invoke", "--provider", provider, EVENT_TARGET, "--event", str(sample))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"type": "polyfaas.timer", "data": "payload-message"}]

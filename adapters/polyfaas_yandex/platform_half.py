@@ -210,7 +210,10 @@ class YandexPlatform:
         if outcome.error is not None:
             _logger().error("request %s failed:\n%s", call.request_id, outcome.error.text.rstrip())
             return self.function_error(outcome.error, call)
-        mode = "http" if self.gateway is not None else integration(call.payload)
+        # Behind a gateway an HTTP request is always the gateway's; events (triggers,
+        # direct invocations) reach the same function the raw way.
+        http_via_gateway = self.gateway is not None and isinstance(call.payload, Request)
+        mode = "http" if http_via_gateway else integration(call.payload)
         if mode == "async":
             return self._tagged(Response(202), call)
         try:
