@@ -135,10 +135,10 @@ class Entry:
         """
         self.run_init(context)
         if isinstance(payload, Request):
-            if self.kind == "event":
-                return to_response(self._call(event_from_request(payload), context))
+            # An event handler behind HTTP sees the request as a direct invocation.
+            called = event_from_request(payload) if self.kind == "event" else payload
             try:
-                return to_response(self._call(payload, context))
+                return to_response(self._call(called, context))
             except Exception as exc:
                 converted = error_response(exc)
                 if converted is None:

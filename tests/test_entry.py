@@ -183,6 +183,14 @@ class TestEventEntry:
         response = on_event(Request("POST", body=b'{"key": "value"}'))
         assert response.json() == {"type": EventType.DIRECT, "data": {"key": "value"}}
 
+    def test_http_error_from_an_event_handler_behind_http(self):
+        @polyfaas.event
+        def on_event(event, context):
+            raise HTTPError(422, "bad payload")
+
+        response = on_event(Request("POST", body=b"{}"))
+        assert (response.status, response.text) == (422, "bad payload")
+
     @pytest.mark.parametrize(
         ("raw", "content_type", "data"),
         [
