@@ -182,13 +182,25 @@ def names() -> list[str]:
 
 def runtime_half(name: str) -> RuntimeHalf:
     """The runtime half of provider ``name`` (imported on first use)."""
-    half: RuntimeHalf = _load(spec(name).runtime, spec(name))
+    half: RuntimeHalf = _half(name, "runtime")
     return half
 
 
 def platform_half(name: str) -> PlatformHalf:
     """The platform half of provider ``name`` (imported on first use)."""
-    half: PlatformHalf = _load(spec(name).platform, spec(name))
+    half: PlatformHalf = _half(name, "platform")
+    return half
+
+
+def _half(name: str, which: str) -> Any:
+    # Cached by name, so a plugin's entry points are read once, not on every call.
+    try:
+        return _loaded[f"{which}@{name}"]
+    except KeyError:
+        pass
+    provider = spec(name)
+    half = _load(getattr(provider, which), provider)
+    _loaded[f"{which}@{name}"] = half
     return half
 
 

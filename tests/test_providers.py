@@ -103,3 +103,14 @@ def test_forced_plugin_provider_serves_the_entry(monkeypatch):
     assert handler({"testcloud": "/p"}) == "testcloud /p"
     # a canonical request still goes to local, whatever the variable says
     assert handler(Request(path="/q")).text == "local /q"
+
+
+@pytest.mark.usefixtures("plugin_distribution")
+def test_plugin_entry_points_are_read_once(monkeypatch):
+    first = providers.runtime_half("testcloud")
+
+    def must_not_run() -> list[providers.ProviderSpec]:
+        raise AssertionError("entry points read again")
+
+    monkeypatch.setattr(providers, "_entry_point_specs", must_not_run)
+    assert providers.runtime_half("testcloud") is first
