@@ -273,8 +273,11 @@ def cmd_invoke(args: argparse.Namespace) -> int:
             response, _, result = Invoker(platform, pool, config, log=sys.stderr)(event)
         finally:
             pool.close()
-        failed = result.ending != "returned" or (
-            result.outcome is not None and result.outcome.error is not None
+        says_failed = getattr(platform, "function_failed", None)
+        failed = (
+            result.ending != "returned"
+            or (result.outcome is not None and result.outcome.error is not None)
+            or (says_failed is not None and says_failed(response))
         )
         if not failed and response.status < 400:
             stdout.write(response.body)

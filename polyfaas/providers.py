@@ -27,6 +27,9 @@ Optional hooks, used by the runner and the CLI when a half has them:
   runtime does); what it returns, if callable, runs before every call with it;
 - platform ``make_pool(target, environ, config, *, size, concurrency)``: instances
   of the platform's own kind (default: worker processes calling the entry);
+- platform ``function_failed(response) -> bool``: whether an answer reports a
+  failed function (FC answers some with 200 and ``X-Fc-Error-Type``), for
+  ``polyfaas invoke``'s exit status;
 - platform ``samples() -> Mapping[str, Any]``: sample native events by kind, for
   ``polyfaas events``;
 - runtime ``serve(target, *, host, port) -> int``: a production server, for

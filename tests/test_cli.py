@@ -124,3 +124,11 @@ def test_yandex_triggers_reach_the_function_behind_either_front(provider, tmp_pa
     result = polyfaas("invoke", "--provider", provider, EVENT_TARGET, "--event", str(sample))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"type": "polyfaas.timer", "data": "payload-message"}]
+
+
+@pytest.mark.parametrize("provider", ["local", "alibaba", "alibaba-custom", "yandex"])
+def test_invoke_exit_status_reports_a_failed_function(provider):
+    result = polyfaas("invoke", "--provider", provider, EVENT_TARGET, "--data", '"fail"')
+    assert result.returncode == 1, result.stdout
+    assert "event failed on purpose" in result.stderr
+    assert result.stdout == ""

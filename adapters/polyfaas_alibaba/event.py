@@ -281,6 +281,12 @@ class AlibabaPlatform:
         _log_error(call, f"{error_type}: {message}")
         return self.error({"errorMessage": message, "errorType": error_type}, call)
 
+    def function_failed(self, response: Response) -> bool:
+        """FC marks a failed function with ``X-Fc-Error-Type``, even on a 200."""
+        from polyfaas_alibaba import serialize
+
+        return serialize.ERROR_TYPE_HEADER in response.headers
+
     def samples(self) -> dict[str, Any]:
         """Sample native events by kind, for ``polyfaas events alibaba``."""
         from polyfaas_alibaba import samples

@@ -236,6 +236,10 @@ class YandexPlatform:
             response = _router().malformed(outcome.value)
         return self._tagged(response, call)
 
+    def function_failed(self, response: Response) -> bool:
+        """The router marks a function that raised with ``X-Function-Error: true``."""
+        return response.headers.get("X-Function-Error") == "true"
+
     def function_error(self, error: ErrorInfo, call: NativeCall) -> Response:
         """502 with ``X-Function-Error: true`` and ``{errorMessage, errorType, stackTrace}``."""
         trace = [
