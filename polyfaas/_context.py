@@ -74,8 +74,15 @@ class Context:
     region: str = ""
     account_id: str = ""
     credentials: Credentials | None = None
-    logger: logging.Logger = attrs.field(factory=_default_logger, repr=False, eq=False)
+    # ``logger=`` in the constructor; read through the ``logger`` property, so the
+    # default (and the ``logging`` import) costs nothing until a handler logs.
+    _logger: logging.Logger | None = attrs.field(default=None, repr=False, eq=False)
     native: Any = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger for the handler's own lines (``polyfaas.function`` by default)."""
+        return self._logger if self._logger is not None else _default_logger()
 
     def remaining_time_ms(self) -> int | None:
         """Milliseconds left before the platform stops the call (``None``: no limit)."""

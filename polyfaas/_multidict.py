@@ -7,9 +7,15 @@ importing werkzeug costs ~60 ms of cold start, and the runtime path must not pay
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Callable, TypeVar, Union, overload
 
 T = TypeVar("T")
+M = TypeVar("M", bound="MultiDict")
+_MISSING: Any = object()
+_name = itemgetter(0)
+_value = itemgetter(1)
 
 #: What the multi-dicts are built from: a mapping (a list value means repeats),
 #: an iterable of ``(key, value)`` pairs, or another multi-dict.
@@ -36,11 +42,14 @@ SENSITIVE_HEADERS = frozenset(
 )
 
 
-def _pairs(source: MultiSource) -> list[tuple[str, str]]:
+def _pairs(source: MultiSource) -> tuple[tuple[str, str], ...]:
     if source is None:
-        return []
+        return ()
     if isinstance(source, MultiDict):
-        return list(source._pairs)
+        return source._pairs
+    fast = _clean_pairs(source)
+    if fast is not None:
+        return fast
     if isinstance(source, Mapping):
         pairs: list[tuple[str, str]] = []
         for key, value in source.items():
@@ -50,8 +59,29 @@ def _pairs(source: MultiSource) -> list[tuple[str, str]]:
                 pairs.extend((str(key), str(item)) for item in value)
             else:
                 pairs.append((str(key), str(value)))
-        return pairs
-    return [(str(key), str(value)) for key, value in source]
+        return tuple(pairs)
+    return tuple([(str(key), str(value)) for key, value in source])
+
+
+def _clean_pairs(source: object) -> tuple[tuple[str, str], ...] | None:
+    """``source`` as pairs when it is a ``dict`` of ``str`` or a list/tuple of
+    ``(str, str)`` tuples, what adapters build (checked and copied in C); else ``None``."""
+    if type(source) is dict:
+        if set(map(type, source)) <= _STR and set(map(type, source.values())) <= _STR:
+            return tuple(source.items())
+    elif (
+        (type(source) is list or type(source) is tuple)
+        and set(map(type, source)) <= _TUPLE
+        and set(map(len, source)) <= _TWO
+        and set(map(type, chain.from_iterable(source))) <= _STR
+    ):
+        return tuple(source)
+    return None
+
+
+_STR = frozenset({str})
+_TUPLE = frozenset({tuple})
+_TWO = frozenset({2})
 
 
 class MultiDict(Mapping[str, str]):
@@ -62,29 +92,54 @@ class MultiDict(Mapping[str, str]):
     ``items(multi=True)`` gives every pair in order.
     """
 
-    __slots__ = ("_index", "_pairs")
+    __slots__ = ("_first", "_pairs")
 
     _pairs: tuple[tuple[str, str], ...]
-    _index: dict[str, list[str]]
+    # folded key → its first value, built in C on the first lookup.
+    _first: dict[str, str] | None
 
     def __init__(self, source: MultiSource = None) -> None:
-        self._pairs = tuple(_pairs(source))
-        index: dict[str, list[str]] = {}
-        for key, value in self._pairs:
-            index.setdefault(self._fold(key), []).append(value)
-        self._index = index
+        self._pairs = _pairs(source)
+        self._first = None
+
+    #: Whether keys compare case-insensitively (``_fold`` is ``str.lower``).
+    _folds_case = False
+
+    @classmethod
+    def _trusted(cls: type[M], pairs: tuple[tuple[str, str], ...]) -> M:
+        """An instance over ``pairs`` as they are: for callers that hold a tuple of
+        ``(str, str)`` tuples already (no checks, no copy)."""
+        made = cls.__new__(cls)
+        made._pairs = pairs
+        made._first = None
+        return made
 
     @staticmethod
     def _fold(key: str) -> str:
         return key
 
+    def _lookup(self) -> dict[str, str]:
+        first = self._first
+        if first is None:
+            backwards = self._pairs[::-1]
+            names: Iterator[str] = map(_name, backwards)
+            if self._folds_case:
+                names = map(str.lower, names)
+            first = self._first = dict(zip(names, map(_value, backwards)))
+        return first
+
     def __getitem__(self, key: str) -> str:
-        return self._index[self._fold(key)][0]
+        return self._lookup()[self._fold(key)]
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._fold(key) in self._index
+        return isinstance(key, str) and self._fold(key) in self._lookup()
 
     def __iter__(self) -> Iterator[str]:
+        if len(self._lookup()) == len(self._pairs):  # no repeats
+            return map(_name, self._pairs)
+        return self._iter_once()
+
+    def _iter_once(self) -> Iterator[str]:
         seen: set[str] = set()
         for key, _ in self._pairs:
             folded = self._fold(key)
@@ -93,7 +148,7 @@ class MultiDict(Mapping[str, str]):
                 yield key
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._lookup())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiDict):
@@ -108,6 +163,13 @@ class MultiDict(Mapping[str, str]):
     def _folded_pairs(self) -> tuple[tuple[str, str], ...]:
         return tuple((self._fold(key), value) for key, value in self._pairs)
 
+    def _values_of(self, key: str) -> list[str]:
+        folded = self._fold(key)
+        if folded not in self._lookup():
+            return []
+        fold = self._fold
+        return [value for name, value in self._pairs if fold(name) == folded]
+
     @overload
     def get(self, key: str) -> str | None: ...
     @overload
@@ -120,21 +182,21 @@ class MultiDict(Mapping[str, str]):
     ) -> Any:
         """The first value of ``key``, or ``default``; converted by ``type`` if given
         (a value ``type`` rejects with ``ValueError`` counts as missing, as in werkzeug)."""
-        values = self._index.get(self._fold(key))
-        if not values:
+        value = self._lookup().get(self._fold(key), _MISSING)
+        if value is _MISSING:
             return default
         if type is None:
-            return values[0]
+            return value
         try:
-            return type(values[0])
+            return type(value)
         except ValueError:
             return default
 
     def getlist(self, key: str, type: Callable[[str], T] | None = None) -> list[Any]:
         """Every value of ``key`` in order; ``[]`` when absent."""
-        values = self._index.get(self._fold(key), [])
+        values = self._values_of(key)
         if type is None:
-            return list(values)
+            return values
         converted = []
         for value in values:
             try:
@@ -171,6 +233,8 @@ class Headers(MultiDict):
     """
 
     __slots__ = ()
+
+    _folds_case = True
 
     @staticmethod
     def _fold(key: str) -> str:

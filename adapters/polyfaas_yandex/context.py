@@ -160,24 +160,10 @@ def to_canonical(native: Any, provider: str) -> Context:
             deadline=deadline_ms / 1000 if isinstance(deadline_ms, (int, float)) else None,
             account_id=str(getattr(native, "function_folder_id", "") or ""),
             credentials=credentials,
-            logger=_function_logger(),
             native=native,
         )
     except AttributeError as exc:
         raise EventFormatError(f"not a Yandex Cloud Functions context: {exc}") from None
-
-
-_cache: dict[str, Any] = {}
-
-
-def _function_logger() -> Any:
-    # The canonical Context's own default, fetched once per instance, not per call.
-    logger = _cache.get("logger")
-    if logger is None:
-        import logging
-
-        logger = _cache["logger"] = logging.getLogger("polyfaas.function")
-    return logger
 
 
 def _int_or_none(value: Any) -> int | None:

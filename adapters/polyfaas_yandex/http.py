@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import Any
 from urllib.parse import quote
 
+from polyfaas._multidict import Headers, MultiDict
 from polyfaas._request import PATH_SAFE, Request, decode_path
 from polyfaas._response import Response
 from polyfaas.errors import EventFormatError
@@ -38,6 +39,11 @@ _TEXT_TYPES = (
     "application/javascript",
     "application/x-www-form-urlencoded",
 )
+
+
+_LIST = frozenset({list})
+_ONE = frozenset({1})
+_first = itemgetter(0)
 
 
 def is_http_event(event: Mapping[str, Any]) -> bool:
@@ -77,8 +83,8 @@ def multi_pairs(event: Mapping[str, Any], single: str, multi: str) -> list[tuple
         # This runs on every call: the checks and the copy stay in C where they can.
         "".join(multis)
         values_of = multis.values()
-        if set(map(type, values_of)) <= {list} and set(map(len, values_of)) <= {1}:
-            firsts = list(map(itemgetter(0), values_of))
+        if set(map(type, values_of)) <= _LIST and set(map(len, values_of)) <= _ONE:
+            firsts = list(map(_first, values_of))
             "".join(firsts)
             pairs = list(zip(multis, firsts))
         else:
@@ -182,8 +188,9 @@ def decode_request(event: Mapping[str, Any]) -> Request:
         method=method,
         path=decode_path(raw_path),
         raw_path=raw_path,
-        query=query,
-        headers=headers,
+        # multi_pairs checked every name and value: no second pass over them.
+        query=MultiDict._trusted(tuple(query)),
+        headers=Headers._trusted(tuple(headers)),
         body=decode_body(event),
         client_ip=client_ip,
         scheme="https",
