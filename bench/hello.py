@@ -20,3 +20,10 @@ def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))]
     )
     return [BODY]
+
+
+def ff_handler(request: Any) -> Any:
+    """The same answer for functions-framework (a Flask request in, a Flask response out)."""
+    import flask
+
+    return flask.Response(BODY, 200, {"Content-Type": "application/json"})

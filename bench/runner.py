@@ -1,17 +1,23 @@
-"""Runner throughput: ``polyfaas run`` against werkzeug serving the same app directly.
+"""Runner throughput (section 4) and ``polyfaas serve`` under gunicorn (section 5).
 
-    python -m bench.runner [--provider P] [--requests N] [--threads T]
+    python -m bench.runner [--provider P] [--requests N] [--threads T] [--seconds S]
+                           [--client wrk|python] [--json]
 
-Both servers run side by side in this one run, on 127.0.0.1, loaded by the same
-bounded Python client (keep-alive connections, one per thread). Prints requests per
-second and p50/p99 latency, and the ratios.
+Every server runs in this one run, one after the other, on 127.0.0.1, loaded by the
+same client: wrk (Debian's package) when it is on PATH, for ``--seconds`` with
+``--threads`` keep-alive connections; otherwise a bounded Python client (``--requests``
+GETs over ``--threads`` keep-alive connections). Prints requests per second and
+p50/p99 latency, and the ratios; ``--json`` prints one JSON object instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
+import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -99,70 +105,199 @@ def load(port: int, requests: int, threads: int) -> tuple[float, list[float]]:
     return time.perf_counter() - started, latencies
 
 
+def load_wrk(port: int, seconds: float, connections: int) -> dict[str, float]:
+    """wrk for ``seconds`` over ``connections`` keep-alive connections (2 threads)."""
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            f"http://127.0.0.1:{port}/hello?name=bench",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    )
+    text = done.stdout
+    if "Non-2xx" in text or "Socket errors" in text:
+        raise RuntimeError(f"wrk saw errors:\n{text}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text)[1])  # type: ignore[index]
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", text, re.M))
+    return {"rps": rps, "p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"])}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
 def measure(
-    name: str, command: list[str], port: int, requests: int, threads: int
+    name: str,
+    command: list[str],
+    port: int,
+    args: argparse.Namespace,
 ) -> dict[str, float]:
     with server(command, port):
-        load(port, min(200, requests), threads)  # warm-up
-        seconds, latencies = load(port, requests, threads)
-    latencies.sort()
-    result = {
-        "rps": len(latencies) / seconds,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-    }
-    print(
-        f"{name:<34} {result['rps']:8.0f} req/s   "
-        f"p50 {result['p50_ms']:6.2f} ms   p99 {result['p99_ms']:6.2f} ms"
-    )
+        if args.client == "wrk":
+            load_wrk(port, 1, args.threads)  # warm-up
+            result = load_wrk(port, args.seconds, args.threads)
+        else:
+            load(port, min(200, args.requests), args.threads)  # warm-up
+            seconds, latencies = load(port, args.requests, args.threads)
+            latencies.sort()
+            result = {
+                "rps": len(latencies) / seconds,
+                "p50_ms": statistics.median(latencies) * 1000,
+                "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            }
+    if not args.json:
+        print(
+            f"{name:<44} {result['rps']:8.0f} req/s   "
+            f"p50 {result['p50_ms']:6.2f} ms   p99 {result['p99_ms']:6.2f} ms"
+        )
     return result
+
+
+def servers(providers: list[str], instances: int) -> dict[str, tuple[str, list[str]]]:
+    """name → (group, command), the command with ``{port}`` to fill in."""
+    python = sys.executable
+    found: dict[str, tuple[str, list[str]]] = {
+        "werkzeug serving the app directly": (
+            "runner",
+            [
+                python,
+                "-c",
+                "from werkzeug.serving import run_simple; from bench.hello import app; "
+                "run_simple('127.0.0.1', {port}, app, threaded=True)",
+            ],
+        ),
+        "werkzeug, HTTP/1.1 keep-alive (reference)": (
+            "runner",
+            [
+                python,
+                "-c",
+                "from werkzeug.serving import WSGIRequestHandler, run_simple\n"
+                "from bench.hello import app\n"
+                "class Handler(WSGIRequestHandler):\n"
+                "    protocol_version = 'HTTP/1.1'\n"
+                "run_simple('127.0.0.1', {port}, app, threaded=True, request_handler=Handler)",
+            ],
+        ),
+    }
+    for provider in providers:
+        found[f"polyfaas run --provider {provider}"] = (
+            "runner",
+            [
+                python,
+                "-m",
+                "polyfaas",
+                "run",
+                "--provider",
+                provider,
+                "--port",
+                "{port}",
+                "--instances",
+                str(instances),
+                "bench/hello.py:handler",
+            ],
+        )
+    if shutil.which("functions-framework", path=os.path.dirname(python)):
+        found["functions-framework (its own server)"] = (
+            "runner",
+            [
+                os.path.join(os.path.dirname(python), "functions-framework"),
+                "--target",
+                "ff_handler",
+                "--source",
+                str(HERE / "hello.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+            ],
+        )
+    if _has("gunicorn"):
+        gunicorn = [python, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "8"]
+        found["gunicorn serving the bare WSGI app"] = (
+            "serve",
+            [*gunicorn, "--keep-alive", "600", "-b", "127.0.0.1:{port}", "bench.hello:app"],
+        )
+        found["polyfaas serve --provider alibaba-custom (gunicorn)"] = (
+            "serve",
+            [
+                python,
+                "-m",
+                "polyfaas",
+                "serve",
+                "--provider",
+                "alibaba-custom",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+                "bench/hello.py:handler",
+            ],
+        )
+    return found
+
+
+def _has(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--provider", default="yandex-gateway")
+    parser.add_argument(
+        "--provider",
+        action="append",
+        help="a provider for polyfaas run (repeatable; default yandex-gateway and alibaba)",
+    )
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument(
+        "--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python"
+    )
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    print(f"{args.requests} requests from {args.threads} keep-alive clients, {os.cpu_count()} CPUs")
-    base_port, runner_port = free_port(), free_port()
-    baseline = measure(
-        "werkzeug serving the app directly",
-        [
-            sys.executable,
-            "-c",
-            f"from werkzeug.serving import run_simple; from bench.hello import app; "
-            f"run_simple('127.0.0.1', {base_port}, app, threaded=True)",
-        ],
-        base_port,
-        args.requests,
-        args.threads,
-    )
-    runner = measure(
-        f"polyfaas run --provider {args.provider}",
-        [
-            sys.executable,
-            "-m",
-            "polyfaas",
-            "run",
-            "--provider",
-            args.provider,
-            "--port",
-            str(runner_port),
-            "--instances",
-            str(args.instances),
-            "bench/hello.py:handler",
-        ],
-        runner_port,
-        args.requests,
-        args.threads,
-    )
-    print(
-        f"ratio: throughput {runner['rps'] / baseline['rps']:.2f}x, "
-        f"p50 {runner['p50_ms'] / baseline['p50_ms']:.2f}x, "
-        f"p99 {runner['p99_ms'] / baseline['p99_ms']:.2f}x"
-    )
+    if not args.json:
+        print(f"client {args.client}, {args.threads} keep-alive connections, {os.cpu_count()} CPUs")
+    results: dict[str, dict[str, float]] = {}
+    groups: dict[str, str] = {}
+    for name, (group, command) in servers(
+        args.provider or ["yandex-gateway", "alibaba"], args.instances
+    ).items():
+        port = free_port()
+        filled = [part.replace("{port}", str(port)) for part in command]
+        results[name] = measure(name, filled, port, args)
+        groups[name] = group
+    baselines = {
+        "runner": "werkzeug serving the app directly",
+        "serve": "gunicorn serving the bare WSGI app",
+    }
+    for name, result in results.items():
+        base = results.get(baselines[groups[name]])
+        if base is not None:
+            result["rps_ratio"] = result["rps"] / base["rps"]
+            result["p50_ratio"] = result["p50_ms"] / base["p50_ms"]
+            result["p99_ratio"] = result["p99_ms"] / base["p99_ms"]
+            result["group"] = groups[name]  # type: ignore[assignment]
+    if args.json:
+        json.dump({"client": args.client, "threads": args.threads, "servers": results}, sys.stdout)
+        print()
+        return
+    for name, result in results.items():
+        if "rps_ratio" in result:
+            print(
+                f"{name:<44} throughput {result['rps_ratio']:.2f}x, "
+                f"p50 {result['p50_ratio']:.2f}x, p99 {result['p99_ratio']:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,182 @@
+"""Cold start (section 1): process wall time of a fresh interpreter that imports a
+library and serves its first call, against bare python and ``import attrs``.
+
+    python -m bench.coldstart [--runs N]
+
+Each case is a ``python -c`` script run ``runs`` times, the cases interleaved; the
+figure is the median wall time of the whole process. ``-X importtime`` of the
+polyfaas cases gives the modules that cost most. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import events
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What the platforms' own runtimes pass as ``context`` (their classes, not polyfaas's).
+FC_CONTEXT = """
+class _Meta:
+    def __init__(self, **kw): self.__dict__.update(kw)
+context = _Meta(request_id="1-64f6cd87-127fbe39cd7681596e33ebad", account_id="1234",
+    region="cn-hangzhou", credentials=_Meta(access_key_id="", access_key_secret="",
+    security_token=""), function=_Meta(name="fn", handler="index.handler", memory=128,
+    timeout=3), service=_Meta(name="", log_project="", log_store="", qualifier="LATEST",
+    version_id="1"))
+"""
+YANDEX_CONTEXT = """
+class _Context:
+    function_name = "d4e0123456789abcdefg"
+    function_version = "d4e0123456789abcdefh"
+    function_folder_id = "b1g0123456789abcdefg"
+    invoked_function_arn = "d4e0123456789abcdefg"
+    memory_limit_in_mb = 128
+    request_id = "6e8356f9-489b-4c7b-8ba6-c8cd74f25455"
+    deadline_ms = 4102444800000
+    log_group_name = "ckg0123456789abcdefg"
+    log_stream_name = "stream"
+    token = None
+    def get_remaining_time_in_millis(self): return 3000
+context = _Context()
+"""
+PORTABLE = """
+import polyfaas
+
+@polyfaas.http
+def handler(request, context):
+    return {"ok": True, "path": request.path}
+"""
+WSGI_APP = """
+def app(environ, start_response):
+    environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"ok":true}']
+"""
+
+
+def cases() -> dict[str, str]:
+    fc_event = events.native_call("alibaba").args[0]
+    yandex_event = events.native_call("yandex-gateway").args[0]
+    aws_event = events.aws_v1_event()
+    return {
+        "bare python": "pass",
+        "import attrs": "import attrs",
+        "polyfaas, alibaba (FC HTTP trigger, first call)": PORTABLE
+        + FC_CONTEXT
+        + f"result = handler({fc_event!r}, context)\nassert result['statusCode'] == 200\n",
+        "polyfaas, yandex-gateway (first call)": PORTABLE
+        + YANDEX_CONTEXT
+        + f"result = handler({yandex_event!r}, context)\nassert result['statusCode'] == 200\n",
+        "apig-wsgi (first call)": WSGI_APP
+        + "from apig_wsgi import make_lambda_handler\n"
+        + "handler = make_lambda_handler(app)\n"
+        + f"result = handler({aws_event!r}, None)\nassert result['statusCode'] == 200\n",
+        "Mangum (first call)": "from mangum import Mangum\n"
+        + "async def app(scope, receive, send):\n"
+        + "    await receive()\n"
+        + "    await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
+        + "    await send({'type': 'http.response.body', 'body': b'{}'})\n"
+        + "handler = Mangum(app, lifespan='off')\n"
+        + "class C:\n    aws_request_id = 'x'\n"
+        + f"result = handler({aws_event!r}, C())\nassert result['statusCode'] == 200\n",
+        "Powertools APIGatewayRestResolver (first call)": "from aws_lambda_powertools"
+        ".event_handler import APIGatewayRestResolver\n"
+        + "app = APIGatewayRestResolver()\n"
+        + f"@app.post({events.PATH!r})\n"
+        + "def checkout():\n    return {'ok': True}\n"
+        + f"result = app.resolve({aws_event!r}, None)\nassert result['statusCode'] == 200\n",
+        "functions-framework (create_app + first call)": "import functions_framework\n"
+        + "from functions_framework import create_app\n"
+        + "app = create_app('handler', {source!r}, 'http')\n"
+        + f"response = app.test_client().post({events.PATH!r}, data=b'{{}}')\n"
+        + "assert response.status_code == 200\n",
+    }
+
+
+FF_SOURCE = """import functions_framework
+
+@functions_framework.http
+def handler(request):
+    return {"ok": True}
+"""
+
+
+def run_once(script: str, env: dict[str, str], importtime: bool = False) -> tuple[float, str]:
+    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", script]
+    started = time.perf_counter()
+    done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"cold-start script failed:\n{script[:400]}\n{done.stderr[-2000:]}")
+    return took, done.stderr
+
+
+def top_imports(stderr: str, count: int = 12) -> list[tuple[str, int, int]]:
+    """``(module, self µs, cumulative µs)`` of the costliest imports, by self time."""
+    rows = []
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(.+)$", line)
+        if match:
+            rows.append((match[3].strip(), int(match[1]), int(match[2])))
+    rows.sort(key=lambda row: -row[1])
+    return rows[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLYFAAS_", "PYTHON"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "adapters")])
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "main.py"
+        source.write_text(FF_SOURCE)
+        scripts = {
+            name: script.replace("{source!r}", repr(str(source)))
+            for name, script in cases().items()
+        }
+        for script in scripts.values():  # warm the page cache and the .pyc files
+            run_once(script, env)
+        samples: dict[str, list[float]] = {name: [] for name in scripts}
+        for _ in range(args.runs):
+            for name, script in scripts.items():
+                samples[name].append(run_once(script, env)[0])
+        importtimes = {
+            name: top_imports(run_once(script, env, importtime=True)[1])
+            for name, script in scripts.items()
+            if name.startswith("polyfaas")
+        }
+        totals = {}
+        for name, script in scripts.items():
+            stderr = run_once(script, env, importtime=True)[1]
+            totals[name] = sum(
+                int(m[1])
+                for m in re.finditer(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", stderr, re.M)
+            )
+    attrs_ms = statistics.median(samples["import attrs"]) * 1000
+    results: dict[str, Any] = {"runs": args.runs, "cases": {}, "importtime": importtimes}
+    for name, values in samples.items():
+        median = statistics.median(values) * 1000
+        results["cases"][name] = {
+            "ms": median,
+            "vs_attrs": median / attrs_ms,
+            "import_ms": totals[name] / 1000,
+        }
+    json.dump(results, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()

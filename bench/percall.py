@@ -1,0 +1,170 @@
+"""Per-call overhead (section 2) and the 1 MiB binary body (section 3).
+
+    python -m bench.percall [--repeat R] [--quick]
+
+Every case is a whole native call into the deployed entry (``entry(event, context)``:
+detection, decode, the handler, encode), timed timeit-style: ``repeat`` rounds, the
+cases interleaved in each round, each round ``number`` calls; the figure is the median
+per-call time over the rounds. Ratios are to the floor measured in the same rounds.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import json
+import os
+import statistics
+import sys
+import timeit
+from typing import Any, Callable
+
+import polyfaas
+from bench import events
+
+Case = Callable[[], Any]
+
+
+def call_of(function: Callable[..., Any], *args: Any) -> Case:
+    """``function(*args)`` as a case."""
+    return lambda: function(*args)
+
+
+def optional(module: str) -> Any:
+    """A peer's module from the bench environment, or ``None`` when not installed."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def _entry(kind: str) -> Any:
+    if kind == "wsgi":
+        return polyfaas.wsgi(events.wsgi_app)
+    return polyfaas.http(events.handler.handler)
+
+
+def per_call_cases() -> dict[str, tuple[Case, str]]:
+    """name → (case, name of its floor)."""
+    cases: dict[str, tuple[Case, str]] = {}
+    for provider in ("yandex", "yandex-gateway"):
+        call = events.native_call(provider)
+        os.environ.update(call.environ)  # the instance's environment, as in the cloud
+        event, context = call.args
+        raw = events.event_json(call)
+        floor = f"json.loads, {provider} event ({len(raw)} B)"
+        cases[floor] = (call_of(json.loads, raw), floor)
+        for kind in ("portable", "wsgi"):
+            entry = _entry(kind)
+            entry(event, context)  # first call: detection cached, imports done
+            cases[f"{provider}, {kind} handler, dict in/out"] = (
+                call_of(entry, event, context),
+                floor,
+            )
+    call = events.native_call("alibaba")
+    os.environ.update(call.environ)
+    raw, context = call.args
+    floor = f"json.loads, FC HTTP-trigger event ({len(raw)} B)"
+    cases[floor] = (call_of(json.loads, raw), floor)
+    for kind in ("portable", "wsgi"):
+        entry = _entry(kind)
+        entry(raw, context)
+        cases[f"alibaba, {kind} handler, bytes in"] = (call_of(entry, raw, context), floor)
+    aws = events.aws_v1_event()
+    aws_raw = json.dumps(aws).encode()
+    floor = f"json.loads, AWS API GW v1 event ({len(aws_raw)} B)"
+    cases[floor] = (call_of(json.loads, aws_raw), floor)
+    lambda_context = events.LambdaContext()
+    apig_wsgi = optional("apig_wsgi")
+    if apig_wsgi is not None:
+        apig = apig_wsgi.make_lambda_handler(events.wsgi_app)
+        apig(aws, lambda_context)
+        cases["apig-wsgi, WSGI app, dict in/out"] = (call_of(apig, aws, lambda_context), floor)
+    mangum_module = optional("mangum")
+    if mangum_module is not None:
+        mangum = mangum_module.Mangum(events.asgi_app, lifespan="off")
+        mangum(aws, lambda_context)
+        cases["Mangum, ASGI app, dict in/out"] = (call_of(mangum, aws, lambda_context), floor)
+    return cases
+
+
+def echo(request: polyfaas.Request, context: polyfaas.Context) -> polyfaas.Response:
+    return polyfaas.Response(200, {"Content-Type": "application/octet-stream"}, request.body)
+
+
+def b64_round_trip(encoded: str) -> str:
+    return base64.b64encode(base64.b64decode(encoded)).decode("ascii")
+
+
+def fc_floor_call(raw: bytes) -> str:
+    return b64_round_trip(json.loads(raw)["body"])
+
+
+def body_cases() -> dict[str, tuple[Case, str]]:
+    """1 MiB of random bytes in and the same bytes back, base64 both ways."""
+    data = os.urandom(1 << 20)
+    cases: dict[str, tuple[Case, str]] = {}
+    call = events.native_call("yandex-gateway", data, "application/octet-stream")
+    event, context = call.args
+    floor = "floor: b64decode + b64encode of 1 MiB"
+    encoded = event["body"]
+    cases[floor] = (call_of(b64_round_trip, encoded), floor)
+    entry = _entry("portable")
+    entry.handler = echo
+    assert base64.b64decode(entry(event, context)["body"]) == data
+    cases["yandex-gateway, 1 MiB binary echo"] = (call_of(entry, event, context), floor)
+    call = events.native_call("alibaba", data, "application/octet-stream")
+    raw, fc_context = call.args
+    fc_floor = "floor: json.loads + b64decode + b64encode (FC event, 1 MiB)"
+    cases[fc_floor] = (call_of(fc_floor_call, raw), fc_floor)
+    fc_entry = _entry("portable")
+    fc_entry.handler = echo
+    assert base64.b64decode(fc_entry(raw, fc_context)["body"]) == data
+    cases["alibaba, 1 MiB binary echo"] = (call_of(fc_entry, raw, fc_context), fc_floor)
+    return cases
+
+
+def measure(cases: dict[str, tuple[Case, str]], repeat: int, budget_s: float) -> dict[str, Any]:
+    numbers = {}
+    for name, (case, _) in cases.items():
+        number, took = timeit.Timer(case).autorange()
+        # Rounds of about ``budget_s / repeat / len(cases)`` seconds each.
+        per_call = took / number
+        numbers[name] = max(1, int(budget_s / repeat / len(cases) / per_call))
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, (case, _) in cases.items():
+            timer = timeit.Timer(case)
+            samples[name].append(timer.timeit(numbers[name]) / numbers[name])
+    results: dict[str, Any] = {}
+    for name, (_, floor) in cases.items():
+        median = statistics.median(samples[name])
+        floor_median = statistics.median(samples[floor])
+        results[name] = {
+            "us": median * 1e6,
+            "floor": floor,
+            "ratio": median / floor_median,
+            "calls": numbers[name] * repeat,
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--seconds", type=float, default=20.0, help="time budget per section")
+    parser.add_argument("--section", choices=("percall", "body", "both"), default="both")
+    args = parser.parse_args()
+    out: dict[str, Any] = {}
+    if args.section in ("percall", "both"):
+        out["percall"] = measure(per_call_cases(), args.repeat, args.seconds)
+    if args.section in ("body", "both"):
+        out["body"] = measure(body_cases(), args.repeat, args.seconds)
+    json.dump(out, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
