@@ -25,7 +25,7 @@ import attrs
 from polyfaas._native import ErrorInfo, NativeCall, Outcome
 from polyfaas._target import Target
 from polyfaas.errors import PolyfaasError
-from polyfaas.runner.worker import peak_memory_mb, resident_memory_mb
+from polyfaas.runner.worker import resident_memory_mb
 
 # How often a waiting call checks its instance's memory.
 MEMORY_POLL_S = 0.05
@@ -87,7 +87,7 @@ class WorkerProcess:
         child_sock.close()
         self.conn = Connection(parent_sock.detach())
         self.conn.send((target, dict(environ), concurrency, setup))
-        self.pending: dict[int, Future[Outcome]] = {}
+        self.pending: dict[int, Future[tuple[Outcome, int]]] = {}
         self.lock = threading.Lock()
         self.next_id = 0
         self.init_duration_ms: float | None = None
@@ -133,13 +133,13 @@ class WorkerProcess:
     def _read(self) -> None:
         while True:
             try:
-                call_id, outcome = self.conn.recv()
+                call_id, outcome, peak_kb = self.conn.recv()
             except (EOFError, OSError):
                 break
             with self.lock:
                 future = self.pending.pop(call_id, None)
             if future is not None:
-                future.set_result(outcome)
+                future.set_result((outcome, peak_kb))
         with self.lock:
             self.closed = True
             pending, self.pending = self.pending, {}
@@ -148,7 +148,7 @@ class WorkerProcess:
 
     def invoke(self, call: NativeCall, timeout: float, memory_mb: int | None) -> CallResult:
         """Send ``call`` and wait for its outcome, the timeout, or the instance's death."""
-        future: Future[Outcome] | None = Future() if self.concurrency > 1 else None
+        future: Future[tuple[Outcome, int]] | None = Future() if self.concurrency > 1 else None
         with self.lock:
             if self.closed:
                 return CallResult(ending="crash", detail=self._exit_detail())
@@ -160,7 +160,8 @@ class WorkerProcess:
             first = self.calls == 1
         init = self.init_duration_ms if first else None
         try:
-            self.conn.send((call_id, call))
+            # The canonical payload stays here: the instance makes the native call only.
+            self.conn.send((call_id, attrs.evolve(call, payload=None)))  # type: ignore[arg-type]
         except (OSError, ValueError):
             return CallResult(ending="crash", detail=self._exit_detail(), init_duration_ms=init)
         deadline = time.monotonic() + timeout
@@ -170,7 +171,9 @@ class WorkerProcess:
                 self.kill()
                 return CallResult(ending="timeout", init_duration_ms=init)
             try:
-                outcome = self._answer(future, min(left, MEMORY_POLL_S) if memory_mb else left)
+                outcome, peak_kb = self._answer(
+                    future, min(left, MEMORY_POLL_S) if memory_mb else left
+                )
             except FutureTimeout:
                 if memory_mb and resident_memory_mb(self.pid) > memory_mb:
                     used = resident_memory_mb(self.pid)
@@ -189,18 +192,21 @@ class WorkerProcess:
                 ending="returned",
                 outcome=outcome,
                 init_duration_ms=init,
-                max_memory_mb=peak_memory_mb(self.pid),
+                max_memory_mb=peak_kb / 1024,
             )
 
-    def _answer(self, future: Future[Outcome] | None, wait: float) -> Outcome:
-        """The call's outcome within ``wait`` seconds; ``FutureTimeout`` if not yet."""
+    def _answer(
+        self, future: Future[tuple[Outcome, int]] | None, wait: float
+    ) -> tuple[Outcome, int]:
+        """The call's outcome and the instance's peak memory (KiB) within ``wait``
+        seconds; ``FutureTimeout`` if not yet."""
         if future is not None:
             return future.result(wait)
         if not self.conn.poll(wait):
             raise FutureTimeout
-        _, outcome = self.conn.recv()
+        _, outcome, peak_kb = self.conn.recv()
         assert isinstance(outcome, Outcome)
-        return outcome
+        return outcome, peak_kb
 
     def _exit_detail(self) -> str:
         try:

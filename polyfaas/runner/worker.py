@@ -2,7 +2,8 @@
 
 Started by the runner as ``python -m polyfaas.runner.worker FD``; ``FD`` is its end
 of a socket pair. The runner sends the target and the instance's environment, then
-``(call_id, NativeCall)`` messages; the instance answers ``(call_id, Outcome)``.
+``(call_id, NativeCall)`` messages; the instance answers ``(call_id, Outcome,
+peak memory in KiB)``.
 stdout and stderr are the runner's, as a platform's log captures a function's output.
 """
 
@@ -52,6 +53,17 @@ def peak_memory_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
+def own_peak_kb() -> int:
+    """This process's peak resident memory in KiB (``VmHWM``, from one ``getrusage``
+    rather than a read of ``/proc``); 0 where unknown."""
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes
+
+
 def resident_memory_mb(pid: int) -> float:
     """Current resident memory of a process (``VmRSS``), in MB; 0 where unknown."""
     try:
@@ -96,14 +108,17 @@ class Instance:
             self.before_call(call)
         outcome = call_native(entry, call)
         try:
-            self.send((call_id, outcome))
+            # The peak memory travels with the answer: the runner reads no /proc per call.
+            self.send((call_id, outcome, own_peak_kb()))
         except Exception as exc:  # the value cannot leave the instance (not picklable)
             error = ErrorInfo(
                 type=type(exc).__name__,
                 message=f"the handler returned a {type(outcome.value).__name__} that "
                 f"cannot be sent back to the caller: {exc}",
             )
-            self.send((call_id, Outcome(error=error, duration_ms=outcome.duration_ms)))
+            self.send(
+                (call_id, Outcome(error=error, duration_ms=outcome.duration_ms), own_peak_kb())
+            )
 
 
 def instance_setup(target: str) -> Callable[[NativeCall], Any] | None:
