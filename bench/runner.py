@@ -174,18 +174,6 @@ def servers(providers: list[str], instances: int) -> dict[str, tuple[str, list[s
                 "run_simple('127.0.0.1', {port}, app, threaded=True)",
             ],
         ),
-        "werkzeug, HTTP/1.1 keep-alive (reference)": (
-            "runner",
-            [
-                python,
-                "-c",
-                "from werkzeug.serving import WSGIRequestHandler, run_simple\n"
-                "from bench.hello import app\n"
-                "class Handler(WSGIRequestHandler):\n"
-                "    protocol_version = 'HTTP/1.1'\n"
-                "run_simple('127.0.0.1', {port}, app, threaded=True, request_handler=Handler)",
-            ],
-        ),
     }
     for provider in providers:
         found[f"polyfaas run --provider {provider}"] = (
