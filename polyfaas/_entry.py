@@ -114,7 +114,7 @@ class Entry:
         last = self._last_runtime
         if last is not None and last.detect(args, kwargs, os.environ):
             return last
-        for runtime in providers.builtin_runtimes():
+        for runtime in providers.builtin_runtimes(args):
             if runtime.detect(args, kwargs, os.environ):
                 self._last_runtime = runtime
                 return runtime

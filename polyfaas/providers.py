@@ -109,6 +109,10 @@ class ProviderSpec:
     platform: str
     summary: str
     install_hint: str = ""
+    #: Attributes that only this platform's native ``context`` has. A call whose
+    #: second argument has them all is offered to this provider first, so a cold
+    #: start does not import every other adapter to ask it (its ``detect`` still decides).
+    context_hint: tuple[str, ...] = ()
 
 
 #: The built-in providers, in the order the entry tries them when it detects the
@@ -152,6 +156,7 @@ BUILTIN: Mapping[str, ProviderSpec] = {
         platform="polyfaas_yandex.function:platform",
         summary="Yandex Cloud Functions handler(event: dict, context), direct call or trigger",
         install_hint="pip install 'polyfaas[yandex]'",
+        context_hint=("deadline_ms", "invoked_function_arn"),
     ),
     "yandex-gateway": ProviderSpec(
         name="yandex-gateway",
@@ -207,9 +212,19 @@ def _half(name: str, which: str) -> Any:
     return half
 
 
-def builtin_runtimes() -> Iterator[RuntimeHalf]:
-    """The runtime halves of the built-in providers, in detection order."""
-    for provider in BUILTIN.values():
+def builtin_runtimes(args: tuple[Any, ...] = ()) -> Iterator[RuntimeHalf]:
+    """The runtime halves of the built-in providers, in detection order; with a
+    native call's ``args``, the provider whose ``context_hint`` they match first."""
+    order = list(BUILTIN.values())
+    context = args[1] if len(args) == 2 else None
+    if context is not None:
+        for provider in order:
+            hint = provider.context_hint
+            if hint and all(hasattr(context, name) for name in hint):
+                order.remove(provider)
+                order.insert(0, provider)
+                break
+    for provider in order:
         try:
             yield _load(provider.runtime, provider)
         except ProviderUnavailableError:
