@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from polyfaas._event import new_id
+from polyfaas._fields import fields_eq, fields_hash, fields_repr
 
 if TYPE_CHECKING:
     import logging
@@ -27,7 +28,7 @@ def _mask_key_id(value: str | None) -> str:
     return repr(value[:4] + "***") if len(value) > 4 else _mask(value)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Credentials:
     """Temporary cloud credentials: an access key (with STS token), or a bearer token.
 
@@ -39,6 +40,9 @@ class Credentials:
     security_token: str | None = None
     token: str | None = None
     expires_at: float | None = None
+
+    __eq__ = fields_eq
+    __hash__ = fields_hash
 
     def __repr__(self) -> str:
         return (
@@ -57,7 +61,7 @@ def _default_logger() -> logging.Logger:
     return logging.getLogger("polyfaas.function")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Context:
     """What the platform tells a handler about this invocation.
 
@@ -78,6 +82,10 @@ class Context:
     # default (and the ``logging`` import) costs nothing until a handler logs.
     _logger: logging.Logger | None = attrs.field(default=None, repr=False, eq=False)
     native: Any = attrs.field(default=None, repr=False, eq=False)
+
+    __repr__ = fields_repr
+    __eq__ = fields_eq
+    __hash__ = fields_hash
 
     @property
     def logger(self) -> logging.Logger:

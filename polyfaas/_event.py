@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from polyfaas._fields import fields_eq, fields_hash, fields_repr
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -51,7 +53,7 @@ def new_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Event:
     """A non-HTTP invocation: a trigger, or a direct call with any payload.
 
@@ -71,12 +73,16 @@ class Event:
     datacontenttype: str | None = None
     native: Any = attrs.field(default=None, repr=False, eq=False)
 
+    __repr__ = fields_repr
+    __eq__ = fields_eq
+    __hash__ = fields_hash
+
 
 def _to_events(events: Iterable[Event]) -> tuple[Event, ...]:
     return tuple(events)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class EventBatch:
     """Several events delivered in one call (a queue batch, a Kafka batch).
 
@@ -86,3 +92,7 @@ class EventBatch:
 
     events: tuple[Event, ...] = attrs.field(converter=_to_events)
     native: Any = attrs.field(default=None, repr=False, eq=False)
+
+    __repr__ = fields_repr
+    __eq__ = fields_eq
+    __hash__ = fields_hash

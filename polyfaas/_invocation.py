@@ -8,13 +8,14 @@ import attrs
 
 from polyfaas._context import Context
 from polyfaas._event import Event, EventBatch
+from polyfaas._fields import fields_eq, fields_hash, fields_repr
 from polyfaas._request import Request
 
 #: What a runtime half decodes a native call into.
 Payload = Union[Request, Event, EventBatch]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class Invocation:
     """A native call decoded by a runtime half: the canonical payload and context,
     plus the native arguments as they came (``native``)."""
@@ -22,6 +23,10 @@ class Invocation:
     payload: Payload
     context: Context
     native: tuple[Any, ...] = attrs.field(default=(), repr=False, eq=False)
+
+    __repr__ = fields_repr
+    __eq__ = fields_eq
+    __hash__ = fields_hash
 
 
 _MOVED_TO_NATIVE = {"FunctionConfig", "NativeCall", "Frame", "ErrorInfo", "Outcome", "call_native"}

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from polyfaas._fields import fields_eq, fields_hash, fields_repr
 from polyfaas._multidict import Headers, MultiSource, as_headers
 from polyfaas._request import body_repr, decode_text, to_bytes
 
@@ -20,7 +21,7 @@ def dump_json(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class Response:
     """An HTTP response: ``status``, ``headers`` (repeats kept, so several
     ``Set-Cookie`` survive) and ``body`` (``str`` is stored as UTF-8)."""
@@ -28,6 +29,10 @@ class Response:
     status: int = attrs.field(default=200, converter=int)
     headers: Headers = attrs.field(factory=Headers, converter=as_headers)
     body: bytes = attrs.field(default=b"", converter=to_bytes, repr=body_repr)
+
+    __repr__ = fields_repr
+    __eq__ = fields_eq
+    __hash__ = fields_hash
 
     @classmethod
     def from_json(cls, obj: Any, status: int = 200, headers: MultiSource = None) -> Response:

@@ -131,6 +131,7 @@ BUILTIN: Mapping[str, ProviderSpec] = {
         summary="Alibaba FC built-in Python runtime, handler(event: bytes, context); "
         "FC 3.0 HTTP triggers and other triggers as JSON events",
         install_hint="pip install 'polyfaas[alibaba]'",
+        context_hint=("request_id", "function"),
     ),
     # Before the dict-event providers: a WSGI call (environ, start_response) is
     # recognised by its shape, whoever else would take a dict.

@@ -28,11 +28,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyfaas._event import Event, EventBatch, EventType
 from polyfaas.errors import EventFormatError
+
+if TYPE_CHECKING:  # datetime is imported when an event carries a time, not at start-up
+    from datetime import datetime
 
 MNS_QUEUE_TYPE = "mns:Queue:SendMessage"
 KAFKA_TYPE = "alikafka:Topic:Message"
@@ -42,9 +44,6 @@ DIRECT_SOURCE = "acs:fc"
 _ISO = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|z|[+-]\d\d:?\d\d)?$"
 )
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _bad(kind: str, message: str) -> EventFormatError:
@@ -58,6 +57,8 @@ def parse_time(value: Any, kind: str) -> datetime | None:
     match = _ISO.match(value) if isinstance(value, str) else None
     if match is None:
         raise _bad(kind, f"not an ISO-8601 time: {value!r}")
+    from datetime import datetime, timedelta, timezone
+
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     tz = timezone.utc
     if zone and zone not in "Zz":
@@ -82,15 +83,21 @@ def epoch_time(value: Any, kind: str, *, scale: int) -> datetime | None:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad(kind, f"not an epoch time: {value!r}")
+    from datetime import datetime, timedelta, timezone
+
     try:
         # exact for integers: value / scale as a float can be off by a microsecond
-        return _EPOCH + timedelta(microseconds=value * (1_000_000 // scale))
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(
+            microseconds=value * (1_000_000 // scale)
+        )
     except (OverflowError, OSError, ValueError) as exc:
         raise _bad(kind, f"epoch time out of range: {value!r} ({exc})") from None
 
 
 def format_time(moment: datetime | None, *, millis: bool = False) -> str:
     """``2023-12-26T07:49:00Z``; with ``millis`` (or when there are some) ``….000Z``."""
+    from datetime import datetime, timezone
+
     if moment is None:
         moment = datetime.now(timezone.utc)
     if moment.tzinfo is None:

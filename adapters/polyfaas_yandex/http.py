@@ -17,11 +17,11 @@ Lossy points: the platform is HTTPS only, so ``scheme`` is always ``"https"``;
 from __future__ import annotations
 
 import binascii
+import re
 from base64 import b64decode, b64encode
 from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any
-from urllib.parse import quote
 
 from polyfaas._multidict import Headers, MultiDict
 from polyfaas._request import PATH_SAFE, Request, decode_path
@@ -41,6 +41,7 @@ _TEXT_TYPES = (
 )
 
 
+_PLAIN_RAW_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*").fullmatch
 _LIST = frozenset({list})
 _ONE = frozenset({1})
 _first = itemgetter(0)
@@ -154,6 +155,10 @@ def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
     path = path.partition("?")[0]
     if not path.startswith("/"):
         path = "/" + path
+    if _PLAIN_RAW_PATH(path):  # what quote() would leave as it is: no urllib.parse import
+        return path, _params(params)
+    from urllib.parse import quote
+
     return quote(path, safe=PATH_SAFE + "%"), _params(params)
 
 

@@ -32,12 +32,14 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyfaas._entry import payload_data
 from polyfaas._event import Event, EventBatch, EventType, new_id
 from polyfaas.errors import EventFormatError
+
+if TYPE_CHECKING:  # datetime is imported when a trigger carries a time, not at start-up
+    from datetime import datetime
 
 PREFIX = "yandex.cloud.events."
 TIMER = PREFIX + "serverless.triggers.TimerMessage"
@@ -79,6 +81,8 @@ def parse_time(value: Any) -> datetime | None:
     """An RFC 3339 string (any number of fraction digits) or ``{seconds, nanos}``."""
     if value is None:
         return None
+    from datetime import datetime, timedelta, timezone
+
     try:
         if isinstance(value, Mapping):
             seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
@@ -105,6 +109,8 @@ def parse_time(value: Any) -> datetime | None:
 
 def format_time(value: datetime | None) -> str:
     """``2019-12-04T12:05:14.227761Z`` (UTC); now when ``value`` is ``None``."""
+    from datetime import datetime, timezone
+
     moment = value or datetime.now(timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
