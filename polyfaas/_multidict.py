@@ -45,11 +45,11 @@ SENSITIVE_HEADERS = frozenset(
 def _pairs(source: MultiSource) -> tuple[tuple[str, str], ...]:
     if source is None:
         return ()
-    if isinstance(source, MultiDict):
-        return source._pairs
-    fast = _clean_pairs(source)
+    fast = _clean_pairs(source)  # first: isinstance() on the Mapping ABCs is slower
     if fast is not None:
         return fast
+    if isinstance(source, MultiDict):
+        return source._pairs
     if isinstance(source, Mapping):
         pairs: list[tuple[str, str]] = []
         for key, value in source.items():
@@ -254,4 +254,4 @@ class Headers(MultiDict):
 
 def as_headers(value: MultiSource) -> Headers:
     """``value`` as ``Headers``, without a copy when it already is."""
-    return value if isinstance(value, Headers) else Headers(value)
+    return value if type(value) is Headers or isinstance(value, Headers) else Headers(value)

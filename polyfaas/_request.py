@@ -63,7 +63,7 @@ def parse_query(query_string: str) -> MultiDict:
 def _to_query(value: MultiSource | str) -> MultiDict:
     if isinstance(value, str):
         return parse_query(value.lstrip("?"))
-    if isinstance(value, MultiDict) and type(value) is MultiDict:
+    if type(value) is MultiDict:
         return value
     return MultiDict(value)
 
