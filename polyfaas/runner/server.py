@@ -175,7 +175,10 @@ def run(settings: RunSettings, log: TextIO | None = None) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # SIGINT too: a shell that starts the runner in the background ignores SIGINT
+    # for it, and Python then keeps ignoring it; Ctrl-C and `kill -INT` must stop it.
     previous = signal.signal(signal.SIGTERM, stop)
+    previous_int = signal.signal(signal.SIGINT, stop)
     try:
         if reloader is not None:
             reloader.start()
@@ -190,6 +193,7 @@ def run(settings: RunSettings, log: TextIO | None = None) -> None:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         if reloader is not None:
             reloader.stopped.set()
         server.server_close()
