@@ -142,17 +142,23 @@ def test_fc_error_answers_and_load_failure_after_reload(tmp_path):
     assert "Syntax error in module 'broken'" in syntax.stdout
 
 
-def test_yandex_instance_logging_is_the_runtimes():
+def logged_call(provider: str, request_id_header: str) -> tuple[str, str]:
+    """The runner's log of one call to ``tests/functions/logs.py``, and its request id."""
     target = f"{FUNCTIONS / 'logs.py'}:handler"
-    with polyfaas_run(target, "--provider", "yandex-gateway") as runner:
+    with polyfaas_run(target, "--provider", provider) as runner:
         result = curl("-D", "-", f"{runner.url}/")
         assert runner.wait_for_output("a warning line")
         log = runner.output()
     request_id = next(
         line.split(":", 1)[1].strip()
         for line in result.stdout.splitlines()
-        if line.lower().startswith("x-request-id:")
+        if line.lower().startswith(f"{request_id_header}:")
     )
+    return log, request_id
+
+
+def test_yandex_instance_logging_is_the_runtimes():
+    log, request_id = logged_call("yandex-gateway", "x-request-id")
     warning = next(line for line in log.splitlines() if "a warning line" in line)
     assert warning.startswith("[WARNING]\t")
     assert f"\t{request_id}\t" in warning
@@ -160,16 +166,7 @@ def test_yandex_instance_logging_is_the_runtimes():
 
 
 def test_fc_instance_logging_is_the_runtimes():
-    target = f"{FUNCTIONS / 'logs.py'}:handler"
-    with polyfaas_run(target, "--provider", "alibaba") as runner:
-        result = curl("-D", "-", f"{runner.url}/")
-        assert runner.wait_for_output("a warning line")
-        log = runner.output()
-    request_id = next(
-        line.split(":", 1)[1].strip()
-        for line in result.stdout.splitlines()
-        if line.lower().startswith("x-fc-request-id:")
-    )
+    log, request_id = logged_call("alibaba", "x-fc-request-id")
     assert "FunctionCompute python3 runtime inited." in log
     info = next(line for line in log.splitlines() if "an info line" in line)
     assert info.endswith(f"Z {request_id} [INFO] an info line")

@@ -160,13 +160,9 @@ class Server:
 
     def exit_detail(self) -> str:
         """Why the server is gone, or ``""`` while it runs."""
-        try:
-            code = self.process.wait(0.5)
-        except subprocess.TimeoutExpired:
-            return ""
-        if code < 0:
-            return f"instance killed by signal {signal.Signals(-code).name}"
-        return f"instance exited with code {code}"
+        from polyfaas.runner.instances import exit_detail
+
+        return exit_detail(self.process, 0.5)
 
     def stop(self, pre_stop: ServerRequest | None = None) -> None:
         """``/pre-stop`` (when given and running), SIGTERM to the process group, SIGKILL

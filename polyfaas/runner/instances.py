@@ -61,6 +61,17 @@ class InstanceStartError(PolyfaasError):
         self.failure = failure
 
 
+def exit_detail(process: subprocess.Popen[bytes], wait: float) -> str:
+    """How an instance's process ended (waiting up to ``wait`` s), or ``""`` if it runs."""
+    try:
+        code = process.wait(wait)
+    except subprocess.TimeoutExpired:
+        return ""
+    if code < 0:
+        return f"instance killed by signal {signal.Signals(-code).name}"
+    return f"instance exited with code {code}"
+
+
 class WorkerProcess:
     """One function instance: a ``polyfaas.runner.worker`` process and its socket."""
 
@@ -209,13 +220,7 @@ class WorkerProcess:
         return outcome, peak_kb
 
     def _exit_detail(self) -> str:
-        try:
-            code = self.process.wait(1)
-        except subprocess.TimeoutExpired:
-            return "instance stopped answering"
-        if code < 0:
-            return f"instance killed by signal {signal.Signals(-code).name}"
-        return f"instance exited with code {code}"
+        return exit_detail(self.process, 1) or "instance stopped answering"
 
     @property
     def alive(self) -> bool:
