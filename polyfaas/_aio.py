@@ -1,8 +1,10 @@
 """Running ``async def`` handlers from the synchronous entry every platform calls.
 
-asyncio is imported only when a handler is async: it costs cold start. One event
-loop lives per instance, so clients an init hook creates stay bound to a loop that
-keeps running across calls.
+asyncio is imported only when a handler is async: it costs cold start. Each thread
+that calls a handler keeps one event loop for the instance's life, so clients an
+init hook creates stay bound to a loop that keeps running across calls, and two
+calls served side by side (``--concurrency``, a threaded server) never share a loop
+(one loop cannot run twice at once).
 """
 
 from __future__ import annotations
@@ -16,20 +18,21 @@ if TYPE_CHECKING:
 
 
 class _Loops:
-    """The instance's event loops: one for this thread, one on a thread of its own
-    for callers that already run a loop (ours cannot nest in theirs)."""
+    """The instance's event loops: one per calling thread, and one on a thread of its
+    own for callers that already run a loop (ours cannot nest in theirs)."""
 
     def __init__(self) -> None:
-        self.current: asyncio.AbstractEventLoop | None = None
+        self.per_thread = threading.local()
         self.background: asyncio.AbstractEventLoop | None = None
         self.lock = threading.Lock()
 
     def for_this_thread(self) -> asyncio.AbstractEventLoop:
         import asyncio
 
-        if self.current is None or self.current.is_closed():
-            self.current = asyncio.new_event_loop()
-        return self.current
+        loop: asyncio.AbstractEventLoop | None = getattr(self.per_thread, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = self.per_thread.loop = asyncio.new_event_loop()
+        return loop
 
     def on_own_thread(self) -> asyncio.AbstractEventLoop:
         import asyncio

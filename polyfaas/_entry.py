@@ -7,6 +7,7 @@ import json
 import os
 import threading
 from collections.abc import Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 
 from polyfaas import _aio
@@ -18,13 +19,17 @@ from polyfaas.errors import EventFormatError, UnknownCallError
 
 if TYPE_CHECKING:
     from polyfaas._invocation import Payload
+    from polyfaas.runtime import RuntimeHalf
 
 HandlerKind = Literal["http", "event", "wsgi"]
 #: ``init(context)``, sync or async: runs once per instance before the first call.
 InitHook = Callable[[Context], Any]
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Forces the provider of every call in a deployment (detection is skipped).
 PROVIDER_ENV = "POLYFAAS_PROVIDER"
+#: Plugin providers (names, comma- or space-separated) to ask before the built-ins.
+DETECT_FIRST_ENV = "POLYFAAS_DETECT_FIRST"
 
 
 class Entry:
@@ -54,7 +59,7 @@ class Entry:
         self._init_hook = init
         self._init_done = threading.Event()
         self._init_lock = threading.Lock()
-        self._last_runtime: Any = None
+        self._last_runtime: RuntimeHalf | None = None
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             value = getattr(app if app is not None else handler, attribute, None)
             if value is not None:
@@ -103,7 +108,7 @@ class Entry:
         invocation = runtime.decode(args, kwargs)
         return runtime.encode(self.invoke(invocation.payload, invocation.context), invocation)
 
-    def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+    def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RuntimeHalf:
         from polyfaas import providers
 
         if args and isinstance(args[0], (Request, Event, EventBatch)):
@@ -114,7 +119,15 @@ class Entry:
         last = self._last_runtime
         if last is not None and last.detect(args, kwargs, os.environ):
             return last
-        for runtime in providers.builtin_runtimes(args):
+        first = os.environ.get(DETECT_FIRST_ENV)
+        candidates = chain(
+            providers.plugin_runtimes(first.replace(",", " ").split()) if first else (),
+            providers.builtin_runtimes(args),
+            # Plugins are asked last (generators: nothing runs until reached): reading
+            # entry points costs a cold start, which only a call no built-in takes pays.
+            providers.plugin_runtimes(),
+        )
+        for runtime in candidates:
             if runtime.detect(args, kwargs, os.environ):
                 self._last_runtime = runtime
                 return runtime

@@ -27,16 +27,3 @@ class Invocation:
     __repr__ = fields_repr
     __eq__ = fields_eq
     __hash__ = fields_hash
-
-
-_MOVED_TO_NATIVE = {"FunctionConfig", "NativeCall", "Frame", "ErrorInfo", "Outcome", "call_native"}
-
-
-def __getattr__(name: str) -> Any:
-    # The platform-half vocabulary moved to polyfaas._native to keep it off the
-    # runtime path; old imports keep working without costing the runtime path.
-    if name in _MOVED_TO_NATIVE:
-        from polyfaas import _native
-
-        return getattr(_native, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

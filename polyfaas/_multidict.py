@@ -26,20 +26,20 @@ MultiSource = Union[
     None,
 ]
 
-# Values of these headers are credentials: never shown by ``repr``.
+# Values of these headers are credentials: never shown by ``repr``. Besides the
+# standard ones, any name that says it carries a secret (a platform's
+# ``x-…-security-token``, ``…-access-key-secret``, ``…-subjecttoken``): each provider
+# lists its own in ``ProviderFacts.secret_headers``, and a test checks they match.
 SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "x-fc-access-key-id",
-        "x-fc-access-key-secret",
-        "x-fc-security-token",
-        "x-yacloud-subjecttoken",
-    }
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
+_SECRET_WORDS = ("secret", "token", "password", "access-key", "api-key", "credential", "signature")
+
+
+def is_sensitive_header(name: str) -> bool:
+    """Whether the value of header ``name`` is a credential (never logged or shown)."""
+    lower = name.lower()
+    return lower in SENSITIVE_HEADERS or any(word in lower for word in _SECRET_WORDS)
 
 
 def _pairs(source: MultiSource) -> tuple[tuple[str, str], ...]:
@@ -245,10 +245,7 @@ class Headers(MultiDict):
         return super().items(multi=multi)
 
     def __repr__(self) -> str:
-        shown = [
-            (key, "***" if key.lower() in SENSITIVE_HEADERS else value)
-            for key, value in self._pairs
-        ]
+        shown = [(key, "***" if is_sensitive_header(key) else value) for key, value in self._pairs]
         return f"Headers({shown!r})"
 
 

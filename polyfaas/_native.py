@@ -1,17 +1,25 @@
 """What a platform half deals in: the function's configuration, the native call it
-makes, and the outcome it reads back. Kept off the runtime path."""
+makes, the outcome it reads back, and the instances the runner drives. Kept off the
+runtime path (re-exported by ``polyfaas.platform``)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol
 
 import attrs
 
 from polyfaas._context import Credentials
 from polyfaas._event import Event
 from polyfaas._request import Request
+from polyfaas.errors import PolyfaasError
+
+if TYPE_CHECKING:
+    import subprocess
+
+#: How long an instance may take to import its TARGET (FC allows a custom runtime 120 s).
+START_TIMEOUT_S = 120.0
 
 
 def _to_dict(mapping: Mapping[str, str]) -> dict[str, str]:
@@ -121,3 +129,67 @@ def call_native(entry: Any, call: NativeCall) -> Outcome:
             duration_ms=(time.perf_counter() - started) * 1000,
         )
     return Outcome(value=value, duration_ms=(time.perf_counter() - started) * 1000)
+
+
+@attrs.frozen(kw_only=True)
+class LoadFailure:
+    """The TARGET could not be loaded in an instance (``reason`` as in
+    ``HandlerImportError``, or ``"timeout"``/``"crash"`` for an instance that never
+    became ready)."""
+
+    reason: str
+    error: ErrorInfo
+
+
+@attrs.frozen(kw_only=True)
+class CallResult:
+    """How a call into an instance ended: an outcome, or a timeout, crash or load failure."""
+
+    ending: Literal["returned", "timeout", "crash", "load-failed"]
+    outcome: Outcome | None = None
+    detail: str = ""
+    load_failure: LoadFailure | None = None
+    init_duration_ms: float | None = None
+    max_memory_mb: float = 0.0
+
+
+class InstanceStartError(PolyfaasError):
+    """An instance could not start: its TARGET failed to load, or it died."""
+
+    def __init__(self, failure: LoadFailure) -> None:
+        super().__init__(f"the function failed to load: {failure.error.message}")
+        self.failure = failure
+
+
+class InstancePool(Protocol):
+    """The function instances the runner and the test kit drive: worker processes,
+    one instance in this process, or a platform's own kind (a custom runtime's server)."""
+
+    def start(self) -> None:
+        """Start an instance now, so a TARGET that cannot load fails at once."""
+
+    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+        """Run ``call`` on a free instance; how it ended."""
+
+    def restart(self) -> None:
+        """Replace every instance (the code changed)."""
+
+    def close(self) -> None:
+        """Stop every instance."""
+
+
+def exit_detail(process: subprocess.Popen[bytes], wait: float) -> str:
+    """How an instance's process ended (waiting up to ``wait`` s), or ``""`` if it runs."""
+    import signal
+    import subprocess
+
+    try:
+        code = process.wait(wait)
+    except subprocess.TimeoutExpired:
+        return ""
+    if code < 0:
+        try:
+            return f"instance killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"instance killed by signal {-code}"
+    return f"instance exited with code {code}"

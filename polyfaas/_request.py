@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from polyfaas._body import body_repr, decode_text, to_bytes
 from polyfaas._cookies import parse_cookie_headers
 from polyfaas._fields import fields_eq, fields_hash, fields_repr
 from polyfaas._multidict import Headers, MultiDict, MultiSource, as_headers
@@ -66,37 +67,6 @@ def _to_query(value: MultiSource | str) -> MultiDict:
     if type(value) is MultiDict:
         return value
     return MultiDict(value)
-
-
-def to_bytes(value: bytes | bytearray | memoryview | str | None) -> bytes:
-    """Bodies are bytes; ``str`` is taken as UTF-8."""
-    if value is None:
-        return b""
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    return bytes(value)
-
-
-def charset_of(content_type: str | None, default: str = "utf-8") -> str:
-    """The ``charset`` parameter of a Content-Type value, or ``default``."""
-    if content_type:
-        for param in content_type.split(";")[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "charset" and value.strip():
-                return value.strip().strip('"')
-    return default
-
-
-def decode_text(body: bytes, content_type: str | None) -> str:
-    """``body`` decoded with the charset ``content_type`` declares (UTF-8 by default)."""
-    try:
-        return body.decode(charset_of(content_type), errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
-
-
-def body_repr(body: bytes) -> str:
-    return f"<{len(body)} bytes>"
 
 
 def _to_dict(mapping: Mapping[str, str]) -> dict[str, str]:

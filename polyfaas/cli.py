@@ -13,10 +13,13 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 from polyfaas import __version__, providers
 from polyfaas.errors import PolyfaasError
+
+if TYPE_CHECKING:
+    from polyfaas.platform import FunctionConfig
 
 EPILOG = "TARGET is path/file.py:name, module:name, or the platforms' own file.name."
 
@@ -135,11 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="the production server of a provider that has one (FC custom runtime)",
+        help="the production server of a provider that has one",
         epilog=EPILOG,
     )
     serve.add_argument("target", metavar="TARGET")
-    serve.add_argument("--provider", default=os.environ.get("POLYFAAS_PROVIDER", "alibaba-custom"))
+    serve.add_argument(
+        "--provider",
+        default=os.environ.get("POLYFAAS_PROVIDER"),
+        help="a provider whose instances are servers (env POLYFAAS_PROVIDER)",
+    )
     serve.add_argument(
         "--host", default=None, help="address to listen on (default: the platform's)"
     )
@@ -169,8 +176,8 @@ def read_env_file(path: Path) -> dict[str, str]:
     return environ
 
 
-def function_config(args: argparse.Namespace, handler: str) -> Any:
-    from polyfaas._native import FunctionConfig
+def function_config(args: argparse.Namespace, handler: str) -> FunctionConfig:
+    from polyfaas.platform import FunctionConfig
 
     environ: dict[str, str] = {}
     if args.env_file is not None:
@@ -202,10 +209,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from polyfaas.runner.server import RunSettings, run
 
     platform = providers.platform_half(args.provider)  # an unknown one fails before anything
-    if args.bootstrap and getattr(platform, "make_pool", None) is None:
+    if args.bootstrap and not platform.facts.runs_server:
+        servers = [n for n in providers.names() if _runs_server(n)]
         raise PolyfaasError(
             f"--bootstrap starts a server of the function's own; provider {args.provider!r} "
-            "calls the handler directly (use --provider alibaba-custom)"
+            f"calls the handler directly (providers with servers: {', '.join(servers)})"
         )
     target = parse_target(args.target)
     settings = RunSettings(
@@ -273,11 +281,10 @@ def cmd_invoke(args: argparse.Namespace) -> int:
             response, _, result = Invoker(platform, pool, config, log=sys.stderr)(event)
         finally:
             pool.close()
-        says_failed = getattr(platform, "function_failed", None)
         failed = (
             result.ending != "returned"
             or (result.outcome is not None and result.outcome.error is not None)
-            or (says_failed is not None and says_failed(response))
+            or platform.function_failed(response)
         )
         if not failed and response.status < 400:
             stdout.write(response.body)
@@ -292,22 +299,27 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return 1
 
 
+def _runs_server(name: str) -> bool:
+    try:
+        return providers.platform_half(name).facts.runs_server
+    except PolyfaasError:
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Hand over to the runtime half's own server (hook ``serve(target, host, port)``)."""
-    runtime = providers.runtime_half(args.provider)
-    serve = getattr(runtime, "serve", None)
-    if serve is None:
+    """Hand over to the runtime half's own server (``RuntimeHalf.serve``)."""
+    if not args.provider:
+        servers = [n for n in providers.names() if _runs_server(n)]
         raise PolyfaasError(
-            f"provider {args.provider!r} has no server of its own; "
-            "its platform calls the handler directly"
+            "serve needs --provider (or POLYFAAS_PROVIDER): one whose instances are "
+            f"servers: {', '.join(servers)}"
         )
-    return int(serve(args.target, host=args.host, port=args.port))
+    runtime = providers.runtime_half(args.provider)
+    return int(runtime.serve(args.target, host=args.host, port=args.port))
 
 
 def samples_of(name: str) -> Mapping[str, Any]:
-    hook = getattr(providers.platform_half(name), "samples", None)
-    found: Mapping[str, Any] = hook() if hook is not None else {}
-    return found
+    return providers.platform_half(name).samples()
 
 
 def cmd_events(args: argparse.Namespace) -> int:

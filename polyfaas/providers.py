@@ -1,103 +1,31 @@
-"""Providers: the protocol of their two halves, and the registry that finds them.
+"""The registry of providers: where each one's two halves live, and how they are found.
 
-A provider translates one platform surface to and from the canonical model:
-
-- its **runtime half** runs inside the cloud: it recognises the platform's native
-  call (``detect``), turns it into an ``Invocation`` (``decode``) and turns the
-  handler's result back into the platform's native return value (``encode``);
-- its **platform half** imitates the cloud for the local runner and the tests: it
-  builds the exact native call the cloud would make from a canonical request or
-  event (``call``), and turns the native return value, or the error, into what the
-  cloud's caller would receive (``receive``, ``timed_out``, ``crashed``).
-
-Optional hooks, used by the runner and the CLI when a half has them:
-
-- platform ``admit(request, config) -> Request | Event | Response``: what an HTTP
-  request to the platform's front door is: an HTTP invocation, an event invocation
-  (FC's InvokeFunction path, Yandex's ``?integration=raw``), or an answer of the
-  platform's own (limits, unknown endpoints);
-- platform ``instance_environ(config) -> Mapping[str, str]``: variables every
-  instance starts with;
-- platform ``start_lines(call) -> list[str]``, ``end_lines(call, report) -> list[str]``:
-  the platform's own log lines around a call (``report`` is an ``InvocationReport``);
-- platform ``load_failed(call, reason, error) -> Response``: the answer when the
-  TARGET cannot load (``reason`` as in ``HandlerImportError``);
-- platform ``instance_setup``: ``"module:function"`` run in each worker-process
-  instance before the user's code is imported (logging set up as the platform's
-  runtime does); what it returns, if callable, runs before every call with it;
-- platform ``make_pool(target, environ, config, *, size, concurrency)``: instances
-  of the platform's own kind (default: worker processes calling the entry);
-- platform ``function_failed(response) -> bool``: whether an answer reports a
-  failed function (FC answers some with 200 and ``X-Fc-Error-Type``), for
-  ``polyfaas invoke``'s exit status;
-- platform ``samples() -> Mapping[str, Any]``: sample native events by kind, for
-  ``polyfaas events``;
-- runtime ``serve(target, *, host, port) -> int``: a production server, for
-  ``polyfaas serve``.
+A provider translates one platform surface to and from the canonical model. Its
+**runtime half** (a ``polyfaas.runtime.RuntimeHalf``) runs inside the cloud; its
+**platform half** (a ``polyfaas.platform.PlatformHalf``) imitates the cloud for the
+local runner and the tests. ``docs/providers.md`` shows how to write one.
 
 Built-in providers are listed in a static table. Other names are looked up in the
 ``polyfaas.providers`` entry-point group, whose value is an object with ``runtime``
 and ``platform`` attributes; that group is read only for a name the table does not
-know, never on the runtime path.
+know, or when no built-in provider recognises a call — never on a cold start that a
+built-in provider answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from polyfaas.errors import ProviderNotFoundError, ProviderUnavailableError
 
 if TYPE_CHECKING:
-    from polyfaas._event import Event
-    from polyfaas._invocation import Invocation
-    from polyfaas._native import FunctionConfig, NativeCall, Outcome
-    from polyfaas._request import Request
-    from polyfaas._response import Response
+    from polyfaas.platform import PlatformHalf
+    from polyfaas.runtime import RuntimeHalf
 
 ENTRY_POINT_GROUP = "polyfaas.providers"
-
-
-@runtime_checkable
-class RuntimeHalf(Protocol):
-    """Native call → canonical ``Invocation``; handler result → native return value."""
-
-    name: str
-
-    def detect(
-        self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
-    ) -> bool:
-        """Whether this call (and the instance's environment) comes from this platform."""
-
-    def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
-        """The canonical invocation of a native call; ``EventFormatError`` if malformed."""
-
-    def encode(self, result: Any, invocation: Invocation) -> Any:
-        """The native return value for ``result``: a ``Response`` for an HTTP request,
-        the handler's own value for an event, a list of values for a batch."""
-
-
-@runtime_checkable
-class PlatformHalf(Protocol):
-    """Canonical request or event → native call; native outcome → what the caller gets."""
-
-    name: str
-    #: Seconds a call may run when the function's configuration sets no timeout.
-    default_timeout: float
-
-    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
-        """The exact native call the platform makes for ``payload``."""
-
-    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
-        """What the platform's caller receives once the native call returned or raised."""
-
-    def timed_out(self, call: NativeCall) -> Response:
-        """What the caller receives when the call outlived its timeout."""
-
-    def crashed(self, call: NativeCall, detail: str) -> Response:
-        """What the caller receives when the instance died during the call."""
 
 
 @attrs.frozen(kw_only=True)
@@ -121,7 +49,7 @@ BUILTIN: Mapping[str, ProviderSpec] = {
     "local": ProviderSpec(
         name="local",
         runtime="polyfaas.local:runtime",
-        platform="polyfaas.local:platform",
+        platform="polyfaas._local_platform:platform",
         summary="canonical request and context, no translation (the default)",
     ),
     "alibaba": ProviderSpec(
@@ -228,6 +156,19 @@ def builtin_runtimes(args: tuple[Any, ...] = ()) -> Iterator[RuntimeHalf]:
     for provider in order:
         try:
             yield _load(provider.runtime, provider)
+        except ProviderUnavailableError:
+            continue
+
+
+def plugin_runtimes(only: Iterable[str] | None = None) -> Iterator[RuntimeHalf]:
+    """The runtime halves of installed plugins (all, or those named in ``only``), in
+    entry-point order; one that cannot be loaded is passed over."""
+    wanted = None if only is None else set(only)
+    for provider in _entry_point_specs():
+        if provider.name in BUILTIN or (wanted is not None and provider.name not in wanted):
+            continue
+        try:
+            yield runtime_half(provider.name)
         except ProviderUnavailableError:
             continue
 

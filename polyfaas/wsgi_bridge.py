@@ -19,6 +19,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Optional
 from urllib.parse import quote, unquote_to_bytes
 
+from polyfaas._codec import from_native_str, native_str, read_wsgi_input
 from polyfaas._context import Context
 from polyfaas._request import PATH_SAFE, Request, decode_path, parse_query
 from polyfaas._response import Response
@@ -30,21 +31,6 @@ WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
 ExcInfo = Optional[tuple[Any, Any, Any]]
 
 _NOT_HTTP_PREFIXED = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
-
-
-def _latin1(text: str) -> str:
-    """A native string (PEP 3333): the UTF-8 bytes of ``text`` seen as latin-1."""
-    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
-
-
-def _unlatin1(text: str) -> str:
-    """Back from a native string: UTF-8 when the bytes are UTF-8, else latin-1."""
-    if text.isascii():
-        return text
-    try:
-        return text.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return text
 
 
 def _split_host(host: str, scheme: str) -> tuple[str, str]:
@@ -101,13 +87,13 @@ def environ_from_request(
     for name, value in request.headers.items():
         lower = name.lower()
         key = _NOT_HTTP_PREFIXED.get(lower) or "HTTP_" + lower.upper().replace("-", "_")
-        joined.setdefault(key, []).append(_latin1(value))
+        joined.setdefault(key, []).append(native_str(value))
     for key, values in joined.items():
         environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
     if request.body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(request.body))
     if "HTTP_HOST" not in environ:
-        environ["HTTP_HOST"] = _latin1(request.host)
+        environ["HTTP_HOST"] = native_str(request.host)
     return environ
 
 
@@ -131,22 +117,22 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
     headers: list[tuple[str, str]] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").title(), _unlatin1(value)))
+            headers.append((key[5:].replace("_", "-").title(), from_native_str(value)))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append((key.replace("_", "-").title(), _unlatin1(value)))
+            headers.append((key.replace("_", "-").title(), from_native_str(value)))
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or _server_host(environ, scheme)
     return Request(
         method=environ.get("REQUEST_METHOD", "GET"),
         path=decode_path(raw_path or "/"),
         raw_path=raw_path or "/",
-        query=parse_query(_unlatin1(environ.get("QUERY_STRING", ""))),
+        query=parse_query(from_native_str(environ.get("QUERY_STRING", ""))),
         headers=headers,
-        body=_read_body(environ),
+        body=read_wsgi_input(environ),
         client_ip=environ.get("REMOTE_ADDR") or None,
         scheme=scheme,
-        host=_unlatin1(host),
-        base_path=_unlatin1(script_name),
+        host=from_native_str(host),
+        base_path=from_native_str(script_name),
         native=environ if native is _THE_ENVIRON else native,
     )
 
@@ -158,28 +144,16 @@ def _server_host(environ: Mapping[str, Any], scheme: str) -> str:
     return name if not port or port == default else f"{name}:{port}"
 
 
-def _read_body(environ: Mapping[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        try:
-            size = int(length)
-        except ValueError:
-            size = -1
-        if size >= 0:
-            return bytes(stream.read(size))
-    if environ.get("wsgi.input_terminated"):
-        return bytes(stream.read())
-    return b""
+def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False) -> Response:
+    """Call a WSGI application and collect its answer into a ``Response``, reading its
+    result exactly once and always calling its ``close()``.
 
-
-def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron) -> Response:
-    """Call a WSGI application and collect its answer into a ``Response``.
-
-    Honours ``write()``, ``exc_info`` (headers may be replaced until the first body
-    byte, re-raised after) and always calls ``close()`` on the result.
+    Strict (the default, PEP 3333): ``write()`` before ``start_response()``, a second
+    ``start_response()`` without ``exc_info`` or a body before the status fail with
+    ``ResponseFormatError``; ``exc_info`` may replace the headers until the first body
+    byte and is re-raised after. ``lenient`` reads an answer as FC's Python runtime
+    does: the last ``start_response()`` wins whatever ``exc_info`` says, a bare
+    ``bytes`` result is the body, and ``str`` items are UTF-8.
     """
     status: str | None = None
     headers: list[tuple[str, str]] = []
@@ -188,7 +162,7 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron) -> Response:
 
     def write(data: bytes) -> None:
         nonlocal body_started
-        if status is None:
+        if status is None and not lenient:
             raise ResponseFormatError("WSGI application called write() before start_response()")
         body_started = body_started or bool(data)
         chunks.append(bytes(data))
@@ -197,7 +171,9 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron) -> Response:
         status_line: str, response_headers: list[tuple[str, str]], exc_info: ExcInfo = None
     ) -> Callable[[bytes], None]:
         nonlocal status, headers
-        if exc_info is not None:
+        if lenient:
+            pass
+        elif exc_info is not None:
             if body_started:
                 raise exc_info[1].with_traceback(exc_info[2])
         elif status is not None:
@@ -205,16 +181,23 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron) -> Response:
         status, headers = status_line, list(response_headers)
         return write
 
-    result = app(environ, start_response)
+    # Any: a lenient reading takes what FC's runtime takes (bytes, str items).
+    result: Any = app(environ, start_response)
     try:
-        for chunk in result:
-            if chunk:
-                if status is None:
-                    raise ResponseFormatError(
-                        "WSGI application yielded a body before calling start_response()"
-                    )
-                body_started = True
-                chunks.append(bytes(chunk))
+        if lenient and isinstance(result, (bytes, bytearray)):
+            chunks.append(bytes(result))
+        else:
+            for chunk in result:
+                if lenient and isinstance(chunk, str):
+                    chunks.append(chunk.encode("utf-8", "surrogatepass"))
+                    continue
+                if chunk:
+                    if status is None and not lenient:
+                        raise ResponseFormatError(
+                            "WSGI application yielded a body before calling start_response()"
+                        )
+                    body_started = True
+                    chunks.append(bytes(chunk))
     finally:
         close = getattr(result, "close", None)
         if close is not None:
@@ -225,7 +208,8 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron) -> Response:
         code = int(status.split(None, 1)[0])
     except (ValueError, IndexError):
         raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
-    return Response(code, [(name, _unlatin1(value)) for name, value in headers], b"".join(chunks))
+    pairs = [(str(name), from_native_str(str(value))) for name, value in headers]
+    return Response(code, pairs, b"".join(chunks))
 
 
 def status_line(status: int) -> str:
@@ -240,7 +224,7 @@ def start_wsgi_response(response: Response, start_response: StartResponse) -> li
     """Write ``response`` through a WSGI server's ``start_response``; the body iterable."""
     start_response(
         status_line(response.status),
-        [(name, _latin1(value)) for name, value in response.headers.items()],
+        [(name, native_str(value)) for name, value in response.headers.items()],
     )
     return [response.body] if response.body else []
 

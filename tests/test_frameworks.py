@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 import polyfaas
 from polyfaas import Request
-from polyfaas.emulator import EmulatedApp, emulate
+from polyfaas.testing import EmulatedApp, emulate
 
 
 def _flask_app():

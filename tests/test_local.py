@@ -11,7 +11,7 @@ from hypothesis import given, settings
 import polyfaas
 from polyfaas import Context, Credentials, Event, EventType, Request, Response, providers
 from polyfaas._native import FunctionConfig, Outcome, call_native
-from polyfaas.emulator import emulate
+from polyfaas.testing import emulate
 from tests.strategies import requests, responses
 
 runtime = providers.runtime_half("local")

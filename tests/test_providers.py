@@ -10,19 +10,21 @@ import pytest
 import polyfaas
 from polyfaas import Request, providers
 from polyfaas.errors import ProviderNotFoundError, ProviderUnavailableError
+from polyfaas.platform import PlatformHalf
+from polyfaas.runtime import RuntimeHalf
 
 
 def test_local_is_built_in_and_satisfies_the_protocols():
     assert "local" in providers.names()
-    assert isinstance(providers.runtime_half("local"), providers.RuntimeHalf)
-    assert isinstance(providers.platform_half("local"), providers.PlatformHalf)
+    assert isinstance(providers.runtime_half("local"), RuntimeHalf)
+    assert isinstance(providers.platform_half("local"), PlatformHalf)
     assert providers.runtime_half("local") is providers.runtime_half("local")
 
 
 def test_every_built_in_loads():
     for name in providers.BUILTIN:
-        assert isinstance(providers.runtime_half(name), providers.RuntimeHalf)
-        assert isinstance(providers.platform_half(name), providers.PlatformHalf)
+        assert isinstance(providers.runtime_half(name), RuntimeHalf)
+        assert isinstance(providers.platform_half(name), PlatformHalf)
 
 
 def test_unknown_name_lists_known_ones():
@@ -42,7 +44,7 @@ def plugin_distribution(tmp_path, monkeypatch):
             """
             from polyfaas import Context, Request
             from polyfaas._invocation import Invocation
-            from polyfaas.local import LocalPlatform
+            from polyfaas._local_platform import LocalPlatform
 
             class TestCloudRuntime:
                 # native call: ({"testcloud": path},); native result: the body text

@@ -244,13 +244,19 @@ def test_the_reference_names_every_public_name() -> None:
     assert callable(getattr(testing, "target_of", None))
     for name in ["--polyfaas-provider", "polyfaas_client", "polyfaas_invoke", "polyfaas_target"]:
         assert name in kit, f"docs/testing.md lacks {name}"
+    from polyfaas.platform import PlatformHalf, ProviderFacts
+    from polyfaas.runtime import RuntimeHalf
+
     plugin_doc = (DOCS / "providers.md").read_text(encoding="utf-8")
-    hooks = ["admit", "instance_environ", "start_lines", "end_lines", "load_failed"]
-    hooks += ["make_pool", "samples", "serve"]
+    # Every hook of both halves and every fact, read from the kit itself.
+    hooks = [n for half in (RuntimeHalf, PlatformHalf) for n in vars(half) if n[0] != "_"]
+    facts = [a.name for a in attrs.fields(ProviderFacts)]
     registry = ["spec", "names", "runtime_half", "platform_half", "builtin_runtimes", "BUILTIN"]
-    for name in [*hooks, *registry, "RuntimeHalf", "PlatformHalf", "ProviderSpec"]:
+    for name in [*hooks, *facts, "RuntimeHalf", "PlatformHalf", "ProviderFacts"]:
         assert f"`{name}" in plugin_doc, f"docs/providers.md lacks {name}"
-        assert name in (providers.__doc__ or "") + " ".join(dir(providers)), name
+    for name in [*registry, "ProviderSpec"]:
+        assert f"`{name}" in plugin_doc, f"docs/providers.md lacks {name}"
+        assert name in dir(providers), name
 
 
 def test_the_cli_reference_names_every_command_and_option() -> None:

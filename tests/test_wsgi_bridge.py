@@ -13,8 +13,8 @@ from werkzeug.test import Client
 
 import polyfaas
 from polyfaas import Context, Request, Response
-from polyfaas.emulator import EmulatedApp
 from polyfaas.errors import ResponseFormatError
+from polyfaas.testing import EmulatedApp
 from polyfaas.wsgi_bridge import (
     environ_from_request,
     request_from_environ,

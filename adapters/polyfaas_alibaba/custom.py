@@ -42,6 +42,7 @@ from polyfaas._invocation import Invocation
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import UnknownCallError
+from polyfaas.runtime import RuntimeHalf, override
 from polyfaas_alibaba.event import HOOKS, REQUEST_ID_HEADER, AlibabaPlatform
 
 if TYPE_CHECKING:
@@ -82,25 +83,26 @@ class ServerResponse:
         return next((v for k, v in self.headers if k.lower() == lower), None)
 
 
-class AlibabaCustomRuntime:
+class AlibabaCustomRuntime(RuntimeHalf):
     """Runtime half of ``alibaba-custom``: the server (``serve``); no function call."""
 
     name = NAME
+    cloud = "alibaba"
 
+    @override
     def detect(
         self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
     ) -> bool:
         return False
 
+    @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         raise UnknownCallError(
             "FC calls a custom runtime over HTTP, not as a function; run the server with "
             "`polyfaas serve --provider alibaba-custom TARGET`. Got " + describe_call(args, kwargs)
         )
 
-    def encode(self, result: Any, invocation: Invocation) -> Any:
-        return result
-
+    @override
     def serve(self, target: str, *, host: str | None = None, port: int | None = None) -> int:
         """The production server (``polyfaas serve``); see ``custom_server``."""
         from polyfaas_alibaba.custom_server import serve
@@ -218,7 +220,9 @@ class AlibabaCustomPlatform(AlibabaPlatform):
     """Platform half of ``alibaba-custom``: imitates FC in front of a custom runtime."""
 
     name = NAME
+    facts = attrs.evolve(AlibabaPlatform.facts, losses={}, runs_server=True)
 
+    @override
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
         from polyfaas._native import NativeCall
         from polyfaas_alibaba.http_trigger import request_id
@@ -261,6 +265,7 @@ class AlibabaCustomPlatform(AlibabaPlatform):
             via=serve_in_process,
         )
 
+    @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """Only the body of an event invocation; an HTTP answer within FC's limits;
         ``x-fc-status: 404`` as FC's unhandled error."""
@@ -301,23 +306,28 @@ class AlibabaCustomPlatform(AlibabaPlatform):
             answer.body,
         )
 
+    @override
     def start_lines(self, call: NativeCall) -> list[str]:
         """None: a custom runtime's server writes FC's log lines itself."""
         return []
 
+    @override
     def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
         """None: a custom runtime's server writes FC's log lines itself."""
         return []
 
+    @override
     def timed_out(self, call: NativeCall) -> Response:
         request: ServerRequest = call.args[0]
         timeout = next((v for k, v in request.headers if k == "x-fc-function-timeout"), "")
         return self.error({"errorMessage": f"Function time out after {timeout}s"}, call)
 
+    @override
     def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
         """The server did not start (or not in time): FC's error answer."""
         return self.error({"errorMessage": error.message, "errorType": error.type}, call)
 
+    @override
     def make_pool(
         self,
         target: Target,

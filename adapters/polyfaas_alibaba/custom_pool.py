@@ -26,8 +26,17 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from polyfaas._native import ErrorInfo, FunctionConfig, Outcome
-from polyfaas.runner.instances import START_TIMEOUT_S, CallResult, InstanceStartError, LoadFailure
+from polyfaas.platform import (
+    START_TIMEOUT_S,
+    CallResult,
+    ErrorInfo,
+    FunctionConfig,
+    InstanceStartError,
+    LoadFailure,
+    Outcome,
+    exit_detail,
+    process_environ,
+)
 from polyfaas_alibaba.custom import ServerRequest, ServerResponse
 
 if TYPE_CHECKING:
@@ -70,7 +79,7 @@ class Server:
     def __init__(self, command: list[str], cwd: str, environ: Mapping[str, str]) -> None:
         self.port = free_port()
         self.command = command
-        env = {**os.environ, **environ, "FC_CUSTOM_LISTEN_PORT": str(self.port)}
+        env = process_environ({**environ, "FC_CUSTOM_LISTEN_PORT": str(self.port)})
         try:
             self.process = subprocess.Popen(
                 command,
@@ -160,8 +169,6 @@ class Server:
 
     def exit_detail(self) -> str:
         """Why the server is gone, or ``""`` while it runs."""
-        from polyfaas.runner.instances import exit_detail
-
         return exit_detail(self.process, 0.5)
 
     def stop(self, pre_stop: ServerRequest | None = None) -> None:

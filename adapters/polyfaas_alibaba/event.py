@@ -35,6 +35,8 @@ from polyfaas._normalize import to_response
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import UnknownCallError
+from polyfaas.platform import Loss, PlatformHalf, ProviderFacts
+from polyfaas.runtime import RuntimeHalf, override
 from polyfaas_alibaba import canonical_context
 from polyfaas_alibaba.http_trigger import request_id, result_from_response
 from polyfaas_alibaba.payload import decode_payload, event_bytes
@@ -45,11 +47,13 @@ if TYPE_CHECKING:
 NAME = "alibaba"
 
 
-class AlibabaRuntime:
+class AlibabaRuntime(RuntimeHalf):
     """Runtime half of ``alibaba``: ``(event: bytes, context)`` ⇄ canonical."""
 
     name = NAME
+    cloud = NAME
 
+    @override
     def detect(
         self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
     ) -> bool:
@@ -59,6 +63,7 @@ class AlibabaRuntime:
             "FC_FUNCTION_NAME" in environ and "FC_REGION" in environ
         )
 
+    @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         if len(args) + len(kwargs) != 2:
             raise UnknownCallError(
@@ -73,6 +78,7 @@ class AlibabaRuntime:
         payload = decode_payload(raw, context.request_id)
         return Invocation(payload, context, native=(*args, *kwargs.values()))
 
+    @override
     def encode(self, result: Any, invocation: Invocation) -> Any:
         if isinstance(invocation.payload, Request):
             return result_from_response(to_response(result))
@@ -112,7 +118,7 @@ HOOKS = {
 }
 
 
-class AlibabaPlatform:
+class AlibabaPlatform(PlatformHalf):
     """Platform half of ``alibaba``: imitates FC calling a built-in Python function.
 
     ``python`` picks the context shape (``"3.12"`` has no credentials, service or
@@ -122,9 +128,28 @@ class AlibabaPlatform:
     """
 
     name = NAME
-    default_timeout = 60.0
-    #: The runner sets each instance's logging up as FC's Python bootstrap does.
-    instance_setup = "polyfaas_alibaba.instance_logging:setup_instance"
+    facts = ProviderFacts(
+        default_timeout=60.0,
+        losses={
+            Loss.QUERY_REPEATS_JOINED: "an FC 3.0 HTTP-trigger event joins a repeated query "
+            "key's values with ',' (alibaba-fc §2.1); `?tags=a,b` is the common case, so "
+            "polyfaas keeps the join",
+            Loss.SET_COOKIE_JOINED: "the HTTP-trigger result maps one value per header name "
+            "(alibaba-fc §2.2): several Set-Cookie reach the client joined into one",
+        },
+        unhandled_status=502,
+        failure_header="X-Fc-Error-Type",
+        max_request_body=32 * 1024 * 1024,
+        too_large_status=400,
+        secret_headers=frozenset(
+            {"x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-security-token"}
+        ),
+    )
+
+    @override
+    def instance_setup(self) -> str | None:
+        """The runner sets each instance's logging up as FC's Python bootstrap does."""
+        return "polyfaas_alibaba.instance_logging:setup_instance"
 
     def __init__(self, *, python: str = "3.10", default_domain: bool = False) -> None:
         self.python = python
@@ -133,6 +158,7 @@ class AlibabaPlatform:
 
     # -- native call -------------------------------------------------------------
 
+    @override
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
         from polyfaas_alibaba.http_trigger import event_from_request
         from polyfaas_alibaba.native_events import native_event
@@ -230,7 +256,7 @@ class AlibabaPlatform:
         return environ
 
     def _timeout(self, config: FunctionConfig) -> float:
-        return config.timeout if config.timeout is not None else self.default_timeout
+        return self.timeout(config)
 
     @staticmethod
     def _region(config: FunctionConfig) -> str:
@@ -238,6 +264,7 @@ class AlibabaPlatform:
 
     # -- the runner's hooks (see polyfaas.providers) ----------------------------------
 
+    @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
         """InvokeFunction's path is an event invocation of this function; any other
         request comes through the HTTP trigger, within FC's limits."""
@@ -246,19 +273,23 @@ class AlibabaPlatform:
 
         return admit_invocation(request, config) or check_request(request) or request
 
+    @override
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
         """The variables every instance starts with."""
         return self.environment(config)
 
+    @override
     def start_lines(self, call: NativeCall) -> list[str]:
         """FC's log line before a call."""
         return [f"FC Invoke Start RequestId: {call.request_id}"]
 
+    @override
     def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
         """FC's log line after a call (with the error note of a failed one)."""
         error = ", Error: Unhandled function error" if report.failed else ""
         return [f"FC Invoke End RequestId: {call.request_id}{error}"]
 
+    @override
     def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
         """FC's answer when the handler cannot load, named as FC's runtime names it."""
         from polyfaas_alibaba import serialize
@@ -281,13 +312,8 @@ class AlibabaPlatform:
         _log_error(call, f"{error_type}: {message}")
         return self.error({"errorMessage": message, "errorType": error_type}, call)
 
-    def function_failed(self, response: Response) -> bool:
-        """FC marks a failed function with ``X-Fc-Error-Type``, even on a 200."""
-        from polyfaas_alibaba import serialize
-
-        return serialize.ERROR_TYPE_HEADER in response.headers
-
-    def samples(self) -> dict[str, Any]:
+    @override
+    def samples(self) -> Mapping[str, Any]:
         """Sample native events by kind, for ``polyfaas events alibaba``."""
         from polyfaas_alibaba import samples
 
@@ -295,6 +321,7 @@ class AlibabaPlatform:
 
     # -- what the caller receives --------------------------------------------------
 
+    @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         from polyfaas_alibaba import serialize
         from polyfaas_alibaba.http_trigger import BadResult, response_from_result
@@ -320,11 +347,13 @@ class AlibabaPlatform:
             headers.append(("Content-Disposition", "attachment"))
         return Response(response.status, headers, response.body)
 
+    @override
     def timed_out(self, call: NativeCall) -> Response:
         function = canonical_context.field(call.args[-1], "function")
         timeout = canonical_context.number(canonical_context.field(function, "timeout"))
         return self.error({"errorMessage": f"Function time out after {timeout}s"}, call)
 
+    @override
     def crashed(self, call: NativeCall, detail: str) -> Response:
         message = f"Process exited unexpectedly before completing request ({detail})"
         return self.error({"errorMessage": message}, call)

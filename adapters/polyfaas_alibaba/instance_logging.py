@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import IO, Any, Callable
 
-from polyfaas.runner.logs import RequestIdFilter, configure_root_logger
+from polyfaas.platform import RequestIdFilter, configure_root_logger
 
 LOG_FORMAT = "%(asctime)s.%(msecs)03dZ %(request_id)s [%(levelname)s] %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"

@@ -24,8 +24,8 @@ from polyfaas._event import Event
 from polyfaas._native import ErrorInfo, FunctionConfig, NativeCall, Outcome, call_native
 from polyfaas._request import Request
 from polyfaas._response import Response
-from polyfaas.emulator import instance_environment
 from polyfaas.errors import HandlerImportError
+from polyfaas.platform import instance_environment
 from polyfaas_alibaba import serialize
 from polyfaas_alibaba.event import AlibabaPlatform
 from polyfaas_alibaba.event import platform as default_platform

@@ -42,6 +42,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote_to_bytes
 
+import attrs
+
 from polyfaas._entry import describe_call
 from polyfaas._event import Event, new_id
 from polyfaas._invocation import Invocation
@@ -49,6 +51,7 @@ from polyfaas._normalize import to_response
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import EventFormatError, ResponseFormatError, UnknownCallError
+from polyfaas.runtime import RuntimeHalf, override
 from polyfaas.wsgi_bridge import request_from_environ, start_wsgi_response
 from polyfaas_alibaba import context as fc_context
 from polyfaas_alibaba.event import REQUEST_ID_HEADER, AlibabaPlatform
@@ -126,16 +129,19 @@ def canonical_context(native: Any, environ: Mapping[str, str]) -> Context:
     return attrs.evolve(context, provider=NAME, request_id=context.request_id or new_id())
 
 
-class AlibabaWSGIRuntime:
+class AlibabaWSGIRuntime(RuntimeHalf):
     """Runtime half of ``alibaba-wsgi``: ``(environ, start_response)`` ⇄ canonical."""
 
     name = NAME
+    cloud = "alibaba"
 
+    @override
     def detect(
         self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
     ) -> bool:
         return is_wsgi_call(args, kwargs)
 
+    @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         environ = args[0] if args else kwargs.get("environ")
         start_response = args[1] if len(args) > 1 else kwargs.get("start_response")
@@ -148,6 +154,7 @@ class AlibabaWSGIRuntime:
         context = canonical_context(environ.get("fc.context"), os.environ)
         return Invocation(request, context, native=(environ, start_response))
 
+    @override
     def encode(self, result: Any, invocation: Invocation) -> Any:
         return start_wsgi_response(to_response(result), invocation.native[1])
 
@@ -264,7 +271,7 @@ def call_wsgi(entry: Any, call: NativeCall) -> Response:
 
 def fc_error(status: int, code: str, message: str) -> Response:
     """An error FC's front door answers itself (limits, unknown paths)."""
-    from polyfaas._response import dump_json
+    from polyfaas.runtime import dump_json
 
     return Response(
         status,
@@ -329,11 +336,14 @@ class AlibabaWSGIPlatform(AlibabaPlatform):
     """Platform half of ``alibaba-wsgi``: imitates FC calling an HTTP function."""
 
     name = NAME
+    facts = attrs.evolve(AlibabaPlatform.facts, losses={})
 
+    @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
         """FC's limits on the request; within them, the HTTP invocation itself."""
         return check_request(request) or request
 
+    @override
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
         from polyfaas._native import NativeCall
 
@@ -360,6 +370,7 @@ class AlibabaWSGIPlatform(AlibabaPlatform):
             via=call_wsgi,
         )
 
+    @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """The function's answer within FC's limits, or FC's error answer (502)."""
         from polyfaas_alibaba import serialize
@@ -373,6 +384,7 @@ class AlibabaWSGIPlatform(AlibabaPlatform):
             return self.error({"errorMessage": message, "errorType": "BadResponse"}, call)
         return function_response(value, call, self)
 
+    @override
     def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
         """FC's answer when the handler cannot load (the context names the handler)."""
         import attrs
@@ -380,6 +392,7 @@ class AlibabaWSGIPlatform(AlibabaPlatform):
         shown = attrs.evolve(call, args=(call.args[0].get("fc.context"),))
         return super().load_failed(shown, reason, error)
 
+    @override
     def timed_out(self, call: NativeCall) -> Response:
         function = fc_context.field(call.args[0].get("fc.context"), "function")
         timeout = fc_context.number(fc_context.field(function, "timeout"))

@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 from typing import IO, Any, Callable
 
-from polyfaas._invocation import FunctionConfig
-from polyfaas.runner.logs import RequestIdFilter, configure_root_logger
+from polyfaas.platform import FunctionConfig, RequestIdFilter, configure_root_logger
 
 #: The working directory and code location of a function instance.
 TASK_ROOT = "/function/code"

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from polyfaas._event import Event, EventType, new_id
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import HTTPError
+from polyfaas.platform import Loss, PlatformHalf, ProviderFacts, override
 from polyfaas_yandex import context as ycontext
 
 if TYPE_CHECKING:
@@ -80,18 +82,35 @@ def integration(payload: Request | Event) -> str:
     return mode if mode in ("raw", "async") else "http"
 
 
-class YandexPlatform:
+class YandexPlatform(PlatformHalf):
     """Platform half: the router of ``functions.yandexcloud.net`` and the triggers."""
-
-    default_timeout = ycontext.DEFAULT_TIMEOUT
-    #: The runner sets each instance's logging up as the Python runtime does.
-    instance_setup = "polyfaas_yandex.instance:setup_instance"
 
     def __init__(self, name: str = "yandex", gateway: str | None = None) -> None:
         self.name = name
         #: API Gateway payload format ("0.1", "1.0"), or ``None`` for direct calls.
         self.gateway = gateway
+        direct_losses = {
+            Loss.NO_PATH: "a direct call to the function URL carries no path: the router "
+            "sends url ''",
+            Loss.NO_COOKIE: "the router strips Cookie from direct calls (yandex-functions §1.3)",
+            Loss.NO_AUTHORIZATION: "the router strips Authorization from direct calls (§1.3)",
+        }
+        self.facts = ProviderFacts(
+            default_timeout=ycontext.DEFAULT_TIMEOUT,
+            losses=direct_losses if gateway is None else {},
+            unhandled_status=502,
+            failure_header="X-Function-Error",
+            max_request_body=_router().MAX_PAYLOAD,
+            too_large_status=413,
+            secret_headers=frozenset({"x-yacloud-subjecttoken"}),
+        )
 
+    @override
+    def instance_setup(self) -> str | None:
+        """The runner sets each instance's logging up as the Python runtime does."""
+        return "polyfaas_yandex.instance:setup_instance"
+
+    @override
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
         """The native call; ``HTTPError(413)`` when the request is over 3.5 MB."""
         # The platform vocabulary stays off the runtime path (this module is on it).
@@ -99,7 +118,7 @@ class YandexPlatform:
         from polyfaas_yandex.instance import instance_environ
 
         now = time.time()
-        timeout = config.timeout if config.timeout is not None else self.default_timeout
+        timeout = self.timeout(config)
         request_id = new_id()
         context = ycontext.make_context(
             function_seed=config.name,
@@ -133,6 +152,7 @@ class YandexPlatform:
         refused: Response = _router().error_body(413, "RequestTooLarge", message)
         return refused
 
+    @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
         """What an HTTP request to the function's URL is: 413 over 3.5 MB, a raw event
         for ``?integration=raw``, otherwise the HTTP invocation itself."""
@@ -144,17 +164,20 @@ class YandexPlatform:
             return Event(type=EventType.DIRECT, data=event, source="yandex.cloud.functions")
         return request
 
+    @override
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
         """The variables the runtime sets on every instance (reference §5.1)."""
         from polyfaas_yandex.instance import instance_environ
 
         return instance_environ(config)
 
+    @override
     def start_lines(self, call: NativeCall) -> list[str]:
         """``START RequestID: … Version: …``, as the platform logs it."""
         version = getattr(call.args[1], "function_version", "") if len(call.args) > 1 else ""
         return [f"START RequestID: {call.request_id} Version: {version}"]
 
+    @override
     def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
         """``END`` and ``REPORT`` (billed in 100 ms steps: [unconfirmed])."""
         billed = max(100, -(-int(report.duration_ms) // 100) * 100)
@@ -167,11 +190,13 @@ class YandexPlatform:
             line += f" Function Init Duration: {report.init_duration_ms:.3f} ms"
         return [f"END RequestID: {call.request_id}", line]
 
+    @override
     def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
         """The runtime catches loading errors as it catches call errors (D-err)."""
         return self.function_error(error, call)
 
-    def samples(self) -> dict[str, Any]:
+    @override
+    def samples(self) -> Mapping[str, Any]:
         """Sample native events by kind, for ``polyfaas events`` (fresh copies)."""
         from polyfaas_yandex import samples
 
@@ -205,6 +230,7 @@ class YandexPlatform:
             function_id=function_id,
         )
 
+    @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """What the caller receives: the function's answer, or the platform's error."""
         if outcome.error is not None:
@@ -236,6 +262,7 @@ class YandexPlatform:
             response = _router().malformed(outcome.value)
         return self._tagged(response, call)
 
+    @override
     def function_failed(self, response: Response) -> bool:
         """The router marks a function that raised with ``X-Function-Error: true``."""
         return response.headers.get("X-Function-Error") == "true"
@@ -249,11 +276,13 @@ class YandexPlatform:
         response = _router().error_body(502, error.type, error.message, stackTrace=trace)
         return self._tagged(response, call, [("X-Function-Error", "true")])
 
+    @override
     def timed_out(self, call: NativeCall) -> Response:
         """504 ([unconfirmed]: the body's wording)."""
         response = _router().error_body(504, "Timeout", "function execution timed out")
         return self._tagged(response, call)
 
+    @override
     def crashed(self, call: NativeCall, detail: str) -> Response:
         """502 with ``X-Function-Error`` ([unconfirmed]: the platform's wording)."""
         response = _router().error_body(502, "RuntimeExit", f"function instance exited: {detail}")

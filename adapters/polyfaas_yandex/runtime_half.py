@@ -18,6 +18,7 @@ from polyfaas._invocation import Invocation
 from polyfaas._normalize import to_response
 from polyfaas._request import Request
 from polyfaas.errors import EventFormatError, UnknownCallError
+from polyfaas.runtime import RuntimeHalf, override
 from polyfaas_yandex import context as ycontext
 from polyfaas_yandex.http import decode_request, encode_response, is_http_event
 from polyfaas_yandex.triggers import decode_batch, is_trigger_event, is_yandex_trigger
@@ -55,12 +56,15 @@ def _split(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Any, Any] 
     return None
 
 
-class YandexRuntime:
+class YandexRuntime(RuntimeHalf):
     """Runtime half: ``(event, context)`` from Yandex → ``Invocation`` and back."""
+
+    cloud = "yandex"
 
     def __init__(self, name: str = "yandex") -> None:
         self.name = name
 
+    @override
     def detect(
         self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
     ) -> bool:
@@ -87,6 +91,7 @@ class YandexRuntime:
                 return True
         return looks_like_yandex(environ)
 
+    @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         """The canonical invocation; ``EventFormatError`` for a malformed event."""
         split = _split(args, kwargs)
@@ -98,6 +103,7 @@ class YandexRuntime:
             decode_event(event, context.request_id), context, native=(event, native_context)
         )
 
+    @override
     def encode(self, result: Any, invocation: Invocation) -> Any:
         """An HTTP request's ``Response`` → the ``{statusCode, …}`` dict; an event's
         value (or a batch's list of values) is returned as it is."""

@@ -4,7 +4,7 @@ Each HTTP request goes through the provider's platform half — which may answer
 itself (limits, the platform's own endpoints) — into a function instance, and the
 native result comes back the way the platform's caller would receive it.
 
-The optional hooks a platform half may offer are listed in ``polyfaas.providers``.
+The hooks a platform half offers (each with a default) are in ``polyfaas.platform``.
 """
 
 from __future__ import annotations
@@ -12,39 +12,27 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable
-from typing import Any, Callable, Protocol, TextIO
+from typing import Any, TextIO
 
 from polyfaas._event import Event
-from polyfaas._native import FunctionConfig, InvocationReport, NativeCall
 from polyfaas._request import Request
 from polyfaas._response import Response
-from polyfaas.providers import PlatformHalf
-from polyfaas.runner.instances import CallResult
+from polyfaas.platform import (
+    CallResult,
+    FunctionConfig,
+    InstancePool,
+    InvocationReport,
+    NativeCall,
+    PlatformHalf,
+)
 from polyfaas.wsgi_bridge import StartResponse, request_from_environ, start_wsgi_response
 
 STATUS_COLOURS = {2: "32", 3: "36", 4: "33", 5: "1;31"}
 
 
-class Instances(Protocol):
-    """Where calls run: the runner's worker processes, or one instance in this process."""
-
-    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
-        """Run ``call``; how it ended."""
-
-
 def timeout_of(platform: PlatformHalf, config: FunctionConfig) -> float:
     """The call timeout: the function's configuration, else the platform's default."""
-    return config.timeout if config.timeout is not None else platform.default_timeout
-
-
-def admit(
-    platform: PlatformHalf, request: Request, config: FunctionConfig
-) -> Request | Event | Response:
-    """What the platform makes of an incoming HTTP request."""
-    hook: Callable[[Request, FunctionConfig], Request | Event | Response] | None = getattr(
-        platform, "admit", None
-    )
-    return request if hook is None else hook(request, config)
+    return platform.timeout(config)
 
 
 def answer(platform: PlatformHalf, call: NativeCall, result: CallResult) -> Response:
@@ -55,11 +43,7 @@ def answer(platform: PlatformHalf, call: NativeCall, result: CallResult) -> Resp
         return platform.timed_out(call)
     if result.ending == "load-failed" and result.load_failure is not None:
         failure = result.load_failure
-        hook = getattr(platform, "load_failed", None)
-        if hook is not None:
-            response: Response = hook(call, failure.reason, failure.error)
-            return response
-        return platform.crashed(call, f"the function failed to load: {failure.error.message}")
+        return platform.load_failed(call, failure.reason, failure.error)
     return platform.crashed(call, result.detail)
 
 
@@ -70,7 +54,7 @@ class Invoker:
     def __init__(
         self,
         platform: PlatformHalf,
-        pool: Instances,
+        pool: InstancePool,
         config: FunctionConfig,
         log: TextIO | None = None,
     ) -> None:
@@ -81,7 +65,7 @@ class Invoker:
 
     def __call__(self, payload: Request | Event) -> tuple[Response, NativeCall, CallResult]:
         call = self.platform.call(payload, self.config)
-        self._lines(getattr(self.platform, "start_lines", None), call)
+        self._lines(self.platform.start_lines(call))
         started = time.perf_counter()
         result = self.pool.invoke(call, timeout_of(self.platform, self.config))
         duration_ms = (time.perf_counter() - started) * 1000
@@ -95,13 +79,10 @@ class Invoker:
             or result.outcome is None
             or result.outcome.error is not None,
         )
-        self._lines(getattr(self.platform, "end_lines", None), call, report)
+        self._lines(self.platform.end_lines(call, report))
         return response, call, result
 
-    def _lines(self, hook: Callable[..., Iterable[str]] | None, *args: Any) -> None:
-        if hook is None:
-            return
-        lines = list(hook(*args))
+    def _lines(self, lines: list[str]) -> None:
         if lines:
             self.log.write("".join(f"{line}\n" for line in lines))
             self.log.flush()
@@ -119,7 +100,7 @@ class RunnerApp:
         started = time.perf_counter()
         # The runner's own environ is no platform's native input, and cannot travel.
         request = request_from_environ(environ, native=None)
-        admitted = admit(self.invoker.platform, request, self.invoker.config)
+        admitted = self.invoker.platform.admit(request, self.invoker.config)
         request_id = "-"
         if isinstance(admitted, Response):
             response = admitted

@@ -7,7 +7,6 @@ that crashes or exits is replaced; the runner itself never goes down with one.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -18,58 +17,25 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.connection import Connection
-from typing import Literal
 
 import attrs
 
-from polyfaas._native import ErrorInfo, NativeCall, Outcome
+from polyfaas._native import (
+    START_TIMEOUT_S,
+    CallResult,
+    ErrorInfo,
+    InstanceStartError,
+    LoadFailure,
+    NativeCall,
+    Outcome,
+    exit_detail,
+)
 from polyfaas._target import Target
-from polyfaas.errors import PolyfaasError
+from polyfaas.platform import process_environ
 from polyfaas.runner.worker import resident_memory_mb
 
 # How often a waiting call checks its instance's memory.
 MEMORY_POLL_S = 0.05
-# How long an instance may take to import its TARGET (FC allows a custom runtime 120 s).
-START_TIMEOUT_S = 120.0
-
-
-@attrs.frozen(kw_only=True)
-class LoadFailure:
-    """The TARGET could not be loaded in an instance."""
-
-    reason: str
-    error: ErrorInfo
-
-
-@attrs.frozen(kw_only=True)
-class CallResult:
-    """How a call into an instance ended: an outcome, or a timeout, crash or load failure."""
-
-    ending: Literal["returned", "timeout", "crash", "load-failed"]
-    outcome: Outcome | None = None
-    detail: str = ""
-    load_failure: LoadFailure | None = None
-    init_duration_ms: float | None = None
-    max_memory_mb: float = 0.0
-
-
-class InstanceStartError(PolyfaasError):
-    """An instance could not start: its TARGET failed to load, or it died."""
-
-    def __init__(self, failure: LoadFailure) -> None:
-        super().__init__(f"the function failed to load: {failure.error.message}")
-        self.failure = failure
-
-
-def exit_detail(process: subprocess.Popen[bytes], wait: float) -> str:
-    """How an instance's process ended (waiting up to ``wait`` s), or ``""`` if it runs."""
-    try:
-        code = process.wait(wait)
-    except subprocess.TimeoutExpired:
-        return ""
-    if code < 0:
-        return f"instance killed by signal {signal.Signals(-code).name}"
-    return f"instance exited with code {code}"
 
 
 class WorkerProcess:
@@ -93,7 +59,7 @@ class WorkerProcess:
             [sys.executable, "-m", "polyfaas.runner.worker", str(child_sock.fileno())],
             pass_fds=(child_sock.fileno(),),
             cwd=str(target.folder),
-            env={**os.environ, **environ},
+            env=process_environ(environ),
         )
         child_sock.close()
         self.conn = Connection(parent_sock.detach())
@@ -239,7 +205,8 @@ class WorkerProcess:
 
 
 class Pool:
-    """Up to ``size`` instances of one function; each serves ``concurrency`` calls at once."""
+    """An ``InstancePool`` of worker processes: up to ``size`` instances of one
+    function, each serving ``concurrency`` calls at once."""
 
     def __init__(
         self,

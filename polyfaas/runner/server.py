@@ -10,17 +10,17 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol, TextIO
+from typing import TextIO
 
 import attrs
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from polyfaas import providers
-from polyfaas._native import FunctionConfig, NativeCall
 from polyfaas._target import Target
 from polyfaas.errors import PolyfaasError
+from polyfaas.platform import FunctionConfig, InstancePool, PlatformHalf
 from polyfaas.runner.app import Invoker, RunnerApp
-from polyfaas.runner.instances import CallResult, Pool
+from polyfaas.runner.instances import Pool
 
 RELOAD_POLL_S = 0.5
 SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", ".tox", "node_modules", ".mypy_cache"}
@@ -47,13 +47,9 @@ class RunSettings:
     config: FunctionConfig = attrs.field(factory=FunctionConfig)
 
 
-def instance_environ(platform: Any, config: FunctionConfig) -> dict[str, str]:
+def instance_environ(platform: PlatformHalf, config: FunctionConfig) -> dict[str, str]:
     """Variables every instance starts with: the function's, then the platform's own."""
-    environ = dict(config.environment)
-    hook = getattr(platform, "instance_environ", None)
-    if hook is not None:
-        environ.update(hook(config))
-    return environ
+    return {**config.environment, **platform.instance_environ(config)}
 
 
 def source_files(folder: Path) -> Iterator[Path]:
@@ -78,7 +74,7 @@ def snapshot(folder: Path) -> dict[Path, float]:
 class Reloader(threading.Thread):
     """Restarts the instances when a source file under the target's folder changes."""
 
-    def __init__(self, folder: Path, pool: ManagedInstances, log: TextIO) -> None:
+    def __init__(self, folder: Path, pool: InstancePool, log: TextIO) -> None:
         super().__init__(name="polyfaas-reloader", daemon=True)
         self.folder = folder
         self.pool = pool
@@ -111,40 +107,32 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-class ManagedInstances(Protocol):
-    """A pool of instances the runner starts, restarts (on reload) and stops."""
-
-    def start(self) -> None: ...
-    def invoke(self, call: NativeCall, timeout: float) -> CallResult: ...
-    def restart(self) -> None: ...
-    def close(self) -> None: ...
-
-
 def make_pool(
-    platform: Any, target: Target, config: FunctionConfig, *, size: int = 1, concurrency: int = 1
-) -> ManagedInstances:
-    """The platform's own kind of instances if it has one (hook ``make_pool``, e.g. a
-    custom runtime's HTTP server), else worker processes; started, so a TARGET that
-    cannot load fails now."""
+    platform: PlatformHalf,
+    target: Target,
+    config: FunctionConfig,
+    *,
+    size: int = 1,
+    concurrency: int = 1,
+) -> InstancePool:
+    """The platform's own kind of instances if it has one (a custom runtime's HTTP
+    server), else worker processes; started, so a TARGET that cannot load fails now."""
     environ = instance_environ(platform, config)
-    hook = getattr(platform, "make_pool", None)
-    pool: ManagedInstances
-    if hook is not None:
-        pool = hook(target, environ, config, size=size, concurrency=concurrency)
-    else:
+    pool = platform.make_pool(target, environ, config, size=size, concurrency=concurrency)
+    if pool is None:
         pool = Pool(
             target,
             environ,
             size=size,
             concurrency=concurrency,
             memory_mb=config.memory_mb,
-            setup=getattr(platform, "instance_setup", None),
+            setup=platform.instance_setup(),
         )
     pool.start()
     return pool
 
 
-def build_server(settings: RunSettings, log: TextIO) -> tuple[BaseWSGIServer, ManagedInstances]:
+def build_server(settings: RunSettings, log: TextIO) -> tuple[BaseWSGIServer, InstancePool]:
     """The pool and the server in front of it."""
     check_port(settings.host, settings.port)
     platform = providers.platform_half(settings.provider)

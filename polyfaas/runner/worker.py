@@ -41,18 +41,6 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def peak_memory_mb(pid: int | str = "self") -> float:
-    """Peak resident memory of a process (``VmHWM``), in MB; 0 where unknown."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def own_peak_kb() -> int:
     """This process's peak resident memory in KiB (``VmHWM``, from one ``getrusage``
     rather than a read of ``/proc``); 0 where unknown."""
@@ -76,8 +64,8 @@ def resident_memory_mb(pid: int) -> float:
     return 0.0
 
 
-class Instance:
-    """The instance side of the protocol."""
+class InstanceLoop:
+    """The instance side of the protocol: receives calls, sends outcomes."""
 
     def __init__(
         self, conn: Connection, concurrency: int, before_call: Callable[[NativeCall], Any] | None
@@ -146,7 +134,7 @@ def main(argv: list[str]) -> int:
         return 1
     conn.send(("ready", (time.perf_counter() - started) * 1000))
     sys.stdout.flush()
-    Instance(conn, concurrency, before_call).serve(entry)
+    InstanceLoop(conn, concurrency, before_call).serve(entry)
     return 0
 
 

@@ -13,8 +13,10 @@ import pytest
 import polyfaas
 from polyfaas import Credentials, Event, Request
 from polyfaas._native import FunctionConfig
-from polyfaas.emulator import emulate
 from polyfaas.errors import EventFormatError, UnknownCallError
+from polyfaas.platform import PlatformHalf
+from polyfaas.runtime import RuntimeHalf
+from polyfaas.testing import emulate
 from polyfaas_alibaba.canonical_context import to_canonical
 from polyfaas_alibaba.context import FCContext
 from polyfaas_alibaba.event import AlibabaPlatform, platform, runtime
@@ -240,5 +242,5 @@ def test_the_provider_is_registered_after_local():
     assert spec.install_hint == "pip install 'polyfaas[alibaba]'"
     assert providers.runtime_half("alibaba") is runtime
     assert providers.platform_half("alibaba") is platform
-    assert isinstance(runtime, providers.RuntimeHalf)
-    assert isinstance(platform, providers.PlatformHalf)
+    assert isinstance(runtime, RuntimeHalf)
+    assert isinstance(platform, PlatformHalf)

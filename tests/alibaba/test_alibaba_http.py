@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import polyfaas
 from polyfaas import HTTPError, Request, Response
 from polyfaas._native import FunctionConfig, Outcome
-from polyfaas.emulator import emulate
+from polyfaas.testing import emulate
 from polyfaas_alibaba.event import platform, runtime
 from polyfaas_alibaba.http_trigger import (
     body_text,
@@ -432,7 +432,7 @@ def test_a_wsgi_app_answers_the_same_on_local_and_alibaba():
 def test_the_emulated_front_door_over_werkzeug():
     from werkzeug.test import Client
 
-    from polyfaas.emulator import EmulatedApp
+    from polyfaas.testing import EmulatedApp
 
     client = Client(EmulatedApp(echo, "alibaba"))
     response = client.post("/items?b=2&a=1", data=b"\x00\x01", headers={"X-Custom": "c"})

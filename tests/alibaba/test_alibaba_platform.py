@@ -15,7 +15,7 @@ import pytest
 
 from polyfaas import Credentials, Event, Request, Response
 from polyfaas._native import ErrorInfo, Frame, FunctionConfig, Outcome
-from polyfaas.emulator import emulate
+from polyfaas.testing import emulate
 from polyfaas_alibaba import serialize
 from polyfaas_alibaba.event import AlibabaPlatform, platform
 from polyfaas_alibaba.lifecycle import Instance, load_handler

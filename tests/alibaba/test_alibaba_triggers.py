@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import polyfaas
 from polyfaas import Event, EventBatch, EventType
 from polyfaas._native import FunctionConfig
-from polyfaas.emulator import emulate
 from polyfaas.errors import EventFormatError
+from polyfaas.testing import emulate
 from polyfaas_alibaba import samples
 from polyfaas_alibaba.event import platform, runtime
 from polyfaas_alibaba.payload import decode_payload

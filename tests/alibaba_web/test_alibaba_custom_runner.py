@@ -198,7 +198,7 @@ def test_polyfaas_invoke_through_the_server():
 def test_in_process_the_same_requests_reach_the_servers_application():
     from polyfaas import Event, Request
     from polyfaas._native import FunctionConfig
-    from polyfaas.emulator import emulate
+    from polyfaas.testing import emulate
     from polyfaas_alibaba import custom
 
     entries = load_entries()

@@ -365,7 +365,7 @@ def test_a_failing_init_hook_answers_404(tmp_path):
 def test_an_unloadable_target_fails_to_start(tmp_path):
     (tmp_path / "index.py").write_text("raise ImportError('missing dependency')\n")
     result = subprocess.run(
-        [sys.executable, "-m", "polyfaas", "serve", "--host", "127.0.0.1", "index.handler"],
+        [sys.executable, "-m", "polyfaas", "serve", "--provider", "alibaba-custom", "--host", "127.0.0.1", "index.handler"],
         cwd=tmp_path,
         check=False,
         capture_output=True,

@@ -14,7 +14,7 @@ from werkzeug.test import Client
 import polyfaas
 from polyfaas import Request, Response
 from polyfaas._native import FunctionConfig, call_native
-from polyfaas.emulator import EmulatedApp
+from polyfaas.testing import EmulatedApp
 from polyfaas_alibaba.wsgi import is_wsgi_call, platform, runtime
 
 

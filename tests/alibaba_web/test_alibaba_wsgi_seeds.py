@@ -11,7 +11,7 @@ import requests
 from werkzeug.test import Client
 
 from polyfaas._target import load_target, parse_target
-from polyfaas.emulator import EmulatedApp
+from polyfaas.testing import EmulatedApp
 from tests.runner_process import polyfaas_run
 
 # seeds/002, "The following example reads common fields from environ", verbatim.

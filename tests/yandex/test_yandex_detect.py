@@ -14,8 +14,8 @@ import pytest
 import polyfaas
 from polyfaas import Credentials, Request, providers
 from polyfaas._native import FunctionConfig
-from polyfaas.emulator import emulate
 from polyfaas.errors import EventFormatError, UnknownCallError
+from polyfaas.testing import emulate
 from polyfaas_yandex import samples
 from polyfaas_yandex.context import make_context, to_canonical
 from polyfaas_yandex.function import platform, runtime

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client
 
 import polyfaas
-from polyfaas.emulator import EmulatedApp
+from polyfaas.testing import EmulatedApp
 
 
 @polyfaas.http

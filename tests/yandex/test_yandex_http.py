@@ -13,8 +13,8 @@ from werkzeug.test import Client
 import polyfaas
 from polyfaas import Request, Response
 from polyfaas._native import FunctionConfig, NativeCall, Outcome
-from polyfaas.emulator import EmulatedApp, emulate
 from polyfaas.errors import HTTPError
+from polyfaas.testing import EmulatedApp, emulate
 from polyfaas_yandex import router
 from polyfaas_yandex.function import platform, runtime
 from polyfaas_yandex.gateway import platform as gateway_platform

@@ -11,8 +11,8 @@ import pytest
 import polyfaas
 from polyfaas import Event, EventType
 from polyfaas._native import FunctionConfig, call_native
-from polyfaas.emulator import emulate
 from polyfaas.errors import EventFormatError
+from polyfaas.testing import emulate
 from polyfaas_yandex import samples, triggers
 from polyfaas_yandex.context import make_context
 from polyfaas_yandex.function import platform
@@ -237,7 +237,7 @@ def test_same_portable_types_as_fc(yandex_kind, fc_kind):
     from polyfaas import providers
 
     try:
-        fc_samples = providers.platform_half("alibaba").samples()  # type: ignore[attr-defined]
+        fc_samples = providers.platform_half("alibaba").samples()
     except Exception:  # the other adapter is optional here
         pytest.skip("the alibaba provider is not available")
     via_fc = emulate(record, Event(type=EventType.DIRECT, data=fc_samples[fc_kind]), "alibaba")

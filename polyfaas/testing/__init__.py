@@ -16,6 +16,13 @@ requests go through the same platform half (its limits, its native events, its
 error answers) as under ``polyfaas run``. The function runs in this process, except
 on providers whose instances are servers of their own (FC custom runtime), which
 are started as real processes and stopped when the client closes.
+
+``emulate`` makes one call through a provider's platform half in this process, and
+``EmulatedApp`` is that front door as a WSGI application of its own. Calls into an
+in-process instance are serialised (both platforms run one request per instance by
+default) and cannot be killed, so timeouts and memory limits are enforced by
+``polyfaas run`` only. ``polyfaas.testing.conformance`` checks a provider against
+the contract every provider keeps.
 """
 
 from __future__ import annotations
@@ -23,27 +30,59 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from werkzeug.test import Client
 
 from polyfaas import providers
-from polyfaas._entry import payload_data
+from polyfaas._entry import PROVIDER_ENV, payload_data
 from polyfaas._event import Event
-from polyfaas._native import FunctionConfig
+from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas._target import Target, load_target, parse_target
-from polyfaas.emulator import InProcessInstance
 from polyfaas.errors import HandlerImportError
+from polyfaas.platform import (
+    CallResult,
+    FunctionConfig,
+    InstancePool,
+    NativeCall,
+    PlatformHalf,
+    call_native,
+    instance_environment,
+)
 from polyfaas.runner.app import Invoker, RunnerApp
 
-PROVIDER_ENV = "POLYFAAS_PROVIDER"
+# os.environ is the process's: one in-process call at a time, whatever the entry.
+_instance_lock = threading.RLock()
 
 
 def default_provider() -> str:
-    """``POLYFAAS_PROVIDER``, or ``local``."""
+    """``POLYFAAS_PROVIDER``, or ``local``: the provider a test run imitates."""
     return os.environ.get(PROVIDER_ENV) or "local"
+
+
+class InProcessInstance:
+    """An ``InstancePool`` of one instance of ``entry`` in this process (the test kit's)."""
+
+    def __init__(self, entry: Any) -> None:
+        self.entry = entry
+
+    def start(self) -> None:
+        """Nothing to start: the entry is loaded."""
+
+    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+        """Make the call here, in the instance environment the platform sets."""
+        with _instance_lock, instance_environment(call.environ):
+            outcome = call_native(self.entry, call)
+        return CallResult(ending="returned", outcome=outcome)
+
+    def restart(self) -> None:
+        """Nothing to restart: the entry object stays the same."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
 
 
 class PolyfaasClient(Client):
@@ -52,14 +91,14 @@ class PolyfaasClient(Client):
     Close it (or use it as a context manager) to stop instances it started.
     """
 
-    def __init__(self, app: RunnerApp, pool: Any = None) -> None:
+    def __init__(self, app: RunnerApp, pool: InstancePool | None = None) -> None:
         super().__init__(app)
         self.runner_app = app
         self._pool = pool
 
     def close(self) -> None:
         """Stop the instances this client started, if any."""
-        if self._pool is not None and hasattr(self._pool, "close"):
+        if self._pool is not None:
             self._pool.close()
             self._pool = None
 
@@ -91,12 +130,20 @@ def _resolve(target: Any) -> tuple[Any, Target | None]:
     return target, None
 
 
-def _instances(entry: Any, where: Target | None, platform: Any, config: FunctionConfig) -> Any:
-    if getattr(platform, "make_pool", None) is None:
+def _pool(
+    entry: Any, where: Target | None, platform: PlatformHalf, config: FunctionConfig
+) -> InstancePool:
+    """The platform's own instances (servers, started as real processes) when its
+    instances are servers, else the entry in this process."""
+    if not platform.facts.runs_server:
         return InProcessInstance(entry)
     from polyfaas.runner.server import make_pool
 
     return make_pool(platform, where or target_of(entry), config)
+
+
+def _config(config: FunctionConfig | None, where: Target | None) -> FunctionConfig:
+    return config or FunctionConfig(handler=where.handler_string if where else "index.handler")
 
 
 def client(
@@ -106,10 +153,9 @@ def client(
     ``"module.attr"`` or the entry object) behind ``provider``'s front door."""
     entry, where = _resolve(target)
     platform = providers.platform_half(provider or default_provider())
-    config = config or FunctionConfig(handler=where.handler_string if where else "index.handler")
-    pool = _instances(entry, where, platform, config)
-    app = RunnerApp(Invoker(platform, pool, config))
-    return PolyfaasClient(app, pool)
+    config = _config(config, where)
+    pool = _pool(entry, where, platform, config)
+    return PolyfaasClient(RunnerApp(Invoker(platform, pool, config)), pool)
 
 
 def as_event(event: Any) -> Event:
@@ -137,11 +183,51 @@ def invoke(
     """One event invocation of ``target`` through ``provider``: what the caller gets."""
     entry, where = _resolve(target)
     platform = providers.platform_half(provider or default_provider())
-    config = config or FunctionConfig(handler=where.handler_string if where else "index.handler")
-    pool = _instances(entry, where, platform, config)
+    config = _config(config, where)
+    pool = _pool(entry, where, platform, config)
     try:
         response, _, _ = Invoker(platform, pool, config)(as_event(event))
     finally:
-        if hasattr(pool, "close"):
-            pool.close()
+        pool.close()
     return response
+
+
+def emulate(
+    entry: Any,
+    payload: Request | Event,
+    provider: str = "local",
+    config: FunctionConfig | None = None,
+) -> Response:
+    """What the caller of the emulated platform receives for ``payload``, the call made
+    in this process."""
+    platform = providers.platform_half(provider)
+    invoker = Invoker(platform, InProcessInstance(entry), config or FunctionConfig())
+    response, _, _ = invoker(payload)
+    return response
+
+
+class EmulatedApp(RunnerApp):
+    """A WSGI application that answers as ``provider``'s front door would, the entry
+    called in this process."""
+
+    def __init__(
+        self, entry: Any, provider: str = "local", config: FunctionConfig | None = None
+    ) -> None:
+        self.entry = entry
+        self.provider = provider
+        self.config = config or FunctionConfig()
+        platform = providers.platform_half(provider)
+        super().__init__(Invoker(platform, InProcessInstance(entry), self.config))
+
+
+__all__ = [
+    "EmulatedApp",
+    "InProcessInstance",
+    "PolyfaasClient",
+    "as_event",
+    "client",
+    "default_provider",
+    "emulate",
+    "invoke",
+    "target_of",
+]

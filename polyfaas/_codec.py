@@ -1,0 +1,202 @@
+"""Codecs every platform's envelopes need, written once (re-exported by ``polyfaas.runtime``).
+
+Each is total: malformed input gives an ``EventFormatError`` (or a documented fallback),
+never a raw ``ValueError``, ``OverflowError`` or ``UnicodeError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+from polyfaas.errors import EventFormatError
+
+if TYPE_CHECKING:  # datetime is imported when an event carries a time, not at start-up
+    from datetime import datetime
+
+# -- bodies: text, or base64 -------------------------------------------------------------
+
+
+def media_type(content_type: str | None) -> str:
+    """The media type of a ``Content-Type`` value, lower case, without parameters."""
+    return content_type.partition(";")[0].strip().lower() if content_type else ""
+
+
+def body_to_text_or_base64(body: bytes, textual: bool) -> tuple[str, bool]:
+    """``(body, is_base64)``: the body as text when ``textual`` and it is UTF-8,
+    else its base64; an empty body is ``("", False)``."""
+    if not body:
+        return "", False
+    if textual:
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    from base64 import b64encode
+
+    return b64encode(body).decode("ascii"), True
+
+
+def body_from_text_or_base64(body: Any, is_base64: Any, where: str) -> bytes:
+    """The bytes an envelope's ``body`` field carries: text as UTF-8 (lone surrogates
+    kept as their bytes), or base64 when ``is_base64``; ``EventFormatError`` naming
+    ``where`` for a field of the wrong type or base64 that does not decode."""
+    if not isinstance(is_base64, bool):
+        raise EventFormatError(f"{where}: 'isBase64Encoded' must be a boolean")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise EventFormatError(f"{where}: 'body' must be a string, not {type(body).__name__}")
+    if not is_base64:
+        return body.encode("utf-8", "surrogatepass")
+    import binascii
+    from base64 import b64decode
+
+    try:
+        return b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise EventFormatError(
+            f"{where}: 'isBase64Encoded' is true but 'body' is not valid base64"
+        ) from None
+
+
+# -- header names ------------------------------------------------------------------------
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_canonical_names: dict[str, str] = {}
+
+
+def go_canonical_header(name: str) -> str:
+    """Go's ``textproto.CanonicalMIMEHeaderKey``: ``x-request-id`` → ``X-Request-Id``;
+    a name with a character outside the HTTP token set is returned as it is, as Go does."""
+    canonical = _canonical_names.get(name)
+    if canonical is None:
+        canonical = name
+        if name and set(name) <= _TOKEN:
+            canonical = "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+        if len(_canonical_names) < 4096:  # bounded: names come from any client
+            _canonical_names[name] = canonical
+    return canonical
+
+
+# -- native strings (PEP 3333) -----------------------------------------------------------
+
+
+def native_str(text: str) -> str:
+    """A PEP 3333 native string: the UTF-8 bytes of ``text`` read as latin-1 (a lone
+    surrogate travels as its own three bytes rather than failing)."""
+    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+def from_native_str(native: str) -> str:
+    """Back from a native string: UTF-8 when its bytes are UTF-8, else as it is."""
+    if native.isascii():
+        return native
+    try:
+        return native.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return native
+
+
+# -- JSON --------------------------------------------------------------------------------
+
+
+def dump_json(obj: Any) -> bytes:
+    """Compact UTF-8 JSON (``,``/``:`` separators, non-ASCII kept), as Go's encoder and
+    every JSON body polyfaas builds."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# -- times -------------------------------------------------------------------------------
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?\s*(Z|z|[+-]\d\d:?\d\d)?"
+)
+
+
+def parse_rfc3339(value: Any, where: str) -> datetime | None:
+    """An RFC 3339 / ISO 8601 time (any number of fraction digits; ``Z``, an offset,
+    or none for UTC) as an aware UTC datetime; ``None`` for ``None`` or ``""``.
+
+    Anything else — not a string, not a time, out of datetime's range once moved to
+    UTC — is an ``EventFormatError`` naming ``where``.
+    """
+    if value is None or value == "":
+        return None
+    match = _RFC3339.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise EventFormatError(f"{where}: not an RFC 3339 time: {value!r:.80}")
+    from datetime import datetime, timedelta, timezone
+
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        tz = timezone.utc
+        if zone and zone not in "Zz":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        micros = int((fraction or "0")[:6].ljust(6, "0"))
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tz
+        )
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:
+        raise EventFormatError(f"{where}: not a valid time: {value!r:.80} ({exc})") from None
+
+
+def parse_epoch(value: Any, where: str, *, scale: int = 1) -> datetime | None:
+    """An epoch timestamp in units of ``1/scale`` s (an int, a float or a string of
+    digits) as an aware UTC datetime; ``EventFormatError`` when it is none or out of range."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise EventFormatError(f"{where}: not an epoch time: {value!r:.80}")
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        # exact for integers: value / scale as a float can be off by a microsecond
+        micros = value * (1_000_000 // scale) if scale <= 1_000_000 else value / (scale / 1e6)
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
+    except (OverflowError, ValueError) as exc:
+        raise EventFormatError(f"{where}: epoch time out of range: {value!r:.80} ({exc})") from None
+
+
+def format_rfc3339(moment: datetime | None, digits: int = 0) -> str:
+    """``2023-12-26T07:49:00Z`` in UTC (now when ``moment`` is ``None``; a naive
+    ``moment`` is UTC), with ``digits`` (0, 3 or 6) of fraction."""
+    from datetime import datetime, timezone
+
+    if moment is None:
+        moment = datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    with suppress(OverflowError):  # an offset that pushes year 1 or 9999 out of range
+        moment = moment.astimezone(timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += "." + f"{moment.microsecond:06d}"[:digits]
+    return text + "Z"
+
+
+# -- WSGI --------------------------------------------------------------------------------
+
+
+def read_wsgi_input(environ: Mapping[str, Any]) -> bytes:
+    """The request body of a WSGI environ: ``CONTENT_LENGTH`` bytes of ``wsgi.input``,
+    or all of it when the server marks the stream terminated; ``b""`` otherwise."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        size = int(length) if isinstance(length, str) and length.strip().isdigit() else -1
+        if size >= 0:
+            return bytes(stream.read(size))
+    if environ.get("wsgi.input_terminated"):
+        return bytes(stream.read())
+    return b""

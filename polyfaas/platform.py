@@ -1,0 +1,300 @@
+"""The provider kit, emulation side: what a provider's platform half is made of.
+
+A platform half imitates the cloud for the local runner and the tests: from a
+canonical request or event it builds the exact native call the cloud would make
+(``call``), and from the native outcome what the cloud's caller would receive
+(``receive``). It subclasses ``PlatformHalf``; every other hook has a default, and an
+override is marked ``@override`` (a marked method that overrides nothing fails when
+the class is made, and in mypy)::
+
+    from polyfaas.platform import NativeCall, PlatformHalf, ProviderFacts, override
+
+    class MyCloudPlatform(PlatformHalf):
+        name = "mycloud"
+        facts = ProviderFacts(unhandled_status=502, failure_header="X-My-Error")
+
+        @override
+        def call(self, payload, config) -> NativeCall: ...
+        @override
+        def receive(self, outcome, call) -> Response: ...
+
+A provider's facts — its limits, documented losses, error statuses, secret header
+names and sample events — are data on it (``ProviderFacts``), which the runner, the
+CLI and ``polyfaas.testing.conformance`` read instead of restating them.
+
+This module is never imported on a runtime path.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from polyfaas._entry import DETECT_FIRST_ENV, PROVIDER_ENV
+from polyfaas._event import Event
+from polyfaas._instance_logging import RequestIdFilter, configure_root_logger
+from polyfaas._native import (
+    START_TIMEOUT_S,
+    CallResult,
+    ErrorInfo,
+    Frame,
+    FunctionConfig,
+    InstancePool,
+    InstanceStartError,
+    InvocationReport,
+    LoadFailure,
+    NativeCall,
+    Outcome,
+    call_native,
+    exit_detail,
+)
+from polyfaas._override import check_overrides, override
+from polyfaas._request import Request
+from polyfaas._response import Response
+
+if TYPE_CHECKING:
+    from polyfaas._target import Target
+
+
+class Loss:
+    """The names of what a round trip through a platform may lose or change.
+
+    A provider lists those its platform documents in ``ProviderFacts.losses``, each
+    with the reason; the conformance suite allows exactly those differences.
+    """
+
+    #: The function sees no path (``/``), e.g. a direct call to a function URL.
+    NO_PATH = "no-path"
+    #: ``Cookie`` never reaches the function.
+    NO_COOKIE = "no-cookie"
+    #: ``Authorization`` never reaches the function.
+    NO_AUTHORIZATION = "no-authorization"
+    #: A repeated query key reaches the function once, its values joined with ``,``.
+    QUERY_REPEATS_JOINED = "query-repeats-joined"
+    #: Several ``Set-Cookie`` reach the client joined into one field.
+    SET_COOKIE_JOINED = "set-cookie-joined"
+
+    ALL = frozenset({NO_PATH, NO_COOKIE, NO_AUTHORIZATION, QUERY_REPEATS_JOINED, SET_COOKIE_JOINED})
+
+
+def _losses(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class ProviderFacts:
+    """What a platform documents, as data (the sources are in the adapter's
+    ``ASSUMPTIONS.md``)."""
+
+    #: Seconds a call may run when the function's configuration sets no timeout.
+    default_timeout: float = 60.0
+    #: ``Loss`` name → why the platform loses it.
+    losses: Mapping[str, str] = attrs.field(factory=dict, converter=_losses)
+    #: The status the caller gets over HTTP when the handler raises.
+    unhandled_status: int = 500
+    #: The header with which the platform marks a failed function (even on a 200).
+    failure_header: str | None = None
+    #: The largest request body (bytes) the platform's front door takes, if it says.
+    max_request_body: int | None = None
+    #: The status of a request over that limit.
+    too_large_status: int = 413
+    #: Header names whose values are credentials (never logged, never in a ``repr``).
+    secret_headers: frozenset[str] = frozenset()
+    #: The package whose ``samples/`` folder holds the documented sample events.
+    samples_package: str | None = None
+    #: Whether the instances are servers of the function's own (started with
+    #: ``--bootstrap``), rather than the platform calling the handler.
+    runs_server: bool = False
+
+
+def load_samples(package: str) -> dict[str, Any]:
+    """The sample native events of ``package``'s ``samples/`` folder, by kind (the file
+    name without its suffix): ``.json`` files parsed, other files as bytes; sorted."""
+    import json
+    from importlib.resources import files
+
+    folder = files(package) / "samples"
+    found: dict[str, Any] = {}
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if not entry.is_file() or entry.name.startswith((".", "_")):
+            continue
+        kind, _, suffix = entry.name.rpartition(".")
+        if suffix == "json":
+            found[kind] = json.loads(entry.read_text(encoding="utf-8"))
+        elif kind:
+            found[kind] = entry.read_bytes()
+    return found
+
+
+def _text_answer(status: int, message: str, call: NativeCall) -> Response:
+    return Response.from_text(message, status, [("X-Request-Id", call.request_id)])
+
+
+class PlatformHalf:
+    """Canonical request or event → native call; native outcome → what the caller gets.
+
+    ``call`` and ``receive`` are the provider's own; every other hook has a default
+    that suits a platform calling the handler directly.
+    """
+
+    #: The provider's name, as in the registry.
+    name: str = ""
+    #: What the platform documents (limits, losses, statuses, samples).
+    facts: ProviderFacts = ProviderFacts()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_overrides(cls)
+
+    # -- the native call and its answer ------------------------------------------
+
+    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
+        """The exact native call the platform makes for ``payload``."""
+        raise NotImplementedError(f"{type(self).__qualname__} must implement call()")
+
+    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
+        """What the platform's caller receives once the native call returned or raised."""
+        raise NotImplementedError(f"{type(self).__qualname__} must implement receive()")
+
+    def timed_out(self, call: NativeCall) -> Response:
+        """What the caller receives when the call outlived its timeout (504)."""
+        return _text_answer(504, "Function timed out", call)
+
+    def crashed(self, call: NativeCall, detail: str) -> Response:
+        """What the caller receives when the instance died during the call (502)."""
+        return _text_answer(502, f"Function instance exited: {detail}", call)
+
+    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
+        """The answer when the TARGET cannot load (``reason`` as in
+        ``HandlerImportError``); by default, a crash."""
+        return self.crashed(call, f"the function failed to load: {error.message}")
+
+    # -- the front door -------------------------------------------------------------
+
+    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
+        """What an HTTP request to the platform's front door is: an HTTP invocation
+        (the default), an event invocation (an invoke API's path), or an answer of the
+        platform's own (its limits, unknown endpoints)."""
+        return request
+
+    def function_failed(self, response: Response) -> bool:
+        """Whether an answer reports a failed function (for ``polyfaas invoke``'s exit
+        status): by default, whether it carries ``facts.failure_header``."""
+        header = self.facts.failure_header
+        return header is not None and header in response.headers
+
+    def samples(self) -> Mapping[str, Any]:
+        """Sample native events by kind (``polyfaas events``): the JSON files of
+        ``facts.samples_package``'s ``samples/`` folder."""
+        package = self.facts.samples_package
+        return load_samples(package) if package else {}
+
+    # -- instances ----------------------------------------------------------------
+
+    def instance_environ(self, config: FunctionConfig) -> Mapping[str, str]:
+        """Variables the platform sets on every instance (over the function's own)."""
+        return {}
+
+    def instance_setup(self) -> str | None:
+        """``"module:function"`` run in each worker-process instance before the user's
+        code is imported (logging set up as the platform's runtime does); what it
+        returns, if callable, runs before every call with it."""
+        return None
+
+    def make_pool(
+        self,
+        target: Target,
+        environ: Mapping[str, str],
+        config: FunctionConfig,
+        *,
+        size: int = 1,
+        concurrency: int = 1,
+    ) -> InstancePool | None:
+        """Instances of the platform's own kind (a custom runtime's server), or ``None``
+        (the default) for instances that call the entry: worker processes under the
+        runner, one instance in the process under the test kit."""
+        return None
+
+    # -- log lines ------------------------------------------------------------------
+
+    def start_lines(self, call: NativeCall) -> list[str]:
+        """The platform's own log lines before a call."""
+        return []
+
+    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
+        """The platform's own log lines after a call."""
+        return []
+
+    # -- helpers for subclasses -------------------------------------------------------
+
+    def timeout(self, config: FunctionConfig) -> float:
+        """The call timeout: the function's configuration, else the platform's default."""
+        return config.timeout if config.timeout is not None else self.facts.default_timeout
+
+    def deadline(self, config: FunctionConfig, now: float | None = None) -> float:
+        """``time.time()`` at which a call starting ``now`` times out."""
+        return (time.time() if now is None else now) + self.timeout(config)
+
+
+def _runner_only(key: str) -> bool:
+    # POLYFAAS_PROVIDER picks the platform the runner or a test run imitates; the
+    # instance sees what that platform sets, never the runner's own choice.
+    return key in (PROVIDER_ENV, DETECT_FIRST_ENV)
+
+
+def process_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of an instance's process: the runner's own, less the settings
+    that choose a provider for the runner, plus ``environ`` (the platform's)."""
+    inherited = {key: value for key, value in os.environ.items() if not _runner_only(key)}
+    return {**inherited, **environ}
+
+
+@contextmanager
+def instance_environment(environ: Mapping[str, str]) -> Iterator[None]:
+    """Set the variables a platform sets on an instance in this process (hiding the
+    runner's provider settings), and restore them after. One in-process call at a
+    time: ``os.environ`` is the process's."""
+    hidden = [key for key in os.environ if _runner_only(key) and key not in environ]
+    saved = {key: os.environ.get(key) for key in [*environ, *hidden]}
+    for key in hidden:
+        del os.environ[key]
+    os.environ.update(environ)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+__all__ = [
+    "START_TIMEOUT_S",
+    "CallResult",
+    "ErrorInfo",
+    "Frame",
+    "FunctionConfig",
+    "InstancePool",
+    "InstanceStartError",
+    "InvocationReport",
+    "LoadFailure",
+    "Loss",
+    "NativeCall",
+    "Outcome",
+    "PlatformHalf",
+    "ProviderFacts",
+    "RequestIdFilter",
+    "call_native",
+    "configure_root_logger",
+    "exit_detail",
+    "instance_environment",
+    "load_samples",
+    "process_environ",
+    "override",
+]

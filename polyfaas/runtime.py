@@ -1,0 +1,179 @@
+"""The provider kit, cloud side: what a provider's runtime half is made of.
+
+A runtime half runs inside the cloud, in the user's function. It subclasses
+``RuntimeHalf`` and overrides what its platform needs::
+
+    from polyfaas.runtime import Invocation, RuntimeHalf, override
+
+    class MyCloudRuntime(RuntimeHalf):
+        name = "mycloud"
+        cloud = "mycloud"
+
+        @override
+        def detect(self, args, kwargs, environ):      # is this call from my cloud?
+            ...
+        @override
+        def decode(self, args, kwargs) -> Invocation:  # native call → canonical
+            ...
+        @override
+        def encode(self, result, invocation):          # canonical answer → native
+            ...
+
+With the half come the codecs every platform's envelopes need, each total (bad input
+is an ``EventFormatError``, never a raw ``ValueError``/``OverflowError``): bodies as
+text or base64, Go-canonical header names, RFC 3339 times, compact JSON, PEP 3333
+native strings, ``wsgi.input``, and running a WSGI app. Everything here is cheap to
+import: the WSGI bridge and the TARGET loader are imported on first use.
+
+The other half, which imitates the cloud for the runner and the tests, is in
+``polyfaas.platform``; the contract both halves must keep, in
+``polyfaas.testing.conformance``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from polyfaas._codec import (
+    body_from_text_or_base64,
+    body_to_text_or_base64,
+    dump_json,
+    format_rfc3339,
+    from_native_str,
+    go_canonical_header,
+    media_type,
+    native_str,
+    parse_epoch,
+    parse_rfc3339,
+    read_wsgi_input,
+)
+from polyfaas._entry import describe_call, event_from_request, payload_data
+from polyfaas._event import new_id
+from polyfaas._invocation import Invocation, Payload
+from polyfaas._normalize import error_response, to_response
+from polyfaas._override import check_overrides, override
+from polyfaas._request import PATH_SAFE, decode_path, encode_path, encode_query, parse_query
+from polyfaas.errors import PolyfaasError, UnknownCallError
+
+if TYPE_CHECKING:
+    from polyfaas._native import ErrorInfo, Frame
+    from polyfaas._target import Target, load_target, parse_target
+    from polyfaas.wsgi_bridge import (
+        environ_from_request,
+        request_from_environ,
+        run_wsgi_app,
+        start_wsgi_response,
+        status_line,
+    )
+
+
+class RuntimeHalf:
+    """Native call → canonical ``Invocation``; handler result → native return value.
+
+    Subclasses override ``decode`` (required) and whichever of the others their
+    platform needs, each marked ``@override`` (a marked method that overrides
+    nothing fails when the class is made, and in mypy).
+    """
+
+    #: The provider's name, as in the registry (``yandex-gateway``).
+    name: str = ""
+    #: The platform the function runs on, which ``Context.provider`` reports
+    #: (``yandex`` for ``yandex`` and ``yandex-gateway`` alike).
+    cloud: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_overrides(cls)
+
+    def detect(
+        self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
+    ) -> bool:
+        """Whether this native call (and the instance's environment) comes from this
+        platform. The default claims nothing: the provider is used when named."""
+        return False
+
+    def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
+        """The canonical invocation of a native call; ``EventFormatError`` if malformed."""
+        raise UnknownCallError(
+            f"provider {self.name!r} takes no function calls; got {describe_call(args, kwargs)}"
+        )
+
+    def encode(self, result: Any, invocation: Invocation) -> Any:
+        """The native return value for ``result``: the handler's value as it is by default
+        (a ``Response`` for a request, an event handler's value, a batch's list)."""
+        return result
+
+    def serve(self, target: str, *, host: str | None = None, port: int | None = None) -> int:
+        """Run the platform's production server for ``target`` (``polyfaas serve``), for
+        platforms whose instances are servers; the default has none."""
+        raise PolyfaasError(
+            f"provider {self.name!r} has no server of its own; its platform calls the "
+            "handler directly"
+        )
+
+
+_LAZY = {
+    "ErrorInfo": "polyfaas._native",
+    "Frame": "polyfaas._native",
+    "Target": "polyfaas._target",
+    "load_target": "polyfaas._target",
+    "parse_target": "polyfaas._target",
+    "environ_from_request": "polyfaas.wsgi_bridge",
+    "request_from_environ": "polyfaas.wsgi_bridge",
+    "run_wsgi_app": "polyfaas.wsgi_bridge",
+    "start_wsgi_response": "polyfaas.wsgi_bridge",
+    "status_line": "polyfaas.wsgi_bridge",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # What only some runtime halves need stays out of every cold start.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "PATH_SAFE",
+    "ErrorInfo",
+    "Frame",
+    "Invocation",
+    "Payload",
+    "RuntimeHalf",
+    "Target",
+    "body_from_text_or_base64",
+    "body_to_text_or_base64",
+    "decode_path",
+    "describe_call",
+    "dump_json",
+    "encode_path",
+    "encode_query",
+    "environ_from_request",
+    "error_response",
+    "event_from_request",
+    "format_rfc3339",
+    "from_native_str",
+    "go_canonical_header",
+    "load_target",
+    "media_type",
+    "native_str",
+    "new_id",
+    "override",
+    "parse_epoch",
+    "parse_query",
+    "parse_rfc3339",
+    "parse_target",
+    "payload_data",
+    "read_wsgi_input",
+    "request_from_environ",
+    "run_wsgi_app",
+    "start_wsgi_response",
+    "status_line",
+    "to_response",
+]
