@@ -54,8 +54,8 @@ BUILTIN: Mapping[str, ProviderSpec] = {
     ),
     "alibaba": ProviderSpec(
         name="alibaba",
-        runtime="polyfaas_alibaba.event:runtime",
-        platform="polyfaas_alibaba.event:platform",
+        runtime="polyfaas_alibaba.builtin:runtime",
+        platform="polyfaas_alibaba.emulated.builtin:platform",
         summary="Alibaba FC built-in Python runtime, handler(event: bytes, context); "
         "FC 3.0 HTTP triggers and other triggers as JSON events",
         install_hint="pip install 'polyfaas[alibaba]'",
@@ -66,7 +66,7 @@ BUILTIN: Mapping[str, ProviderSpec] = {
     "alibaba-wsgi": ProviderSpec(
         name="alibaba-wsgi",
         runtime="polyfaas_alibaba.wsgi:runtime",
-        platform="polyfaas_alibaba.wsgi:platform",
+        platform="polyfaas_alibaba.emulated.wsgi:platform",
         summary="Alibaba FC HTTP function, WSGI handler(environ, start_response) "
         "with fc.context and fc.request_uri",
         install_hint="pip install 'polyfaas[alibaba]'",
@@ -74,7 +74,7 @@ BUILTIN: Mapping[str, ProviderSpec] = {
     "alibaba-custom": ProviderSpec(
         name="alibaba-custom",
         runtime="polyfaas_alibaba.custom:runtime",
-        platform="polyfaas_alibaba.custom:platform",
+        platform="polyfaas_alibaba.emulated.custom:platform",
         summary="Alibaba FC custom runtime: an HTTP server on port 9000 "
         "(x-fc-control-path), served by `polyfaas serve`",
         install_hint="pip install 'polyfaas[alibaba]'",
@@ -82,15 +82,15 @@ BUILTIN: Mapping[str, ProviderSpec] = {
     "yandex": ProviderSpec(
         name="yandex",
         runtime="polyfaas_yandex.function:runtime",
-        platform="polyfaas_yandex.function:platform",
+        platform="polyfaas_yandex.emulated.function:platform",
         summary="Yandex Cloud Functions handler(event: dict, context), direct call or trigger",
         install_hint="pip install 'polyfaas[yandex]'",
         context_hint=("deadline_ms", "invoked_function_arn"),
     ),
     "yandex-gateway": ProviderSpec(
         name="yandex-gateway",
-        runtime="polyfaas_yandex.gateway:runtime",
-        platform="polyfaas_yandex.gateway:platform",
+        runtime="polyfaas_yandex.function:gateway_runtime",
+        platform="polyfaas_yandex.emulated.function:gateway_platform",
         summary="the same function behind Yandex API Gateway (greedy /{url+} route, v0.1)",
         install_hint="pip install 'polyfaas[yandex]'",
     ),

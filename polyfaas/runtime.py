@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from polyfaas._aio import resolve as resolve_awaitable
 from polyfaas._codec import (
     body_from_text_or_base64,
     body_to_text_or_base64,
@@ -54,7 +55,13 @@ from polyfaas._invocation import Invocation, Payload
 from polyfaas._normalize import error_response, to_response
 from polyfaas._override import check_overrides, override
 from polyfaas._request import PATH_SAFE, decode_path, encode_path, encode_query, parse_query
-from polyfaas.errors import PolyfaasError, UnknownCallError
+from polyfaas.errors import (
+    EventFormatError,
+    HandlerImportError,
+    PolyfaasError,
+    ResponseFormatError,
+    UnknownCallError,
+)
 
 if TYPE_CHECKING:
     from polyfaas._native import ErrorInfo, Frame
@@ -142,6 +149,11 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "PATH_SAFE",
     "ErrorInfo",
+    "EventFormatError",
+    "HandlerImportError",
+    "PolyfaasError",
+    "ResponseFormatError",
+    "UnknownCallError",
     "Frame",
     "Invocation",
     "Payload",
@@ -171,6 +183,7 @@ __all__ = [
     "parse_target",
     "payload_data",
     "read_wsgi_input",
+    "resolve_awaitable",
     "request_from_environ",
     "run_wsgi_app",
     "start_wsgi_response",
