@@ -6,7 +6,6 @@ never a raw ``ValueError``, ``OverflowError`` or ``UnicodeError``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from contextlib import suppress
@@ -99,15 +98,6 @@ def from_native_str(native: str) -> str:
         return native.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return native
-
-
-# -- JSON --------------------------------------------------------------------------------
-
-
-def dump_json(obj: Any) -> bytes:
-    """Compact UTF-8 JSON (``,``/``:`` separators, non-ASCII kept), as Go's encoder and
-    every JSON body polyfaas builds."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # -- times -------------------------------------------------------------------------------

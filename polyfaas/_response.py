@@ -8,13 +8,18 @@ from typing import Any
 import attrs
 
 from polyfaas._body import body_repr, decode_text, to_bytes
-from polyfaas._codec import dump_json
 from polyfaas._fields import fields_eq, fields_hash, fields_repr
 from polyfaas._multidict import Headers, MultiSource, as_headers
 
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
 BINARY_TYPE = "application/octet-stream"
+
+
+def dump_json(obj: Any) -> bytes:
+    """Compact UTF-8 JSON (``,``/``:`` separators, non-ASCII kept), as Go's encoder
+    writes it: the body of every JSON response polyfaas builds."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @attrs.frozen(repr=False, eq=False)

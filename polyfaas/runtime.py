@@ -39,7 +39,6 @@ from polyfaas._aio import resolve as resolve_awaitable
 from polyfaas._codec import (
     body_from_text_or_base64,
     body_to_text_or_base64,
-    dump_json,
     format_rfc3339,
     from_native_str,
     go_canonical_header,
@@ -55,6 +54,7 @@ from polyfaas._invocation import Invocation, Payload
 from polyfaas._normalize import error_response, to_response
 from polyfaas._override import check_overrides, override
 from polyfaas._request import PATH_SAFE, decode_path, encode_path, encode_query, parse_query
+from polyfaas._response import dump_json
 from polyfaas.errors import (
     EventFormatError,
     HandlerImportError,
