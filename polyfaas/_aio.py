@@ -9,12 +9,28 @@ calls served side by side (``--concurrency``, a threaded server) never share a l
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Awaitable
+
+
+class _ThreadLoop:
+    """A thread's own loop, closed when the thread ends (its local storage goes)."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        # At interpreter exit asyncio's own modules may already be gone: nothing to tidy.
+        if sys.is_finalizing() or self.loop.is_running() or self.loop.is_closed():
+            return
+        self.loop.close()
 
 
 class _Loops:
@@ -27,12 +43,10 @@ class _Loops:
         self.lock = threading.Lock()
 
     def for_this_thread(self) -> asyncio.AbstractEventLoop:
-        import asyncio
-
-        loop: asyncio.AbstractEventLoop | None = getattr(self.per_thread, "loop", None)
-        if loop is None or loop.is_closed():
-            loop = self.per_thread.loop = asyncio.new_event_loop()
-        return loop
+        owned: _ThreadLoop | None = getattr(self.per_thread, "owned", None)
+        if owned is None or owned.loop.is_closed():
+            owned = self.per_thread.owned = _ThreadLoop()
+        return owned.loop
 
     def on_own_thread(self) -> asyncio.AbstractEventLoop:
         import asyncio

@@ -312,3 +312,38 @@ class TestDetection:
         assert handler(Request()).status == 200
         with pytest.raises(ProviderNotFoundError, match="no-such-cloud"):
             handler({"httpMethod": "GET"}, object())
+
+
+class TestAsyncHandlersSideBySide:
+    """Two ``async def`` calls served at once by two threads (``--concurrency``, a
+    threaded server) each run on their own thread's loop: one loop cannot run twice."""
+
+    def test_two_threads_each_run_an_async_handler(self):
+        import asyncio
+        import threading
+
+        both_inside = threading.Barrier(2, timeout=5)
+
+        @polyfaas.http
+        async def handler(request, context):
+            await asyncio.sleep(0)
+            # Both calls are inside their loops at the same time before either returns.
+            await asyncio.get_running_loop().run_in_executor(None, both_inside.wait)
+            return {"thread": threading.current_thread().name}
+
+        answers: list[polyfaas.Response] = []
+        errors: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                answers.append(handler(polyfaas.Request()))
+            except BaseException as exc:  # the failure under test: "already running"
+                errors.append(exc)
+
+        threads = [threading.Thread(target=call, name=f"caller-{n}") for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert errors == []
+        assert sorted(a.json()["thread"] for a in answers) == ["caller-0", "caller-1"]

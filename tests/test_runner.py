@@ -213,3 +213,12 @@ def test_debug_shows_the_traceback():
     result = run_cli("run", "--debug", "nonexistent.py:handler", cwd=FUNCTIONS)
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+def test_the_runners_provider_setting_never_reaches_an_instance():
+    """POLYFAAS_PROVIDER chooses what the runner imitates; the worker process sees what
+    that platform sets, so --provider alibaba is decoded as FC even with the variable set."""
+    with polyfaas_run(TARGET, "--provider", "alibaba", env={"POLYFAAS_PROVIDER": "yandex"}) as r:
+        answer = requests.get(f"{r.url}/", timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["provider"] == "alibaba"

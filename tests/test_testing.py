@@ -49,3 +49,17 @@ def test_target_of_needs_a_module_level_object():
     assert target_of(behaviours.handler).handler_string == "behaviours.handler"
     with pytest.raises(HandlerImportError):
         target_of(polyfaas.http(lambda request, context: None))
+
+
+def test_the_test_run_provider_never_reaches_the_entry(monkeypatch):
+    """POLYFAAS_PROVIDER picks the provider of a test run; the instance sees only what
+    the emulated platform sets, so an explicit provider is decoded as itself."""
+    monkeypatch.setenv("POLYFAAS_PROVIDER", "yandex")
+    with client(behaviours.handler, provider="alibaba") as http:
+        response = http.get("/")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json is not None
+    assert response.json["provider"] == "alibaba"
+    import os
+
+    assert os.environ["POLYFAAS_PROVIDER"] == "yandex"  # restored after the call

@@ -32,6 +32,7 @@ def handler(request: polyfaas.Request, context: polyfaas.Context) -> object:
         "env": os.environ.get("POLYFAAS_TEST_ENV"),
         "memory": context.memory_limit_mb,
         "remaining_ms": context.remaining_time_ms(),
+        "provider": context.provider,
     }
 
 
