@@ -35,10 +35,12 @@ DETECT_FIRST_ENV = "POLYFAAS_DETECT_FIRST"
 class Entry:
     """A handler made deployable.
 
-    Called with a platform's native arguments, it finds the provider (a canonical
-    ``Request``/``Event`` means ``local``; then ``POLYFAAS_PROVIDER``; then each
-    built-in provider's ``detect``), decodes the call, runs the init hook once per
-    instance, runs the handler and answers in the platform's native form.
+    Called with a platform's native arguments, it finds the provider — a canonical
+    ``Request``/``Event`` means ``local``; then ``POLYFAAS_PROVIDER`` (a deployment's
+    choice, detection skipped); then the provider that answered last; then the
+    ``detect`` of the plugins named in ``POLYFAAS_DETECT_FIRST``, of each built-in
+    provider, and of the other installed plugins —, decodes the call, runs the init
+    hook once per instance, runs the handler and answers in the platform's native form.
     """
 
     __name__: str
