@@ -134,7 +134,7 @@ def write_results(results: dict[str, Any], commands: list[str], output: Path) ->
         *commands,
         "```",
         "",
-        "## Targets (DESIGN §5)",
+        "## Targets",
         "",
         "| figure | measured | target | |",
         "|---|---|---|---|",

@@ -1,4 +1,4 @@
-"""Nothing heavy on the runtime path (DESIGN §5): checked in a fresh interpreter."""
+"""Nothing heavy on the runtime path (the cold-start budget): checked in a fresh interpreter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The layout rules of DESIGN §4, read from the code itself.
+"""The layout rules (README, Development), read from the code itself.
 
 - adapters import only the public core (``polyfaas``, ``polyfaas.errors``,
   ``polyfaas.runtime``, ``polyfaas.platform``, ``polyfaas.testing``) and never each other;
@@ -163,7 +163,7 @@ def test_the_circle_finder_finds_a_circle():
 
 # -- the runtime path of every surface -----------------------------------------------------
 
-#: What a deployed function never loads (DESIGN §4, §5).
+#: What a deployed function never loads (the cold-start budget, bench/RESULTS.md).
 OFF_THE_RUNTIME_PATH = (
     "polyfaas.platform",
     "polyfaas.runner",
