@@ -110,6 +110,10 @@ class ProviderFacts:
     #: Whether the instances are servers of the function's own (started with
     #: ``--bootstrap``), rather than the platform calling the handler.
     runs_server: bool = False
+    #: Whether the platform's front door takes HTTP requests only (no invoke API, no
+    #: triggers through it): an event handler behind it gets the request body as a
+    #: direct event. The default suits a platform that takes events.
+    http_only: bool = False
 
 
 def load_samples(package: str) -> dict[str, Any]:

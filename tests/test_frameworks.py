@@ -35,7 +35,8 @@ def entry(request) -> polyfaas.Entry:
 @pytest.fixture
 def base_url(entry) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, EmulatedApp(entry, "local"), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the loop's next poll (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -1,18 +1,20 @@
 """The table of tested contract points per provider in ``tests/README.md``.
 
-``python -m tests.conformance.contract_table --write`` rewrites it from pytest's own
-collection; ``test_contract_table_is_current`` fails when it is stale.
+``python -m tests.conformance.contract_table --write`` rewrites it;
+``test_contract_table_is_current`` fails when it is stale. Everything is counted
+statically (no pytest run): the points of ``polyfaas.testing.conformance``, which
+every provider runs, and the ``def test_`` functions of each provider's own test
+files, read from their AST. The losses are the providers' own ``facts.losses``.
 """
 
 from __future__ import annotations
 
-import subprocess
+import ast
 import sys
-from collections import Counter
 from pathlib import Path
 
 from polyfaas import providers
-from tests.conformance.losses import LOSSES
+from polyfaas.testing import conformance
 
 TESTS = Path(__file__).resolve().parent.parent
 README = TESTS / "README.md"
@@ -29,55 +31,33 @@ OWN_TESTS = {
 }
 
 
-def collected(*paths: str) -> list[str]:
-    """Test ids pytest collects under ``paths`` (every provider)."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--collect-only",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--polyfaas-provider",
-            "all",
-            *paths,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=TESTS.parent,
+def test_functions(path: Path) -> int:
+    """The ``def test_…`` functions of a test file (module level and in classes)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return sum(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
+        for node in ast.walk(tree)
     )
-    return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+def own_tests(name: str) -> int:
+    files = {path for pattern in OWN_TESTS.get(name, []) for path in TESTS.glob(pattern)}
+    return sum(test_functions(path) for path in files)
+
+
+def losses(name: str) -> str:
+    declared = providers.platform_half(name).facts.losses
+    return "; ".join(f"**{loss}**: {reason}" for loss, reason in declared.items()) or "none"
 
 
 def render() -> str:
-    names = sorted(providers.names(), key=len, reverse=True)
-    conformance: Counter[str] = Counter()
-    for test_id in collected("tests/conformance"):
-        params = test_id.rpartition("[")[2].rstrip("]")
-        owner = next((n for n in names if params == n or params.startswith(f"{n}-")), None)
-        if owner is not None:
-            conformance[owner] += 1
+    points = len(conformance.POINTS)
     rows = [
-        "| provider | conformance points tested | its own contract tests | losses it documents |",
+        "| provider | conformance points | its own contract tests | losses it documents |",
         "|---|---|---|---|",
     ]
     for name in providers.names():
-        files = sorted(
-            {
-                str(p.relative_to(TESTS))
-                for pattern in OWN_TESTS.get(name, [])
-                for p in TESTS.glob(pattern)
-            }
-        )
-        own = len(collected(*(f"tests/{f}" for f in files))) if files else 0
-        losses = (
-            "; ".join(f"**{loss}**: {reason}" for loss, reason in LOSSES.get(name, {}).items())
-            or "none"
-        )
-        rows.append(f"| `{name}` | {conformance[name]} | {own} | {losses} |")
+        rows.append(f"| `{name}` | {points} | {own_tests(name)} | {losses(name)} |")
     return "\n".join(rows)
 
 
