@@ -1,20 +1,30 @@
 """Yandex Cloud Functions providers (``yandex``, ``yandex-gateway``).
 
-Each provider keeps its runtime half (inside the cloud) and platform half
-(imitating it) side by side: ``function.runtime``/``function.platform`` for a
-direct call or a trigger, ``gateway.runtime``/``gateway.platform`` behind API
-Gateway. The modules:
+The cloud (runtime) code is at the top, one module a surface; it is all a deployed
+function imports:
 
-- ``runtime_half``: detection and decoding of every ``event`` shape; on the
-  runtime path, with ``http`` (HTTP envelopes ⇄ ``Request``/``Response``),
-  ``triggers`` (``{"messages": [...]}`` → ``EventBatch``) and ``context``;
-- ``platform_half``: the router and the triggers imitated, with ``router`` (request
-  → envelope, return value → what the caller gets), ``trigger_calls`` (``Event`` →
-  trigger message) and ``instance`` (environment and logging of an instance);
-- ``samples``: the docs' sample events, for ``polyfaas events yandex [KIND]``.
+- ``function``: the runtime half ``YandexRuntime`` (detection, ``decode_event``,
+  encoding the result) and its two objects, ``runtime`` (``yandex``: direct calls and
+  triggers) and ``gateway_runtime`` (``yandex-gateway``: behind API Gateway);
+- ``http_envelope``: the HTTP envelope codec, the direct call's and API Gateway's
+  (v0.1, v1.0) ``event`` → ``Request`` and ``Response`` → ``{statusCode, …}``;
+- ``triggers``: trigger messages ``{"messages": [...]}`` → ``EventBatch``;
+- ``context``: the platform's ``context`` object read as a ``polyfaas.Context``.
 
-Platform facts: ``reference/yandex-functions.md``; the choices made where the docs
-are silent: ``ASSUMPTIONS.md`` next to this file.
+Everything that imitates the cloud, for the local runner and the tests, is under
+``emulated`` and never imported on a runtime path:
+
+- ``emulated.function``: the platform half ``YandexPlatform`` and its objects
+  ``platform``, ``gateway_platform`` and ``gateway_platform_v1``;
+- ``emulated.router``: the front door (request → envelope, return value → what the
+  caller gets);
+- ``emulated.trigger_calls``: ``Event`` → the trigger message;
+- ``emulated.instance``: an instance's environment and logging;
+- ``emulated.context``: the fake ``YandexContext``, ``make_context`` and ``token_of``.
+
+``samples/<kind>.json`` are the documented sample events (``polyfaas events yandex
+[KIND]``). Platform facts: ``reference/yandex-functions.md``; the sources and the
+choices made where the docs are silent: ``ASSUMPTIONS.md`` next to this file.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ serverless.triggers.LoggingMessageBatch  ``LOG``                folder / —
 anything else (container registry, …)    the Yandex type        see ``_decode_other``
 ======================================  =====================  ===================
 
-The platform side (``Event`` → trigger message) is in ``trigger_calls``.
+The platform side (``Event`` → trigger message) is in ``emulated.trigger_calls``.
 
 Lossy points: queue attributes and message attributes, IoT ``device_id``, the
 tracing context and cloud/folder ids live only in ``Event.native``. An IoT payload
@@ -34,9 +34,8 @@ from base64 import b64decode
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from polyfaas._entry import payload_data
-from polyfaas._event import Event, EventBatch, EventType, new_id
-from polyfaas.errors import EventFormatError
+from polyfaas import Event, EventBatch, EventType
+from polyfaas.runtime import EventFormatError, new_id, parse_epoch, parse_rfc3339, payload_data
 
 if TYPE_CHECKING:  # datetime is imported when a trigger carries a time, not at start-up
     from datetime import datetime
@@ -78,43 +77,18 @@ def is_yandex_trigger(event: Mapping[str, Any]) -> bool:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 string (any number of fraction digits) or ``{seconds, nanos}``."""
-    if value is None:
-        return None
-    from datetime import datetime, timedelta, timezone
-
-    try:
-        if isinstance(value, Mapping):
-            seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
-            if not isinstance(seconds, int) or not isinstance(nanos, int):
-                raise ValueError("seconds and nanos must be integers")
-            epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
-            return epoch + timedelta(seconds=seconds, microseconds=nanos // 1000)
-        if not isinstance(value, str):
-            raise ValueError("not a string")
-        text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
-        main, sign, offset = text[:19], text[-6:-5], text[-6:]
-        if sign not in ("+", "-"):
-            main, offset = text, ""
-        fraction = text[19 : len(text) - len(offset)]
-        if fraction:
-            if fraction[0] != "." or not fraction[1:].isdigit():
-                raise ValueError("bad fraction of a second")
-            fraction = "." + (fraction[1:] + "000000")[:6]
-        parsed = datetime.fromisoformat(main + fraction + offset)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise EventFormatError(f"Yandex trigger: bad time {value!r:.60}: {exc}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def format_time(value: datetime | None) -> str:
-    """``2019-12-04T12:05:14.227761Z`` (UTC); now when ``value`` is ``None``."""
-    from datetime import datetime, timezone
-
-    moment = value or datetime.now(timezone.utc)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A trigger's time: RFC 3339 text (any number of fraction digits), or the
+    ``{seconds, nanos}`` object of Cloud Logging's ``created_at``; ``None`` when absent.
+    A bad time (``""`` included) is an ``EventFormatError``."""
+    where = "Yandex trigger: bad time"
+    if value == "":
+        raise EventFormatError(f"{where}: an empty string")
+    if isinstance(value, Mapping):
+        seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
+        if type(seconds) is not int or type(nanos) is not int:
+            raise EventFormatError(f"{where}: seconds and nanos must be integers: {value!r:.60}")
+        return parse_epoch(seconds * 1_000_000 + nanos // 1000, where, scale=1_000_000)
+    return parse_rfc3339(value, where)
 
 
 def _field(mapping: Mapping[str, Any], key: str, kind: str, *types: type) -> Any:

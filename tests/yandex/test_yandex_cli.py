@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polyfaas_yandex import samples
+from tests.yandex.yandex_helpers import sample, sample_kinds
 
 SEED = Path(__file__).parent / "functions" / "seed.py"
 
@@ -26,16 +26,16 @@ def polyfaas(*args: str) -> subprocess.CompletedProcess[str]:
 def test_events_lists_and_prints_the_samples():
     listed = polyfaas("events", "yandex")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.split() == samples.kinds()
+    assert listed.stdout.split() == sample_kinds()
     shown = polyfaas("events", "yandex", "timer")
-    assert json.loads(shown.stdout) == samples.sample("timer")
+    assert json.loads(shown.stdout) == sample("timer")
     overview = polyfaas("events")
     assert any(line.startswith("yandex-gateway ") for line in overview.stdout.splitlines())
 
 
 def test_invoke_with_a_sample_trigger(tmp_path):
     event_file = tmp_path / "storage.json"
-    event_file.write_text(json.dumps(samples.sample("storage")))
+    event_file.write_text(json.dumps(sample("storage")))
     result = polyfaas(
         "invoke", "--provider", "yandex", f"{SEED}:on_event_types", "--event", str(event_file)
     )

@@ -13,13 +13,14 @@ import pytest
 
 import polyfaas
 from polyfaas import Credentials, Request, providers
-from polyfaas._native import FunctionConfig
 from polyfaas.errors import EventFormatError, UnknownCallError
+from polyfaas.platform import FunctionConfig
 from polyfaas.testing import emulate
-from polyfaas_yandex import samples
-from polyfaas_yandex.context import make_context, to_canonical
-from polyfaas_yandex.function import platform, runtime
-from polyfaas_yandex.runtime_half import is_aws
+from polyfaas_yandex.context import to_canonical
+from polyfaas_yandex.emulated.context import make_context
+from polyfaas_yandex.emulated.function import platform
+from polyfaas_yandex.function import gateway_runtime, is_aws, runtime
+from tests.yandex.yandex_helpers import sample, sample_kinds
 
 YANDEX_ENV = {
     "_HANDLER": "index.handler",
@@ -101,7 +102,7 @@ def test_aws_is_never_yandex(event, env):
 
 @pytest.mark.parametrize("kind", ["http", "gateway-v0", "timer", "raw"])
 def test_yandex_event_with_an_aws_context_or_env_is_not_yandex(kind):
-    event = samples.sample(kind)
+    event = sample(kind)
     assert not runtime.detect((event, LambdaContext()), {}, {})
     assert not runtime.detect((event, yandex_context()), {}, AWS_ENV)
 
@@ -111,17 +112,17 @@ def test_aws_event_without_context_in_aws_env():
     assert not runtime.detect((AWS_API_GATEWAY_V1, None), {}, {})
 
 
-@pytest.mark.parametrize("kind", samples.kinds())
+@pytest.mark.parametrize("kind", sample_kinds())
 def test_yandex_is_yandex_despite_its_aws_named_variables(kind):
     assert not is_aws(YANDEX_ENV)
-    assert runtime.detect((samples.sample(kind), yandex_context()), {}, YANDEX_ENV)
-    assert runtime.detect((samples.sample(kind), yandex_context()), {}, {})
-    assert runtime.detect((), {"event": samples.sample(kind), "context": yandex_context()}, {})
+    assert runtime.detect((sample(kind), yandex_context()), {}, YANDEX_ENV)
+    assert runtime.detect((sample(kind), yandex_context()), {}, {})
+    assert runtime.detect((), {"event": sample(kind), "context": yandex_context()}, {})
 
 
 @pytest.mark.parametrize("kind", ["http", "http-form", "gateway-v0", "timer", "storage", "iot"])
 def test_yandex_only_event_shapes_without_a_context(kind):
-    assert runtime.detect((samples.sample(kind), None), {}, {})
+    assert runtime.detect((sample(kind), None), {}, {})
 
 
 def test_environment_alone():
@@ -141,9 +142,41 @@ def test_the_entry_picks_yandex_by_itself(monkeypatch):
     def handler(request, context):
         return {"provider": context.provider, "q": request.query.get("param")}
 
-    native = handler(samples.sample("http"), yandex_context())
+    native = handler(sample("http"), yandex_context())
     assert native["statusCode"] == 200
     assert json.loads(native["body"]) == {"provider": "yandex", "q": "one"}
+
+
+def _provider_handler() -> polyfaas.Entry:
+    @polyfaas.http
+    def handler(request, context):
+        return {"provider": context.provider}
+
+    return handler
+
+
+@pytest.mark.parametrize("provider", ["yandex", "yandex-gateway"])
+@pytest.mark.parametrize("kind", ["http", "gateway-v0", "gateway-v1"])
+def test_context_provider_is_yandex_when_chosen_by_the_environment(monkeypatch, provider, kind):
+    # Regression: with POLYFAAS_PROVIDER=yandex-gateway the context read "yandex-gateway",
+    # and "yandex" when the same call was placed by detection (or --provider).
+    monkeypatch.setenv("POLYFAAS_PROVIDER", provider)
+    native = _provider_handler()(sample(kind), yandex_context())
+    assert json.loads(native["body"]) == {"provider": "yandex"}
+
+
+@pytest.mark.parametrize("provider", ["yandex", "yandex-gateway"])
+def test_context_provider_is_yandex_when_chosen_by_the_emulation(monkeypatch, provider):
+    monkeypatch.delenv("POLYFAAS_PROVIDER", raising=False)
+    response = emulate(_provider_handler(), Request("GET", "/x"), provider)
+    assert response.json() == {"provider": "yandex"}
+
+
+def test_both_runtimes_report_the_cloud():
+    assert runtime.cloud == gateway_runtime.cloud == "yandex"
+    for half in (runtime, gateway_runtime):
+        invocation = half.decode((sample("gateway-v0"), yandex_context()), {})
+        assert invocation.context.provider == "yandex"
 
 
 def test_no_builtin_takes_an_aws_call_for_yandex():
@@ -153,15 +186,15 @@ def test_no_builtin_takes_an_aws_call_for_yandex():
 
 
 def test_a_yandex_call_is_taken_by_yandex_first():
-    call = (samples.sample("http"), yandex_context())
+    call = (sample("http"), yandex_context())
     first = next(half for half in providers.builtin_runtimes() if half.detect(call, {}, {}))
     assert first.name == "yandex"
 
 
 def test_wrong_call_shapes():
-    assert not runtime.detect((samples.sample("http"),), {}, YANDEX_ENV)
+    assert not runtime.detect((sample("http"),), {}, YANDEX_ENV)
     with pytest.raises(UnknownCallError):
-        runtime.decode((samples.sample("http"),), {})
+        runtime.decode((sample("http"),), {})
 
 
 class TestContext:
@@ -235,24 +268,28 @@ def _modules_after(code: str) -> set[str]:
 
 
 HEAVY = {
-    "polyfaas_yandex.router",
-    "polyfaas_yandex.trigger_calls",
-    "polyfaas_yandex.instance",
     "werkzeug",
     "importlib.metadata",
     "asyncio",
     "logging",
     "uuid",
     "hashlib",
+    "datetime",
     "polyfaas._native",
+    "polyfaas.platform",
+    "polyfaas.runner",
+    "polyfaas.cli",
+    "polyfaas.testing",
 }
 
 
-@pytest.mark.parametrize("module", ["function", "gateway", "http", "triggers", "context", "router"])
+def _heavy(loaded: set[str]) -> list[str]:
+    return sorted(name for name in loaded if name in HEAVY or ".emulated" in name)
+
+
+@pytest.mark.parametrize("module", ["function", "http_envelope", "triggers", "context"])
 def test_runtime_path_imports_stay_light(module):
-    loaded = _modules_after(f"import polyfaas_yandex.{module}")
-    heavy = HEAVY - {f"polyfaas_yandex.{module}"}
-    assert not loaded & heavy, sorted(loaded & heavy)
+    assert not _heavy(_modules_after(f"import polyfaas_yandex.{module}"))
 
 
 def test_first_yandex_call_stays_light():
@@ -274,8 +311,7 @@ event = {"httpMethod": "GET", "headers": {}, "url": "", "params": {}, "body": ""
 assert handler(event, Ctx())["statusCode"] == 200
 """
     )
-    # The canonical Context's default logger imports logging, on every provider.
-    assert not loaded & (HEAVY - {"logging"}), sorted(loaded & HEAVY)
+    assert not _heavy(loaded)
 
 
 def _alibaba_calls() -> list[Any]:
@@ -298,7 +334,7 @@ def test_real_fc_calls_are_not_yandex(call):
 
 @pytest.mark.parametrize("kind", ["http", "gateway-v0", "timer", "raw"])
 def test_other_builtins_leave_yandex_calls_alone(kind):
-    call = (samples.sample(kind), yandex_context())
+    call = (sample(kind), yandex_context())
     for env in ({}, YANDEX_ENV):
         takers = [half.name for half in providers.builtin_runtimes() if half.detect(call, {}, env)]
         assert takers[0] == "yandex", takers

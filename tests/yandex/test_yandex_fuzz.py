@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from polyfaas import Event, EventBatch, Request
-from polyfaas._native import FunctionConfig, Outcome
 from polyfaas.errors import EventFormatError
-from polyfaas_yandex import samples
-from polyfaas_yandex.context import make_context
-from polyfaas_yandex.function import platform, runtime
-from polyfaas_yandex.runtime_half import decode_event
+from polyfaas.platform import FunctionConfig, Outcome
+from polyfaas_yandex.emulated.context import make_context
+from polyfaas_yandex.emulated.function import platform
+from polyfaas_yandex.function import decode_event, runtime
+from tests.yandex.yandex_helpers import sample, sample_kinds
 
 TEXT = st.text(max_size=12)
 JSON = st.recursive(
@@ -52,7 +52,7 @@ def mutated(event: Any, path: tuple[Any, ...], replacement: Any, delete: bool) -
 
 @st.composite
 def broken_samples(draw: st.DrawFn) -> Any:
-    event = samples.sample(draw(st.sampled_from(samples.kinds())))
+    event = sample(draw(st.sampled_from(sample_kinds())))
     for _ in range(draw(st.integers(1, 3))):
         candidates = paths(event)
         if not candidates:
@@ -136,7 +136,7 @@ def test_the_entry_reports_a_malformed_event():
     def handler(request, context):
         return "never"
 
-    event = samples.sample("http")
+    event = sample("http")
     event["body"], event["isBase64Encoded"] = "***", True
     with pytest.raises(EventFormatError, match="not valid base64"):
         handler(event, make_context(function_seed="fn"))
@@ -156,7 +156,7 @@ def test_the_entry_reports_a_malformed_event():
     ],
 )
 def test_clear_messages(key, value, message):
-    event = samples.sample("gateway-v0")
+    event = sample("gateway-v0")
     event[key] = value
     with pytest.raises(EventFormatError, match=message):
         runtime.decode((event, None), {})

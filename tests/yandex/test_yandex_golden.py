@@ -1,49 +1,55 @@
 """Golden native events (the docs' samples), tested in both directions.
 
-``<kind>.input.json`` is the native event; ``<kind>.expected.json`` the canonical
-payload it decodes to. Backwards, the platform half rebuilds the native event from
-the canonical payload: equal except the fields the platform generates per call.
+The native event is the package's sample ``samples/<kind>.json`` (shipped once);
+``tests/events/yandex/<kind>.expected.json`` is the canonical payload it decodes to.
+Backwards, the platform half rebuilds the native event from the canonical payload:
+equal except the fields the platform generates per call.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from importlib.resources import files
 from typing import Any
 
 import pytest
 
 from polyfaas import Event, EventBatch, Request
-from polyfaas_yandex import router, samples, trigger_calls, triggers
-from polyfaas_yandex.runtime_half import decode_event
-from tests.yandex.yandex_helpers import GOLDEN, canonical, load
+from polyfaas.runtime import format_rfc3339
+from polyfaas_yandex import triggers
+from polyfaas_yandex.emulated import router, trigger_calls
+from polyfaas_yandex.emulated.function import platform
+from polyfaas_yandex.function import decode_event
+from tests.yandex.yandex_helpers import GOLDEN, canonical, load, sample, sample_kinds
 
 REQUEST_ID = "6e8356f9-489b-4c7b-8ba6-c8cd74f25455"
-KINDS = samples.kinds()
+KINDS = sample_kinds()
 
 
-def test_every_sample_has_golden_files():
-    on_disk = {p.name.split(".")[0] for p in GOLDEN.glob("*.input.json")}
+def test_every_sample_has_a_golden_file():
+    on_disk = {p.name.split(".")[0] for p in GOLDEN.glob("*.expected.json")}
     assert on_disk == set(KINDS)
+    assert not list(GOLDEN.glob("*.input.json"))  # the samples are the inputs: no copy
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_sample_is_the_golden_input(kind):
-    assert samples.sample(kind) == load(f"{kind}.input.json")
+def test_samples_are_the_package_files():
+    folder = files("polyfaas_yandex") / "samples"
+    names = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
+    assert [name.removesuffix(".json") for name in names] == KINDS
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_decode(kind):
-    decoded = decode_event(load(f"{kind}.input.json"), REQUEST_ID)
+    decoded = decode_event(sample(kind), REQUEST_ID)
     assert canonical(decoded) == load(f"{kind}.expected.json")
 
 
 def test_sample_copies_are_independent():
-    first = samples.sample("timer")
+    first = sample("timer")
     first["messages"].clear()
-    assert samples.sample("timer")["messages"]
-    with pytest.raises(KeyError, match="kinds: http"):
-        samples.sample("nope")
+    assert sample("timer")["messages"]
+    assert platform.samples()["timer"]["messages"]
 
 
 def _request_from_expected(kind: str) -> Request:
@@ -65,7 +71,7 @@ def _request_from_expected(kind: str) -> Request:
 
 @pytest.mark.parametrize(("kind", "gateway"), [("http", None), ("http-form", None)])
 def test_http_event_rebuilt(kind, gateway):
-    native = load(f"{kind}.input.json")
+    native = sample(kind)
     rebuilt = router.http_event(
         _request_from_expected(kind),
         request_id=REQUEST_ID,
@@ -78,7 +84,7 @@ def test_http_event_rebuilt(kind, gateway):
 
 
 def test_gateway_event_rebuilt():
-    native = load("gateway-v0.input.json")
+    native = sample("gateway-v0")
     rebuilt = router.http_event(
         _request_from_expected("gateway-v0"),
         request_id=REQUEST_ID,
@@ -135,7 +141,7 @@ def _comparable(message: Any) -> Any:
     ],
 )
 def test_trigger_event_rebuilt(kind):
-    native = load(f"{kind}.input.json")
+    native = sample(kind)
     expected = load(f"{kind}.expected.json")["batch"]
     rebuilt = trigger_calls.encode_batch([_event_from_expected(item) for item in expected])
     if kind == "logging":  # {seconds, nanos}: the canonical time keeps microseconds
@@ -145,7 +151,7 @@ def test_trigger_event_rebuilt(kind):
         for message in native["messages"]:  # RFC 3339 with microseconds, always
             metadata = message["event_metadata"]
             when = triggers.parse_time(metadata["created_at"])
-            metadata["created_at"] = triggers.format_time(when)
+            metadata["created_at"] = format_rfc3339(when, 6)
     assert [_comparable(m) for m in rebuilt["messages"]] == [
         _comparable(m) for m in native["messages"]
     ]
@@ -159,7 +165,7 @@ def test_queue_md5_matches_the_platform():
 
 
 def test_raw_sample_is_a_direct_event():
-    decoded = decode_event(load("raw.input.json"), REQUEST_ID)
+    decoded = decode_event(sample("raw"), REQUEST_ID)
     assert isinstance(decoded, Event)
     assert not isinstance(decoded, EventBatch)
-    assert json.dumps(decoded.data) == json.dumps(load("raw.input.json"))
+    assert json.dumps(decoded.data) == json.dumps(sample("raw"))

@@ -12,13 +12,13 @@ from werkzeug.test import Client
 
 import polyfaas
 from polyfaas import Request, Response
-from polyfaas._native import FunctionConfig, NativeCall, Outcome
 from polyfaas.errors import HTTPError
+from polyfaas.platform import FunctionConfig, NativeCall, Outcome
 from polyfaas.testing import EmulatedApp, emulate
-from polyfaas_yandex import router
-from polyfaas_yandex.function import platform, runtime
-from polyfaas_yandex.gateway import platform as gateway_platform
-from polyfaas_yandex.http import encode_response
+from polyfaas_yandex.emulated import router
+from polyfaas_yandex.emulated.function import gateway_platform, platform
+from polyfaas_yandex.function import runtime
+from polyfaas_yandex.http_envelope import encode_response
 from tests.yandex.yandex_helpers import seed_handler
 
 CURL_HEADERS = {"User-Agent": "curl/7.64.1", "Accept": "*/*"}
@@ -185,7 +185,7 @@ def receive(value, *, error: Exception | None = None, payload=None) -> Response:
         try:
             raise error
         except Exception as exc:
-            from polyfaas._native import ErrorInfo
+            from polyfaas.platform import ErrorInfo
 
             return platform.receive(Outcome(error=ErrorInfo.from_exception(exc)), call)
     return platform.receive(Outcome(value=value), call)
@@ -357,7 +357,7 @@ class TestOtherIntegrations:
 
         call = platform.raw_call(b'{"x": [1, 2]}', FunctionConfig())
         assert call.args[0] == {"x": [1, 2]}
-        from polyfaas._native import call_native
+        from polyfaas.platform import call_native
 
         response = platform.receive(call_native(native, call), call)
         assert response.status == 200
@@ -381,7 +381,7 @@ class TestOtherIntegrations:
         call = platform.raw_call(
             '{"queryStringParameters": {"name": "Username"}}', FunctionConfig()
         )
-        from polyfaas._native import call_native
+        from polyfaas.platform import call_native
 
         response = platform.receive(call_native(handler, call), call)
         assert response.json() == {

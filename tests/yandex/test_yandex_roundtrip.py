@@ -11,13 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polyfaas import Event, EventBatch, EventType, Request, Response
-from polyfaas._multidict import Headers, MultiDict
-from polyfaas._native import FunctionConfig, NativeCall, Outcome
-from polyfaas_yandex import router
-from polyfaas_yandex.function import platform, runtime
-from polyfaas_yandex.gateway import platform as gateway_platform
-from polyfaas_yandex.gateway import platform_v1
+from polyfaas import Event, EventBatch, EventType, Headers, MultiDict, Request, Response
+from polyfaas.platform import FunctionConfig, NativeCall, Outcome
+from polyfaas_yandex.emulated import router
+from polyfaas_yandex.emulated.function import gateway_platform, gateway_platform_v1, platform
+from polyfaas_yandex.function import runtime
 from tests.strategies import requests, responses
 
 ROUTER_ADDED = {"x-forwarded-for", *router.ROUTER_HEADERS}
@@ -96,7 +94,7 @@ def test_direct_call_law(r):
 
 
 @settings(max_examples=150, deadline=None)
-@given(requests(), st.sampled_from([gateway_platform, platform_v1]))
+@given(requests(), st.sampled_from([gateway_platform, gateway_platform_v1]))
 def test_gateway_law(r, half):
     got = decoded(half.call(r, CONFIG))
     assert without_router_headers(got) == expected_after(r, direct=False)

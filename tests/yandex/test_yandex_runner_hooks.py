@@ -9,10 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from polyfaas import Event, EventType, Request, Response
-from polyfaas._native import ErrorInfo, FunctionConfig, InvocationReport
-from polyfaas_yandex import instance, router
-from polyfaas_yandex.function import platform
-from polyfaas_yandex.gateway import platform as gateway_platform
+from polyfaas.platform import ErrorInfo, FunctionConfig, InvocationReport
+from polyfaas_yandex.emulated import instance, router
+from polyfaas_yandex.emulated.function import gateway_platform, platform
 
 CONFIG = FunctionConfig(name="fn", handler="main.handler", environment={"MY_VAR": "1"})
 

@@ -10,12 +10,13 @@ import pytest
 
 import polyfaas
 from polyfaas import Event, EventType
-from polyfaas._native import FunctionConfig, call_native
 from polyfaas.errors import EventFormatError
+from polyfaas.platform import FunctionConfig, call_native
 from polyfaas.testing import emulate
-from polyfaas_yandex import samples, triggers
-from polyfaas_yandex.context import make_context
-from polyfaas_yandex.function import platform
+from polyfaas_yandex import triggers
+from polyfaas_yandex.emulated.context import make_context
+from polyfaas_yandex.emulated.function import platform
+from tests.yandex.yandex_helpers import sample
 
 seen: list[Event] = []
 T = datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=timezone.utc)
@@ -34,7 +35,7 @@ def _clear() -> None:
 
 def native_call(kind: str) -> Any:
     """Call the entry exactly as the Yandex runtime does with a sample trigger."""
-    return record(samples.sample(kind), make_context(function_seed="fn"))
+    return record(sample(kind), make_context(function_seed="fn"))
 
 
 def test_timer_trigger():
@@ -72,7 +73,7 @@ def test_storage_trigger_subject_is_the_key_and_source_the_bucket():
     ],
 )
 def test_storage_types(yandex_type, portable):
-    event = samples.sample("storage")
+    event = sample("storage")
     event["messages"][0]["event_metadata"]["event_type"] = (
         f"yandex.cloud.events.storage.{yandex_type}"
     )
@@ -88,7 +89,7 @@ def test_iot_payload_is_base64_decoded():
 
 
 def test_iot_binary_payload_stays_bytes():
-    event = samples.sample("iot")
+    event = sample("iot")
     event["messages"][0]["details"]["payload"] = "/wA="
     record(event, None)
     assert seen[0].data == b"\xff\x00"
@@ -119,9 +120,9 @@ def test_data_streams_budget_mail_container_registry():
 def test_batch_calls_the_handler_once_per_message_in_order():
     batch = {
         "messages": [
-            samples.sample("timer")["messages"][0],
-            samples.sample("storage")["messages"][0],
-            samples.sample("queue")["messages"][0],
+            sample("timer")["messages"][0],
+            sample("storage")["messages"][0],
+            sample("queue")["messages"][0],
         ]
     }
     result = record(batch, None)
@@ -223,7 +224,7 @@ def test_bad_time_is_an_event_format_error(value):
     ],
 )
 def test_malformed_timer_message(mutate):
-    event = samples.sample("timer")
+    event = sample("timer")
     mutate(event["messages"][0])
     with pytest.raises(EventFormatError):
         record(event, make_context(function_seed="fn"))
@@ -241,9 +242,7 @@ def test_same_portable_types_as_fc(yandex_kind, fc_kind):
     except Exception:  # the other adapter is optional here
         pytest.skip("the alibaba provider is not available")
     via_fc = emulate(record, Event(type=EventType.DIRECT, data=fc_samples[fc_kind]), "alibaba")
-    via_yandex = emulate(
-        record, Event(type=EventType.DIRECT, data=samples.sample(yandex_kind)), "yandex"
-    )
+    via_yandex = emulate(record, Event(type=EventType.DIRECT, data=sample(yandex_kind)), "yandex")
     assert via_fc.status == via_yandex.status == 200
     fc_types = {e.type for e in seen[:1]}
     yandex_types = {e.type for e in seen[1:]}

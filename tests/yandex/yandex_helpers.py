@@ -1,16 +1,36 @@
-"""Shared helpers of the Yandex tests: canonical payloads as JSON (for golden files),
-the seed handler from the docs, and the documented transformations of a request."""
+"""Shared helpers of the Yandex tests: the platform's sample events (the package's
+``samples/``), canonical payloads as JSON (for golden files), the seed handler from the
+docs, and the documented transformations of a request."""
 
 from __future__ import annotations
 
 import base64
+import copy
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from polyfaas import Event, EventBatch, Request
+from polyfaas_yandex.emulated.function import platform
 
+#: The canonical payloads the samples decode to (``<kind>.expected.json``).
 GOLDEN = Path(__file__).resolve().parent.parent / "events" / "yandex"
+
+
+@cache
+def _samples() -> dict[str, Any]:
+    return dict(platform.samples())
+
+
+def sample_kinds() -> list[str]:
+    """The kinds of the platform's sample events, as ``polyfaas events yandex`` lists them."""
+    return list(_samples())
+
+
+def sample(kind: str) -> Any:
+    """A fresh copy of the sample event of ``kind`` (``samples/<kind>.json``)."""
+    return copy.deepcopy(_samples()[kind])
 
 
 def seed_handler(event: Any, context: Any) -> dict[str, Any]:

@@ -6,59 +6,59 @@ pass; ``receive`` answers as its router does: the response contract and header
 rules, 502 ``ProxyIntegrationError``, 502 with ``X-Function-Error``, 413 over
 3.5 MB, 504 on timeout. ``?integration=raw`` passes the body as the event and
 returns the output with 200; ``?integration=async`` answers 202. It also offers
-the runner's optional hooks (``admit``, ``instance_environ``, ``start_lines``,
-``end_lines``, ``load_failed``).
+the runner's optional hooks (``admit``, ``instance_environ``, ``instance_setup``,
+``start_lines``, ``end_lines``, ``load_failed``).
+
+Three objects, one a front door:
+
+- ``platform`` (``yandex``): direct calls to the function's URL, and triggers;
+- ``gateway_platform`` (``yandex-gateway``): API Gateway on a greedy ``/{url+}`` route
+  with payload format v0.1 (the default). Through the gateway, the path (``url``),
+  ``Cookie`` and ``Authorization`` reach the function; ``path`` is the route template
+  and ``pathParams``/``params`` hold the greedy parameter ``url`` (the path without
+  its leading ``/``), so a decoded request has ``path_params == {"url": ...}``. Which
+  headers the gateway strips is undocumented ([unconfirmed]): the emulation drops
+  hop-by-hop headers only. It adds the headers of the gateway's WebSocket sample in
+  the official TypeScript types (``X-Forwarded-Proto``, ``X-Envoy-Original-Path``,
+  ``X-Serverless-Gateway-Id``…). Errors and the response contract are the function's;
+- ``gateway_platform_v1``: the same gateway with ``payload_format_version: "1.0"``
+  (AWS REST v1-like).
+
+Both runtimes (``polyfaas_yandex.function``) decode what any of them sends.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from polyfaas._event import Event, EventType, new_id
-from polyfaas._request import Request
-from polyfaas._response import Response
-from polyfaas.errors import HTTPError
-from polyfaas.platform import Loss, PlatformHalf, ProviderFacts, override
-from polyfaas_yandex import context as ycontext
+from polyfaas import Event, EventType, HTTPError, Request, Response
+from polyfaas.platform import (
+    ErrorInfo,
+    FunctionConfig,
+    InvocationReport,
+    Loss,
+    NativeCall,
+    Outcome,
+    PlatformHalf,
+    ProviderFacts,
+    override,
+)
+from polyfaas.runtime import new_id, resolve_awaitable
+from polyfaas_yandex.emulated import router
+from polyfaas_yandex.emulated.context import DEFAULT_TIMEOUT, make_context, token_of
+from polyfaas_yandex.emulated.instance import instance_environ
+from polyfaas_yandex.emulated.trigger_calls import encode_batch
 
-if TYPE_CHECKING:
-    import logging
-    from types import ModuleType
-
-    from polyfaas._native import (
-        ErrorInfo,
-        FunctionConfig,
-        InvocationReport,
-        NativeCall,
-        Outcome,
-    )
-
-
-def _router() -> ModuleType:
-    # The platform's front door is not on the runtime path: imported on first use.
-    from polyfaas_yandex import router
-
-    return router
-
-
-def _logger() -> logging.Logger:
-    import logging
-
-    return logging.getLogger("polyfaas.yandex")
+_log = logging.getLogger("polyfaas.yandex")
 
 
 def call_handler(entry: Any, call: NativeCall) -> Any:
     """How the runtime calls the handler: ``handler(event, context)``, awaited when it
     is an ``async def`` (D-handler: only asyncio is supported)."""
-    value = entry(*call.args, **call.kwargs)
-    if hasattr(value, "__await__"):
-        from polyfaas import _aio
-
-        return _aio.run(value)
-    return value
+    return resolve_awaitable(entry(*call.args, **call.kwargs))
 
 
 def raw_event(body: bytes) -> Any:
@@ -96,37 +96,34 @@ class YandexPlatform(PlatformHalf):
             Loss.NO_AUTHORIZATION: "the router strips Authorization from direct calls (§1.3)",
         }
         self.facts = ProviderFacts(
-            default_timeout=ycontext.DEFAULT_TIMEOUT,
+            default_timeout=DEFAULT_TIMEOUT,
             losses=direct_losses if gateway is None else {},
             unhandled_status=502,
             failure_header="X-Function-Error",
-            max_request_body=_router().MAX_PAYLOAD,
+            max_request_body=router.MAX_PAYLOAD,
             too_large_status=413,
             secret_headers=frozenset({"x-yacloud-subjecttoken"}),
+            samples_package="polyfaas_yandex",
         )
 
     @override
     def instance_setup(self) -> str | None:
         """The runner sets each instance's logging up as the Python runtime does."""
-        return "polyfaas_yandex.instance:setup_instance"
+        return "polyfaas_yandex.emulated.instance:setup_instance"
 
     @override
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
         """The native call; ``HTTPError(413)`` when the request is over 3.5 MB."""
-        # The platform vocabulary stays off the runtime path (this module is on it).
-        from polyfaas._native import NativeCall
-        from polyfaas_yandex.instance import instance_environ
-
         now = time.time()
         timeout = self.timeout(config)
         request_id = new_id()
-        context = ycontext.make_context(
+        context = make_context(
             function_seed=config.name,
             version=config.version,
             request_id=request_id,
             memory_mb=config.memory_mb,
             timeout=timeout,
-            token=ycontext.token_of(config.credentials, now),
+            token=token_of(config.credentials, now),
             now=now,
         )
         event = self.event_for(
@@ -146,10 +143,10 @@ class YandexPlatform(PlatformHalf):
 
     @staticmethod
     def _too_large(event: Any) -> Response | None:
-        if _router().payload_size(event) <= _router().MAX_PAYLOAD:
+        if router.payload_size(event) <= router.MAX_PAYLOAD:
             return None
         message = "request JSON is over the 3.5 MB limit"  # [unconfirmed] the wording
-        refused: Response = _router().error_body(413, "RequestTooLarge", message)
+        refused: Response = router.error_body(413, "RequestTooLarge", message)
         return refused
 
     @override
@@ -167,8 +164,6 @@ class YandexPlatform(PlatformHalf):
     @override
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
         """The variables the runtime sets on every instance (reference §5.1)."""
-        from polyfaas_yandex.instance import instance_environ
-
         return instance_environ(config)
 
     @override
@@ -195,13 +190,6 @@ class YandexPlatform(PlatformHalf):
         """The runtime catches loading errors as it catches call errors (D-err)."""
         return self.function_error(error, call)
 
-    @override
-    def samples(self) -> Mapping[str, Any]:
-        """Sample native events by kind, for ``polyfaas events`` (fresh copies)."""
-        from polyfaas_yandex import samples
-
-        return {kind: samples.sample(kind) for kind in samples.kinds()}
-
     def raw_call(self, body: bytes | str, config: FunctionConfig) -> NativeCall:
         """A ``?integration=raw`` call carrying ``body`` (what ``yc … invoke -d`` does)."""
         request = Request("POST", "/", query="integration=raw", body=body)
@@ -217,12 +205,10 @@ class YandexPlatform(PlatformHalf):
                 if data is None:
                     return ""  # an empty raw body, as `yc … invoke` with no data sends
                 return raw_event(bytes(data)) if isinstance(data, (bytes, bytearray)) else data
-            from polyfaas_yandex.trigger_calls import encode_batch
-
             return encode_batch([payload])
         if self.gateway is None and integration(payload) != "http":
             return raw_event(payload.body)
-        return _router().http_event(
+        return router.http_event(
             payload,
             request_id=request_id,
             now=now,
@@ -234,7 +220,7 @@ class YandexPlatform(PlatformHalf):
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """What the caller receives: the function's answer, or the platform's error."""
         if outcome.error is not None:
-            _logger().error("request %s failed:\n%s", call.request_id, outcome.error.text.rstrip())
+            _log.error("request %s failed:\n%s", call.request_id, outcome.error.text.rstrip())
             return self.function_error(outcome.error, call)
         # Behind a gateway an HTTP request is always the gateway's; events (triggers,
         # direct invocations) reach the same function the raw way.
@@ -243,23 +229,22 @@ class YandexPlatform(PlatformHalf):
         if mode == "async":
             return self._tagged(Response(202), call)
         try:
-            size = _router().payload_size(outcome.value)
+            size = router.payload_size(outcome.value)
         except (TypeError, ValueError) as exc:
             # The runtime cannot serialise the value: it fails like a raised error.
-            from polyfaas._native import ErrorInfo
-
             return self.function_error(ErrorInfo.from_exception(exc), call)
-        if size > _router().MAX_PAYLOAD:  # [unconfirmed] the status of an oversize response
-            _logger().error("request %s: the response is over 3.5 MB", call.request_id)
-            return self._tagged(_router().malformed("<response over 3.5 MB>"), call)
+        if size > router.MAX_PAYLOAD:  # [unconfirmed] the status of an oversize response
+            _log.error("request %s: the response is over 3.5 MB", call.request_id)
+            return self._tagged(router.malformed("<response over 3.5 MB>"), call)
         if mode == "raw":
+            # The output as the Python runtime serialised it, passed "without converting".
             body = json.dumps(outcome.value, ensure_ascii=False)
             return self._tagged(Response(200, [("Content-Type", "application/json")], body), call)
         try:
-            response = _router().response_of(outcome.value)
-        except _router().Malformed as exc:
-            _logger().error("request %s: malformed function response: %s", call.request_id, exc)
-            response = _router().malformed(outcome.value)
+            response = router.response_of(outcome.value)
+        except router.Malformed as exc:
+            _log.error("request %s: malformed function response: %s", call.request_id, exc)
+            response = router.malformed(outcome.value)
         return self._tagged(response, call)
 
     @override
@@ -273,19 +258,19 @@ class YandexPlatform(PlatformHalf):
             f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n'
             for f in error.frames
         ]
-        response = _router().error_body(502, error.type, error.message, stackTrace=trace)
+        response = router.error_body(502, error.type, error.message, stackTrace=trace)
         return self._tagged(response, call, [("X-Function-Error", "true")])
 
     @override
     def timed_out(self, call: NativeCall) -> Response:
         """504 ([unconfirmed]: the body's wording)."""
-        response = _router().error_body(504, "Timeout", "function execution timed out")
+        response = router.error_body(504, "Timeout", "function execution timed out")
         return self._tagged(response, call)
 
     @override
     def crashed(self, call: NativeCall, detail: str) -> Response:
         """502 with ``X-Function-Error`` ([unconfirmed]: the platform's wording)."""
-        response = _router().error_body(502, "RuntimeExit", f"function instance exited: {detail}")
+        response = router.error_body(502, "RuntimeExit", f"function instance exited: {detail}")
         return self._tagged(response, call, [("X-Function-Error", "true")])
 
     @staticmethod
@@ -295,3 +280,11 @@ class YandexPlatform(PlatformHalf):
         # [unconfirmed] the router's answer carries the request id, as local's does.
         headers = [*response.headers.items(), *(extra or []), ("X-Request-Id", call.request_id)]
         return Response(response.status, headers, response.body)
+
+
+#: ``yandex``: the function's URL (direct calls) and the triggers.
+platform = YandexPlatform("yandex")
+#: ``yandex-gateway``: API Gateway, payload format v0.1 (the default).
+gateway_platform = YandexPlatform("yandex-gateway", gateway="0.1")
+#: The same gateway with ``payload_format_version: "1.0"`` (AWS REST v1-like).
+gateway_platform_v1 = YandexPlatform("yandex-gateway", gateway="1.0")

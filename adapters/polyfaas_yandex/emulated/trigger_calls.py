@@ -9,13 +9,16 @@ an empty ``device_id`` for IoT. ``Event.time`` ``None`` becomes the current time
 
 from __future__ import annotations
 
+import hashlib
+import json
 from base64 import b64encode
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from polyfaas._event import Event, EventType, new_id
-from polyfaas_yandex.context import resource_id
+from polyfaas import Event, EventType
+from polyfaas.runtime import format_rfc3339, new_id
+from polyfaas_yandex.emulated.context import resource_id
 from polyfaas_yandex.triggers import (
     BUDGET,
     IOT,
@@ -24,7 +27,6 @@ from polyfaas_yandex.triggers import (
     QUEUE,
     TIMER,
     YANDEX_STORAGE_TYPE,
-    format_time,
 )
 
 
@@ -33,8 +35,6 @@ def _text(data: Any) -> str:
         return data
     if isinstance(data, (bytes, bytearray)):
         return bytes(data).decode("utf-8", "replace")
-    import json
-
     return json.dumps(data, ensure_ascii=False)
 
 
@@ -49,7 +49,7 @@ def encode_message(event: Event) -> Any:
     metadata: dict[str, Any] = {
         "event_id": event.id,
         "event_type": "",
-        "created_at": format_time(event.time),
+        "created_at": format_rfc3339(event.time, 6),
         "cloud_id": resource_id("b1g", "cloud"),
         "folder_id": resource_id("b1g", "folder"),  # the folder of the emulated function
     }
@@ -59,8 +59,6 @@ def encode_message(event: Event) -> Any:
             details["payload"] = _text(event.data)
         return {"event_metadata": {**metadata, "event_type": TIMER}, "details": details}
     if event.type == EventType.QUEUE_MESSAGE:
-        import hashlib
-
         body = _text(event.data)
         sent = int(_moment(event.time).timestamp() * 1000)
         message = {

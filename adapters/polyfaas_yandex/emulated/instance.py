@@ -1,22 +1,22 @@
 """What a Yandex Cloud Functions instance looks like from inside: its environment
 variables (reference §5.1) and its logging setup (§6).
 
-Detection from the environment is in ``function`` (it is on the runtime path; this
-module imports ``logging`` and is not). The runner runs ``setup_instance`` (the
-platform half's ``instance_setup``) in an instance's worker process before it
-imports the user's code, and sets
-``instance_environ`` on it; the emulator sets the variables around each call.
+Detection from the environment is in ``polyfaas_yandex.function`` (on the runtime
+path; this module imports ``logging`` and is not). The runner runs ``setup_instance``
+(the platform half's ``instance_setup``) in an instance's worker process before it
+imports the user's code, and sets ``instance_environ`` on it; the test kit sets the
+variables around each call.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import IO, Any, Callable
+from typing import IO, Callable
 
-from polyfaas.platform import FunctionConfig, RequestIdFilter, configure_root_logger
+from polyfaas.platform import FunctionConfig, NativeCall, RequestIdFilter, configure_root_logger
+from polyfaas_yandex.function import TASK_ROOT
 
-#: The working directory and code location of a function instance.
-TASK_ROOT = "/function/code"
+#: Where the runtime itself lives on an instance.
 RUNTIME_DIR = "/function/runtime"
 #: The runtime API address ([unconfirmed]: the value is not documented).
 RUNTIME_API = "127.0.0.1:9000"
@@ -45,12 +45,12 @@ def configure_logging(stream: IO[str] | None = None) -> RequestIdFilter:
     return configure_root_logger(LOG_FORMAT, DATE_FORMAT, logging.WARNING, stream)
 
 
-def setup_instance() -> Callable[[Any], None]:
+def setup_instance() -> Callable[[NativeCall], None]:
     """The runner's instance setup: the runtime's logging, and each call's request id
     stamped on its log lines."""
     request_filter = configure_logging()
 
-    def before_call(call: Any) -> None:
+    def before_call(call: NativeCall) -> None:
         request_filter.request_id = call.request_id
 
     return before_call

@@ -10,13 +10,18 @@ from __future__ import annotations
 import json
 import os
 import time
+from base64 import b64decode
 from collections.abc import Mapping
 from typing import Any
 
-from polyfaas._event import new_id
-from polyfaas._request import Request
-from polyfaas._response import Response
-from polyfaas_yandex.http import body_fields
+from polyfaas import Request, Response
+from polyfaas.runtime import (
+    body_to_text_or_base64,
+    dump_json,
+    go_canonical_header,
+    media_type,
+    new_id,
+)
 
 #: Request and response JSON structures are each limited to 3.5 MB ([unconfirmed]: MiB).
 MAX_PAYLOAD = 3584 * 1024
@@ -66,21 +71,13 @@ ROUTER_HEADERS = frozenset(
         "x-serverless-gateway-id",
     }
 )
+#: The route of the emulated gateway's integration: one greedy parameter.
+GREEDY_ROUTE = "/{url+}"
 #: The emulated gateway's id (``d5d…``, as in the platform's samples).
 GATEWAY_ID = "d5d0polyfaas0gateway"
 
 #: The media type whose body the router passes as text; every other body is base64.
 JSON_MEDIA_TYPE = "application/json"
-
-
-def canonical_name(name: str) -> str:
-    """Go's ``CanonicalMIMEHeaderKey``: ``x-request-id`` → ``X-Request-Id``.
-
-    Names with characters outside an HTTP token are returned unchanged, as Go does.
-    """
-    if not name or not all(c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~") for c in name):
-        return name
-    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
 def clf_time(now: float) -> str:
@@ -107,7 +104,7 @@ def http_event(
     request_id: str,
     now: float,
     gateway: str | None = None,
-    route: str = "/{url+}",
+    route: str = GREEDY_ROUTE,
     trace_id: str | None = None,
     client_port: int | None = None,
     function_id: str = "",
@@ -131,7 +128,7 @@ def http_event(
         if lower == "x-forwarded-for":
             forwarded.append(value)
             continue
-        pairs.append((canonical_name(name), value))
+        pairs.append((go_canonical_header(name), value))
     if "host" not in request.headers:
         pairs.append(("Host", request.host))
     port = client_port or 1024 + int.from_bytes(os.urandom(2), "big") % 64000
@@ -154,8 +151,8 @@ def http_event(
     pairs += [("X-Request-Id", request_id), ("X-Trace-Id", trace_id or new_id())]
     headers, multi_headers = _grouped(pairs)
     query, multi_query = _grouped(list(request.query.items(multi=True)))
-    media = (request.content_type or "").partition(";")[0].strip().lower()
-    body, encoded = body_fields(request.body, media == JSON_MEDIA_TYPE)
+    media = media_type(request.content_type)
+    body, encoded = body_to_text_or_base64(request.body, media == JSON_MEDIA_TYPE)
     if not request.body and media != JSON_MEDIA_TYPE:
         encoded = True  # an empty GET body is flagged base64 too (CAP1)
     context: dict[str, Any] = {
@@ -202,14 +199,16 @@ def http_event(
 
 
 def payload_size(value: Any) -> int:
-    """The size in bytes of ``value`` as the JSON the platform would carry."""
+    """The size in bytes of ``value`` as the JSON the platform would carry (as the
+    Python runtime serialises it: ``json.dumps``, not the router's compact JSON)."""
     return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def error_body(status: int, error_type: str, message: str, **extra: Any) -> Response:
-    """A JSON error answer of the platform's own (``{errorMessage, errorType, …}``)."""
+    """A JSON error answer of the platform's own (``{errorMessage, errorType, …}``),
+    compact as the router (a Go service) writes it."""
     body = {"errorMessage": message, "errorType": error_type, **extra}
-    return Response(status, [("Content-Type", "application/json")], json.dumps(body))
+    return Response(status, [("Content-Type", "application/json")], dump_json(body))
 
 
 def malformed(value: Any) -> Response:
@@ -218,7 +217,7 @@ def malformed(value: Any) -> Response:
     The docs give one message for every case, so the reason goes to the log only.
     """
     try:
-        payload = json.dumps(value)
+        payload = json.dumps(value)  # the original response: the Python runtime's JSON
     except (TypeError, ValueError):
         payload = repr(value)
     return error_body(
@@ -238,8 +237,6 @@ def response_of(value: Any) -> Response:
 
     Raises ``Malformed`` when the value breaks the contract (reference §2.1, §2.2).
     """
-    from base64 import b64decode
-
     if not isinstance(value, Mapping):
         raise Malformed(f"the function returned a {type(value).__name__}, not an object")
     status = value.get("statusCode", 200)  # [unconfirmed] a missing statusCode means 200
@@ -268,7 +265,7 @@ def response_of(value: Any) -> Response:
         if lower in REMOVED_RESPONSE_HEADERS:
             continue
         remapped = lower in REMAPPED_RESPONSE_HEADERS
-        kept.append((REMAPPED_PREFIX + canonical_name(name) if remapped else name, item))
+        kept.append((REMAPPED_PREFIX + go_canonical_header(name) if remapped else name, item))
     body = value.get("body", "")
     encoded = value.get("isBase64Encoded", False)
     if not isinstance(encoded, bool):

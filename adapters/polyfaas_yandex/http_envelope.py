@@ -1,5 +1,6 @@
-"""HTTP events inside the function: the router's and API Gateway's JSON envelopes →
-``Request``, and ``Response`` → the ``{statusCode, …}`` dict the runtime returns.
+"""The HTTP envelope codec, inside the function: the router's and API Gateway's JSON
+envelopes → ``Request``, and ``Response`` → the ``{statusCode, …}`` dict the runtime
+returns.
 
 Three envelopes carry an HTTP request (reference §1.3, §1.5):
 
@@ -16,17 +17,20 @@ Lossy points: the platform is HTTPS only, so ``scheme`` is always ``"https"``;
 
 from __future__ import annotations
 
-import binascii
 import re
-from base64 import b64decode, b64encode
 from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any
 
-from polyfaas._multidict import Headers, MultiDict
-from polyfaas._request import PATH_SAFE, Request, decode_path
-from polyfaas._response import Response
-from polyfaas.errors import EventFormatError
+from polyfaas import Headers, MultiDict, Request, Response
+from polyfaas.runtime import (
+    PATH_SAFE,
+    EventFormatError,
+    body_from_text_or_base64,
+    body_to_text_or_base64,
+    decode_path,
+    media_type,
+)
 
 #: The host of direct calls (``https://functions.yandexcloud.net/<function_id>``).
 FUNCTIONS_HOST = "functions.yandexcloud.net"
@@ -50,14 +54,6 @@ _first = itemgetter(0)
 def is_http_event(event: Mapping[str, Any]) -> bool:
     """Whether ``event`` is an HTTP envelope (direct, API Gateway v0.1 or v1.0)."""
     return "httpMethod" in event and ("requestContext" in event or "headers" in event)
-
-
-def is_gateway_event(event: Mapping[str, Any]) -> bool:
-    """Whether an HTTP envelope came through API Gateway rather than a direct call."""
-    if event.get("url") or "resource" in event or event.get("version") == "1.0":
-        return True
-    context = event.get("requestContext")
-    return isinstance(context, Mapping) and "apiGateway" in context
 
 
 def _str_map(event: Mapping[str, Any], key: str) -> Mapping[Any, Any]:
@@ -120,26 +116,6 @@ def _repeated_pairs(multis: Mapping[Any, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def decode_body(event: Mapping[str, Any]) -> bytes:
-    """The body bytes of an envelope (``body`` is text, or base64 when flagged)."""
-    body = event.get("body")
-    encoded = event.get("isBase64Encoded", False)
-    if not isinstance(encoded, bool):
-        raise EventFormatError("Yandex HTTP event: 'isBase64Encoded' must be a boolean")
-    if body is None:
-        return b""
-    if not isinstance(body, str):
-        raise EventFormatError(f"Yandex HTTP event: 'body' must be a string, not {type(body)}")
-    if not encoded:
-        return body.encode("utf-8", "surrogatepass")
-    try:
-        return b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
-        raise EventFormatError(
-            "Yandex HTTP event: 'isBase64Encoded' is true but 'body' is not valid base64"
-        ) from None
-
-
 def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
     if "resource" in event or event.get("version") == "1.0":
         path, params = event.get("path"), event.get("pathParameters")
@@ -196,7 +172,9 @@ def decode_request(event: Mapping[str, Any]) -> Request:
         # multi_pairs checked every name and value: no second pass over them.
         query=MultiDict._trusted(tuple(query)),
         headers=Headers._trusted(tuple(headers)),
-        body=decode_body(event),
+        body=body_from_text_or_base64(
+            event.get("body"), event.get("isBase64Encoded", False), "Yandex HTTP event"
+        ),
         client_ip=client_ip,
         scheme="https",
         host=host,
@@ -207,27 +185,13 @@ def decode_request(event: Mapping[str, Any]) -> Request:
 
 def is_text(content_type: str | None) -> bool:
     """Whether a body of this media type is sent as text rather than base64."""
-    if not content_type:
-        return False
-    media = content_type.partition(";")[0].strip().lower()
+    media = media_type(content_type)
     return (
         media.startswith("text/")
         or media in _TEXT_TYPES
         or media.endswith("+json")
         or media.endswith("+xml")
     )
-
-
-def body_fields(body: bytes, textual: bool) -> tuple[str, bool]:
-    """``(body, isBase64Encoded)`` for ``body``: text when allowed and UTF-8, else base64."""
-    if not body:
-        return "", False
-    if textual:
-        try:
-            return body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
-    return b64encode(body).decode("ascii"), True
 
 
 def encode_response(response: Response) -> dict[str, Any]:
@@ -256,7 +220,7 @@ def encode_response(response: Response) -> dict[str, Any]:
             headers[name] = values[0]
         else:
             multi[name] = values
-    body, encoded = body_fields(response.body, is_text(response.content_type))
+    body, encoded = body_to_text_or_base64(response.body, is_text(response.content_type))
     return {
         "statusCode": response.status,
         "headers": headers,
