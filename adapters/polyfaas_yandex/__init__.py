@@ -23,8 +23,9 @@ Everything that imitates the cloud, for the local runner and the tests, is under
 - ``emulated.context``: the fake ``YandexContext``, ``make_context`` and ``token_of``.
 
 ``samples/<kind>.json`` are the documented sample events (``polyfaas events yandex
-[KIND]``). Platform facts: ``reference/yandex-functions.md``; the sources and the
-choices made where the docs are silent: ``ASSUMPTIONS.md`` next to this file.
+[KIND]``). Platform facts are cited as §n of the project's Yandex Cloud Functions spec
+sheet; every source, and the choices made where the docs are silent, are listed in
+``ASSUMPTIONS.md`` next to this file.
 """
 
 from __future__ import annotations
