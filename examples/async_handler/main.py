@@ -10,7 +10,7 @@ import asyncio
 
 import polyfaas
 
-PROVIDERS = ("local", "alibaba", "alibaba-wsgi", "alibaba-custom", "yandex", "yandex-gateway")
+PROVIDERS = "all"  # every registered provider (polyfaas.providers.names())
 
 
 async def fetch(name: str, delay: float) -> str:

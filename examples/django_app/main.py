@@ -14,7 +14,7 @@ from django.urls import path, reverse
 
 import polyfaas
 
-PROVIDERS = ("local", "alibaba", "alibaba-wsgi", "alibaba-custom", "yandex", "yandex-gateway")
+PROVIDERS = "all"  # every registered provider (polyfaas.providers.names())
 
 if not settings.configured:
     settings.configure(

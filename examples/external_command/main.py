@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polyfaas
 
-PROVIDERS = ("local", "alibaba", "alibaba-wsgi", "alibaba-custom", "yandex", "yandex-gateway")
+PROVIDERS = "all"  # every registered provider (polyfaas.providers.names())
 
 CODE = Path(__file__).resolve().parent
 

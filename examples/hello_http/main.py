@@ -5,7 +5,7 @@ from __future__ import annotations
 import polyfaas
 
 #: The providers this example runs on (tests/test_examples.py runs it on each).
-PROVIDERS = ("local", "alibaba", "alibaba-wsgi", "alibaba-custom", "yandex", "yandex-gateway")
+PROVIDERS = "all"  # every registered provider (polyfaas.providers.names())
 
 
 @polyfaas.http

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polyfaas
 
-PROVIDERS = ("local", "alibaba", "alibaba-wsgi", "alibaba-custom", "yandex", "yandex-gateway")
+PROVIDERS = "all"  # every registered provider (polyfaas.providers.names())
 
 
 @polyfaas.http

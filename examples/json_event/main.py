@@ -10,7 +10,7 @@ from typing import Any
 
 import polyfaas
 
-PROVIDERS = ("local", "alibaba", "alibaba-wsgi", "alibaba-custom", "yandex", "yandex-gateway")
+PROVIDERS = "all"  # every registered provider (polyfaas.providers.names())
 
 
 @polyfaas.event

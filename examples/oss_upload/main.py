@@ -15,7 +15,7 @@ import oss2
 
 import polyfaas
 
-PROVIDERS = ("local", "alibaba", "alibaba-wsgi", "alibaba-custom", "yandex", "yandex-gateway")
+PROVIDERS = "all"  # every registered provider (polyfaas.providers.names())
 
 
 def oss_auth(context: polyfaas.Context) -> oss2.StsAuth:
