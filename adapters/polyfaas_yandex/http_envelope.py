@@ -10,6 +10,9 @@ Three envelopes carry an HTTP request (reference §1.3, §1.5):
   template, ``pathParams`` the template's values;
 - API Gateway v1.0 (AWS REST v1-like): ``path``, ``resource``, ``pathParameters``.
 
+A non-empty ``url`` is the request path whatever else the envelope carries (only
+v0.1 has it); without one, a ``resource`` or ``version: "1.0"`` marks v1.0.
+
 Lossy points: the platform is HTTPS only, so ``scheme`` is always ``"https"``;
 ``headers``/``multiValueHeaders`` group repeats by name, so the order between
 *different* header names that interleave is lost (likewise for the query).
@@ -117,10 +120,11 @@ def _repeated_pairs(multis: Mapping[Any, Any]) -> list[tuple[str, str]]:
 
 
 def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
-    if "resource" in event or event.get("version") == "1.0":
+    url = event.get("url")
+    if not url and ("resource" in event or event.get("version") == "1.0"):
         path, params = event.get("path"), event.get("pathParameters")
     else:
-        path, params = event.get("url"), event.get("pathParams")
+        path, params = url, event.get("pathParams")
     if path is None or path == "":
         return "/", _params(params)
     if not isinstance(path, str):

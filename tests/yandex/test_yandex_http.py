@@ -19,7 +19,7 @@ from polyfaas_yandex.emulated import router
 from polyfaas_yandex.emulated.function import gateway_platform, platform
 from polyfaas_yandex.function import runtime
 from polyfaas_yandex.http_envelope import encode_response
-from tests.yandex.yandex_helpers import seed_handler
+from tests.yandex.yandex_helpers import sample, seed_handler
 
 CURL_HEADERS = {"User-Agent": "curl/7.64.1", "Accept": "*/*"}
 
@@ -445,6 +445,23 @@ class TestOlderShapes:
         assert request.headers["x-a"] == "1"
         assert request.host == "functions.yandexcloud.net"
         assert not request.query
+
+    def test_a_url_is_the_path_even_beside_v1_keys(self):
+        # Only v0.1 has ``url``: an envelope carrying it and ``resource`` takes the url.
+        event = {
+            **sample("gateway-v0"),
+            "resource": "/{url+}",
+            "pathParameters": {"url": "ignored"},
+        }
+        request = runtime.decode((event, None), {}).payload
+        assert isinstance(request, Request)
+        assert (request.path, dict(request.path_params)) == (
+            "/items/42/photo",
+            {"url": "items/42/photo"},
+        )
+        v1 = runtime.decode((sample("gateway-v1"), None), {}).payload
+        assert isinstance(v1, Request)
+        assert (v1.path, dict(v1.path_params)) == ("/items/42", {"id": "42"})
 
 
 def test_errors_are_also_written_to_the_log(caplog):
