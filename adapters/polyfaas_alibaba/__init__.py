@@ -1,33 +1,43 @@
 """Alibaba Cloud Function Compute providers (``alibaba``, ``alibaba-wsgi``, ``alibaba-custom``).
 
-Each provider keeps its runtime half (inside FC) and platform half (imitating FC)
-side by side in this package. Platform facts: ``reference/alibaba-fc.md``.
+The cloud (runtime) code is at the top, one module per surface; everything that
+imitates FC for the runner and the tests is under ``emulated/``, which nothing at the
+top imports. Platform facts: ``reference/alibaba-fc.md``; the documented sample
+events are the JSON files of ``samples/`` (``polyfaas events alibaba``).
 
-The ``alibaba`` provider (built-in Python runtime, ``handler(event: bytes, context)``):
+Cloud side:
 
-- ``event``: the provider itself, both halves (``runtime``, ``platform``);
-- ``http_trigger``: FC 3.0 HTTP-trigger events ⇄ ``Request``/``Response``;
-- ``triggers`` / ``native_events``: trigger events ⇄ ``Event``/``EventBatch``;
-- ``payload``: FC event bytes → the canonical payload;
-- ``context`` / ``canonical_context``: FC's context objects (3.9/3.10 and 3.12
-  shapes) and their canonical reading;
+- ``builtin``: the built-in Python runtime's event handler ``handler(event: bytes,
+  context)`` (``alibaba``): ``AlibabaRuntime``, ``runtime``, ``initializer()``, FC
+  event bytes → the canonical payload;
+- ``http_trigger``: FC 3.0 HTTP-trigger events → ``Request``, ``Response`` → the
+  trigger's result;
+- ``triggers``: trigger events (timer, OSS, SLS, MNS, EventBridge) → ``Event``/
+  ``EventBatch``;
+- ``context``: an FC context (either runtime shape, or a look-alike) → the canonical
+  ``Context``;
+- ``native_context``: FC's context objects (3.9/3.10 and 3.12 shapes), which the
+  custom-runtime server and the emulated platforms build;
 - ``serialize``: FC's result serialisation and error documents;
-- ``lifecycle``: handler loading and an emulated instance with FC's hooks;
-- ``samples``: the documented sample events (``polyfaas events alibaba``);
-- ``invoke_api``: FC's InvokeFunction path at the runner's front door;
-- ``instance_logging``: an instance's root logger as FC's bootstrap sets it up.
+- ``wsgi``: the WSGI HTTP function ``handler(environ, start_response)``
+  (``alibaba-wsgi``);
+- ``custom``: the custom-runtime server, ``polyfaas serve --provider alibaba-custom``
+  (``alibaba-custom``; gunicorn when installed, werkzeug otherwise).
 
-The ``alibaba-wsgi`` provider (FC HTTP functions, ``handler(environ, start_response)``):
+Emulated side (``emulated/``):
 
-- ``wsgi``: both halves, FC's environ (``fc.context``, ``fc.request_uri``), its
-  request and response limits and forbidden headers.
-
-The ``alibaba-custom`` provider (custom runtime / custom container):
-
-- ``custom``: both halves: FC calling an HTTP server on its port;
-- ``custom_server``: ``polyfaas serve --provider alibaba-custom``, the production
-  server (gunicorn when installed, werkzeug otherwise);
-- ``custom_pool``: the runner's instances of it: a server process per function.
+- ``emulated.builtin``, ``emulated.wsgi``, ``emulated.custom``: the three platform
+  halves, each with its provider's facts;
+- ``emulated.fc_base``: what FC does alike for all three (instance variables, the
+  context object, error answers, log lines, lifecycle-hook calls);
+- ``emulated.front_door``: FC's InvokeFunction path, its request and response
+  limits, the errors it answers itself;
+- ``emulated.http_trigger``: ``Request`` → the HTTP-trigger event, the trigger's
+  result → ``Response``;
+- ``emulated.native_events``: ``Event`` → the trigger event FC would send;
+- ``emulated.instance_logging``: an instance's root logger as FC's bootstrap sets it up;
+- ``emulated.custom_pool``: the runner's instances of a custom runtime (a server
+  process per function).
 
 Where FC's documentation is silent, the decisions are listed in ``ASSUMPTIONS.md``.
 """

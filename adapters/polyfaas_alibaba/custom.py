@@ -1,86 +1,307 @@
-"""The ``alibaba-custom`` provider: an FC custom runtime (or custom container), an HTTP
-server FC starts and talks to on ``FC_CUSTOM_LISTEN_PORT`` (reference §4).
+"""The ``alibaba-custom`` provider's cloud side: the FC custom-runtime server,
+``polyfaas serve --provider alibaba-custom TARGET`` (``AlibabaCustomRuntime.serve``).
 
-- **Runtime half**: the server itself, ``polyfaas serve --provider alibaba-custom
-  TARGET`` (hook ``serve``; ``custom_server``). It never takes a function call, so
-  ``detect`` is always false.
-- **Platform half** (the runner and the test client): starts the function's server as
-  FC would (``python -m polyfaas serve …`` for a Python TARGET, or the command given
-  with ``--bootstrap``) with ``FC_CUSTOM_LISTEN_PORT`` set to a free port, waits up
-  to 120 s for it to listen, posts ``/initialize`` once, and forwards requests with
-  the common ``x-fc-*`` headers: HTTP requests with ``x-fc-control-path:
-  /http-invoke``, event invocations — ``POST /2023-03-30/functions/{name}/invocations``
-  at the front door — with ``x-fc-control-path: /invoke`` and the body passed
-  through. Only the body of an ``/invoke`` answer reaches the caller;
-  ``x-fc-status: 404`` becomes FC's unhandled-error answer. The server stops with
-  the runner (after ``/pre-stop``). In this process (``polyfaas.emulator``) the same
-  requests go to the server's WSGI application directly.
+FC starts a custom runtime's command and talks HTTP to it (reference §4): every
+request carries the common ``x-fc-*`` headers, and ``x-fc-control-path`` (or, from
+emulators that send none, the path) says what it is:
 
-Assumptions where the reference says UNCONFIRMED (also in ``ASSUMPTIONS.md``): the
-caller of a failed ``/invoke`` gets 200, ``X-Fc-Error-Type:
-UnhandledInvocationError`` and the server's body; a failed HTTP answer keeps the
-server's status and gets the same header; ``/initialize`` is posted even when no
-initializer is configured (so a portable init hook runs before the first call); a
-failed ``/initialize`` fails the invocation that started the instance like a
-handler error and the next one starts a new instance; a timeout stops the instance;
-every common header is sent, empty when unset, as observed on FC 3.0; the FC 2.0
-InvokeFunction path ``/2016-08-15/services/{service}/functions/{name}/invocations``
-is accepted too; asynchronous invocations and the memory limit are not emulated.
+- ``/invoke``: an event invocation, ``POST`` with the InvokeFunction payload as body;
+  the answer's body is the result (only the body reaches the caller), status 200
+  and ``x-fc-status: 200``, or 404 and ``x-fc-status: 404`` with FC's error document
+  when the handler raised;
+- ``/http-invoke``, or any other path: an HTTP request passed through with its own
+  method, path, query, headers and body; the answer goes back to the client;
+- ``/initialize`` (``POST``): runs the entry's init hook (``Entry.run_init``);
+- ``/pre-stop``, ``/pre-freeze`` (``GET``): the instance is about to stop or freeze.
+
+Every ``x-fc-*`` header is read into the ``Context`` (empty strings, which FC sends
+for whatever is unset, count as absent); ``context.native`` is an FC context object
+built from them, whose ``headers`` holds them all. The log lines are FC's own:
+``FC Invoke Start RequestId: …`` / ``FC Invoke End RequestId: …`` (``, Error:
+Unhandled function error`` on failure), and the same for Initialize, PreStop and
+PreFreeze.
+
+The TARGET may be a polyfaas entry or a plain FC handler: ``handler(event: bytes,
+context)`` for ``/invoke``, a WSGI application for HTTP.
+
+The server listens on ``0.0.0.0`` and ``FC_CUSTOM_LISTEN_PORT`` (default 9000), as FC
+requires, with keep-alive and no idle timeout of its own shorter than FC's 15
+minutes. It runs under gunicorn (one process, so an instance's globals are shared
+as on FC; threads for concurrent calls) when ``polyfaas[server]`` is installed, and
+falls back to werkzeug's server with a warning otherwise; that server answers every
+request with ``Connection: close`` (it has no keep-alive), which FC copes with by
+opening new connections, at some cost per call.
+
+Assumptions (UNCONFIRMED in the reference, listed in ``ASSUMPTIONS.md``):
+``x-fc-control-path`` values ``/pre-stop`` and ``/pre-freeze``; an unknown control
+path is an HTTP request; a failed ``/initialize`` answers 404 with ``x-fc-status:
+404`` and FC's error document; an HTTP request whose handler raised answers 502
+with FC's error document and ``x-fc-status: 404``; ``x-fc-client-ip`` is the
+client's address; a path under ``x-fc-base-path`` has it as ``base_path``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import base64
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable
 
-import attrs
-
-from polyfaas._entry import describe_call
-from polyfaas._event import Event
-from polyfaas._invocation import Invocation
-from polyfaas._request import Request
-from polyfaas._response import Response
-from polyfaas.errors import UnknownCallError
-from polyfaas.runtime import RuntimeHalf, override
-from polyfaas_alibaba.event import HOOKS, REQUEST_ID_HEADER, AlibabaPlatform
-
-if TYPE_CHECKING:
-    from polyfaas._native import ErrorInfo, FunctionConfig, InvocationReport, NativeCall, Outcome
-    from polyfaas._target import Target
+from polyfaas import Context, Entry, Request, Response
+from polyfaas.runtime import (
+    ErrorInfo,
+    Invocation,
+    RuntimeHalf,
+    UnknownCallError,
+    describe_call,
+    new_id,
+    override,
+    read_wsgi_input,
+    request_from_environ,
+    start_wsgi_response,
+    status_line,
+    to_response,
+)
+from polyfaas_alibaba import context as fc_context
+from polyfaas_alibaba import native_context, serialize
 
 NAME = "alibaba-custom"
-_HOOK_PATHS = {
-    HOOKS["initializer"]: "/initialize",
-    HOOKS["pre-stop"]: "/pre-stop",
-    HOOKS["pre-freeze"]: "/pre-freeze",
-}
-#: Request headers FC sets itself (a client's own are dropped).
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "content-length", "transfer-encoding"})
+DEFAULT_PORT = 9000
+PORT_ENV = "FC_CUSTOM_LISTEN_PORT"
+#: FC closes idle connections after 15 minutes at most; the server waits longer.
+KEEPALIVE_S = 1000
+THREADS = 8
+
+INVOKE = "/invoke"
+HTTP_INVOKE = "/http-invoke"
+INITIALIZE = "/initialize"
+PRE_STOP = "/pre-stop"
+PRE_FREEZE = "/pre-freeze"
+HOOK_NAMES = {INITIALIZE: "Initialize", PRE_STOP: "PreStop", PRE_FREEZE: "PreFreeze"}
+CONTROL_PATHS = frozenset({INVOKE, HTTP_INVOKE, *HOOK_NAMES})
+FAILED_SUFFIX = ", Error: Unhandled function error"
+
+Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
-@attrs.frozen
-class ServerRequest:
-    """One HTTP request FC sends to the custom runtime's server."""
+def fc_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """Every non-empty ``x-fc-*`` header, by its lower-case name without ``x-fc-``."""
+    return {
+        key[10:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_X_FC_") and value
+    }
 
-    method: str
-    target: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes = b""
+
+class CustomRuntimeContext(native_context.FCContext):
+    """The FC context object of a custom-runtime request, built from its headers;
+    ``headers`` holds every non-empty ``x-fc-*`` header (``repr`` shows none)."""
+
+    headers: dict[str, str]
 
 
-@attrs.frozen
-class ServerResponse:
-    """The server's answer, as it came."""
+def _baggages(value: str) -> dict[str, str]:
+    if not value:
+        return {}
+    try:
+        decoded = json.loads(base64.b64decode(value))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in decoded.items()} if isinstance(decoded, dict) else {}
 
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes = b""
 
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (any case), if any."""
-        lower = name.lower()
-        return next((v for k, v in self.headers if k.lower() == lower), None)
+def context_object(fc: Mapping[str, str], environ: Mapping[str, str]) -> CustomRuntimeContext:
+    """The FC context object the headers describe (variables fill what they lack)."""
+    number = fc_context.number
+    timeout = number(fc.get("function-timeout"))
+    context = CustomRuntimeContext(
+        account_id=fc.get("account-id") or environ.get("FC_ACCOUNT_ID", ""),
+        request_id=fc.get("request-id", ""),
+        credentials=native_context.Credentials(
+            fc.get("access-key-id", ""),
+            fc.get("access-key-secret", ""),
+            fc.get("security-token", ""),
+        ),
+        function_meta=native_context.FunctionMeta(
+            fc.get("function-name") or environ.get("FC_FUNCTION_NAME", ""),
+            fc.get("function-handler") or environ.get("FC_FUNCTION_HANDLER", ""),
+            number(fc.get("function-memory") or environ.get("FC_FUNCTION_MEMORY_SIZE")) or 0,
+            timeout if timeout is not None else "",
+        ),
+        service_meta=native_context.ServiceMeta(
+            fc.get("service-name", ""),
+            fc.get("service-logproject", ""),
+            fc.get("service-logstore", ""),
+            fc.get("qualifier", ""),
+            fc.get("version-id", ""),
+        ),
+        region=fc.get("region") or environ.get("FC_REGION", ""),
+        tracing=native_context.Tracing(
+            fc.get("tracing-opentracing-span-context", ""),
+            fc.get("tracing-jaeger-endpoint", ""),
+            _baggages(fc.get("tracing-opentracing-span-baggages", "")),
+        ),
+        retry_count=number(fc.get("retry-count")) or 0,
+    )
+    context.headers = dict(fc)
+    return context
+
+
+def context_from_headers(fc: Mapping[str, str], environ: Mapping[str, str]) -> Context:
+    """The canonical ``Context`` of a request's ``x-fc-*`` headers."""
+    native = context_object(fc, environ)
+    canonical = fc_context.to_canonical(native, environ)
+    if canonical.request_id:
+        return canonical
+    import attrs
+
+    return attrs.evolve(canonical, request_id=new_id())
+
+
+class CustomRuntimeApp:
+    """The WSGI application FC talks to: routes by control path, runs the TARGET."""
+
+    def __init__(self, target: Any, out: Any = None) -> None:
+        self.target = target
+        self.entry = target if isinstance(target, Entry) else None
+        self.out = out
+
+    def line(self, text: str) -> None:
+        """One log line on standard output, where FC collects a function's logs."""
+        out = self.out if self.out is not None else sys.stdout
+        out.write(text + "\n")
+        out.flush()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        control = environ.get("HTTP_X_FC_CONTROL_PATH") or ""
+        path = environ.get("PATH_INFO") or "/"
+        route = control or (path if path in CONTROL_PATHS else HTTP_INVOKE)
+        fc = fc_headers(environ)
+        rid = fc.get("request-id") or new_id()
+        if route == INVOKE:
+            status, headers, body = self.invoke(environ, fc, rid)
+        elif route in HOOK_NAMES:
+            status, headers, body = self.hook(route, environ, fc, rid)
+        else:
+            return self.http(environ, start_response, fc, rid)
+        start_response(status_line(status), [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _failed(self, exc: BaseException) -> bytes:
+        error = ErrorInfo.from_exception(exc)
+        sys.stderr.write(error.text)
+        sys.stderr.flush()
+        return serialize.error_bytes(serialize.error_body(error))
+
+    def invoke(self, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str) -> Answer:
+        """An event invocation: the payload in, the serialised result out."""
+        from polyfaas_alibaba.builtin import decode_payload
+        from polyfaas_alibaba.http_trigger import result_from_response
+
+        raw = read_wsgi_input(environ)
+        self.line(f"FC Invoke Start RequestId: {rid}")
+        try:
+            context = context_from_headers(fc, os.environ)
+            if self.entry is None:
+                value = self.target(raw, context.native)
+            else:
+                payload = decode_payload(raw, context.request_id)
+                value = self.entry.invoke(payload, context)
+                if isinstance(payload, Request):
+                    value = result_from_response(to_response(value))
+            body = serialize.serialize_result(value)
+        except Exception as exc:
+            error = self._failed(exc)
+            self.line(f"FC Invoke End RequestId: {rid}{FAILED_SUFFIX}")
+            return 404, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
+        self.line(f"FC Invoke End RequestId: {rid}")
+        return 200, [("Content-Type", "application/octet-stream"), ("x-fc-status", "200")], body
+
+    def hook(
+        self, route: str, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str
+    ) -> Answer:
+        """``/initialize`` runs the init hook; ``/pre-stop`` and ``/pre-freeze`` log."""
+        name = HOOK_NAMES[route]
+        read_wsgi_input(environ)
+        self.line(f"FC {name} Start RequestId: {rid}")
+        try:
+            if route == INITIALIZE and self.entry is not None:
+                self.entry.run_init(context_from_headers(fc, os.environ))
+        except Exception as exc:
+            error = self._failed(exc)
+            self.line(f"FC {name} End RequestId: {rid}{FAILED_SUFFIX}")
+            return 404, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
+        self.line(f"FC {name} End RequestId: {rid}")
+        return 200, [("Content-Type", "text/plain"), ("x-fc-status", "200")], b""
+
+    def http(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        fc: Mapping[str, str],
+        rid: str,
+    ) -> Iterable[bytes]:
+        """An HTTP request passed through to the handler or WSGI application."""
+        import attrs
+
+        self.line(f"FC Invoke Start RequestId: {rid}")
+        context = context_from_headers(fc, os.environ)
+        view = {k: v for k, v in environ.items() if not k.startswith("HTTP_X_FC_")}
+        if self.entry is None:
+            view["fc.context"] = context.native
+            view["fc.request_uri"] = environ.get("REQUEST_URI") or environ.get("RAW_URI", "")
+            return _Logged(self.target(view, start_response), self, rid)
+        try:
+            request = request_from_environ(view, native=environ)
+            base = (fc.get("base-path") or "").rstrip("/")
+            changes: dict[str, Any] = {}
+            if fc.get("client-ip"):
+                changes["client_ip"] = fc["client-ip"]
+            if base and (request.path == base or request.path.startswith(base + "/")):
+                changes["base_path"] = base
+            if changes:
+                request = attrs.evolve(request, **changes)
+            response = to_response(self.entry.invoke(request, context))
+        except Exception as exc:
+            error = self._failed(exc)
+            self.line(f"FC Invoke End RequestId: {rid}{FAILED_SUFFIX}")
+            response = Response(
+                502, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
+            )
+            return start_wsgi_response(response, start_response)
+        self.line(f"FC Invoke End RequestId: {rid}")
+        headers = [
+            *((k, v) for k, v in response.headers.items() if k.lower() != "content-length"),
+            ("Content-Length", str(len(response.body))),
+            ("x-fc-status", "200"),
+        ]
+        return start_wsgi_response(
+            Response(response.status, headers, response.body), start_response
+        )
+
+
+class _Logged:
+    """A WSGI application's answer, with FC's end line once it has been sent."""
+
+    def __init__(self, result: Iterable[bytes], app: CustomRuntimeApp, rid: str) -> None:
+        self.result = result
+        self.app = app
+        self.rid = rid
+
+    def __iter__(self) -> Any:
+        return iter(self.result)
+
+    def close(self) -> None:
+        close = getattr(self.result, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            self.app.line(f"FC Invoke End RequestId: {self.rid}")
 
 
 class AlibabaCustomRuntime(RuntimeHalf):
@@ -104,271 +325,102 @@ class AlibabaCustomRuntime(RuntimeHalf):
 
     @override
     def serve(self, target: str, *, host: str | None = None, port: int | None = None) -> int:
-        """The production server (``polyfaas serve``); see ``custom_server``."""
-        from polyfaas_alibaba.custom_server import serve
-
+        """The production server (``polyfaas serve``): ``serve``."""
         return serve(target, host=host, port=port)
 
 
-# -- platform half --------------------------------------------------------------------
+# -- serving ----------------------------------------------------------------------------
 
 
-def common_headers(
-    config: FunctionConfig, rid: str, control: str, *, timeout: float, region: str, account: str
-) -> list[tuple[str, str]]:
-    """FC's common request headers (reference §4.3), empty strings where unset."""
-    creds = config.credentials
-    version = config.version or "LATEST"
-    return [
-        ("x-fc-request-id", rid),
-        ("x-fc-access-key-id", (creds.access_key_id or "") if creds else ""),
-        ("x-fc-access-key-secret", (creds.access_key_secret or "") if creds else ""),
-        ("x-fc-security-token", (creds.security_token or "") if creds else ""),
-        ("x-fc-function-handler", config.handler),
-        ("x-fc-function-memory", str(config.memory_mb)),
-        ("x-fc-function-timeout", str(int(timeout))),
-        ("x-fc-function-initializer", ""),
-        ("x-fc-initialization-timeout", ""),
-        ("x-fc-instance-lifecycle-pre-stop-handler", ""),
-        ("x-fc-instance-lifecycle-pre-freeze-handler", ""),
-        ("x-fc-region", region),
-        ("x-fc-account-id", account),
-        ("x-fc-qualifier", "LATEST"),
-        ("x-fc-version-id", version),
-        ("x-fc-function-name", config.name),
-        ("x-fc-service-name", ""),
-        ("x-fc-service-logproject", ""),
-        ("x-fc-service-logstore", ""),
-        ("x-fc-retry-count", "0"),
-        ("x-fc-base-path", ""),
-        ("x-fc-tracing-opentracing-span-context", ""),
-        ("x-fc-tracing-opentracing-span-baggages", ""),
-        ("x-fc-tracing-jaeger-endpoint", ""),
-        ("x-fc-control-path", control),
-    ]
+def listen_address(host: str | None, port: int | None) -> tuple[str, int]:
+    """``--host``/``--port``, else ``0.0.0.0`` and ``FC_CUSTOM_LISTEN_PORT`` (or 9000)."""
+    if port is None:
+        value = os.environ.get(PORT_ENV, "")
+        port = int(value) if value.isdigit() else DEFAULT_PORT
+    return host or "0.0.0.0", port
 
 
-def event_payload(event: Event, *, account_id: str, region: str) -> bytes:
-    """The InvokeFunction payload for ``event``: a direct invocation's own bytes, else
-    the trigger event FC would send (``native_events``)."""
-    import json
+def serve(target: str, *, host: str | None = None, port: int | None = None) -> int:
+    """Load ``target`` and serve it as an FC custom runtime until stopped."""
+    from polyfaas.runtime import load_target, parse_target
 
-    from polyfaas._event import EventType
-    from polyfaas_alibaba.native_events import native_event
+    address = listen_address(host, port)
+    app = CustomRuntimeApp(load_target(parse_target(target)))
+    from importlib.util import find_spec
 
-    if event.type == EventType.DIRECT and isinstance(event.native, (bytes, bytearray)):
-        return bytes(event.native)
-    native = native_event(event, account_id=account_id, region=region)
-    if isinstance(native, bytes):
-        return native
-    return json.dumps(native, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def serve_in_process(entry: Any, call: NativeCall) -> ServerResponse:
-    """Send the call's request to the server's WSGI application in this process
-    (posting ``/initialize`` first, once per entry)."""
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
-
-    from polyfaas_alibaba.custom_server import INITIALIZE, CustomRuntimeApp
-    from polyfaas_alibaba.http_trigger import request_id
-
-    request: ServerRequest = call.args[0]
-    app = _apps.get(id(entry))
-    if app is None or app.target is not entry:
-        app = _apps[id(entry)] = CustomRuntimeApp(entry)
-        init = attrs.evolve(
-            request,
-            method="POST",
-            target=INITIALIZE,
-            headers=tuple(
-                (k, {"x-fc-control-path": INITIALIZE, "x-fc-request-id": request_id()}.get(k, v))
-                for k, v in request.headers
-                if k.lower().startswith("x-fc-")
-            ),
-            body=b"",
+    if find_spec("gunicorn") is None:
+        sys.stderr.write(
+            "polyfaas serve: gunicorn is not installed (pip install 'polyfaas[server]'); "
+            "falling back to werkzeug's development server, which closes every "
+            "connection (no keep-alive)\n"
         )
-        answer = serve_in_process(entry, attrs.evolve(call, args=(init,)))
-        if answer.header("x-fc-status") == "404":
-            del _apps[id(entry)]
-            return answer
-    path, _, query = request.target.partition("?")
-    builder = EnvironBuilder(
-        path=path,
-        method=request.method,
-        headers=list(request.headers),
-        data=request.body,
-        query_string=query,
-    )
+        sys.stderr.flush()
+        return _serve_werkzeug(app, address, target)
+    return _serve_gunicorn(app, address, target)
+
+
+def _bind(address: tuple[str, int]) -> str:
+    host, port = address
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _serve_gunicorn(app: CustomRuntimeApp, address: tuple[str, int], target: str) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": [_bind(address)],
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": THREADS,
+                "keepalive": KEEPALIVE_S,
+                "timeout": 0,  # FC enforces the function's timeout itself
+                "graceful_timeout": 10,
+                "loglevel": "warning",
+                "proc_name": f"polyfaas serve {target}",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable[..., Any]:
+            return app
+
+    sys.stderr.write(f"polyfaas serve: {target} on http://{_bind(address)} (gunicorn)\n")
+    sys.stderr.flush()
     try:
-        environ = builder.get_environ()
-    finally:
-        builder.close()
-    body, status, headers = run_wsgi_app(app, environ, buffered=True)
+        Server().run()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+def _serve_werkzeug(app: CustomRuntimeApp, address: tuple[str, int], target: str) -> int:
+    import signal
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Handler(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return
+
+    server = make_server(*address, app, threaded=True, request_handler=Handler)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    sys.stderr.write(f"polyfaas serve: {target} on http://{_bind(address)} (werkzeug)\n")
+    sys.stderr.flush()
     try:
-        data = b"".join(body)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-    return ServerResponse(int(status.split()[0]), tuple(headers.items()), data)
-
-
-_apps: dict[int, Any] = {}
-
-
-class AlibabaCustomPlatform(AlibabaPlatform):
-    """Platform half of ``alibaba-custom``: imitates FC in front of a custom runtime."""
-
-    name = NAME
-    facts = attrs.evolve(AlibabaPlatform.facts, losses={}, runs_server=True)
-
-    @override
-    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
-        from polyfaas._native import NativeCall
-        from polyfaas_alibaba.http_trigger import request_id
-
-        now = time.time()
-        rid = request_id(now)
-        timeout = self._timeout(config)
-        account = config.account_id or "1234567890123456"
-        region = self._region(config)
-        if isinstance(payload, Request):
-            control = "/http-invoke"
-            client = [
-                (name, value)
-                for name, value in payload.headers.items()
-                if not name.lower().startswith("x-fc-") and name.lower() not in _HOP_BY_HOP
-            ]
-            if payload.client_ip:
-                client.append(("x-fc-client-ip", payload.client_ip))
-            query = payload.query_string
-            target = payload.raw_path + (f"?{query}" if query else "")
-            method, body = payload.method, payload.body
-        elif payload.type in HOOKS.values():
-            control = _HOOK_PATHS[payload.type]
-            method = "POST" if control == "/initialize" else "GET"
-            target, body, client = control, b"", []
-        else:
-            control, method, target = "/invoke", "POST", "/invoke"
-            body = event_payload(payload, account_id=account, region=region)
-            client = [("Content-Type", "application/octet-stream")]
-        headers = [
-            *client,
-            *common_headers(config, rid, control, timeout=timeout, region=region, account=account),
-        ]
-        return NativeCall(
-            args=(ServerRequest(method, target, tuple(headers), body),),
-            environ=self.environment(config),
-            request_id=rid,
-            deadline=now + timeout,
-            payload=payload,
-            via=serve_in_process,
-        )
-
-    @override
-    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
-        """Only the body of an event invocation; an HTTP answer within FC's limits;
-        ``x-fc-status: 404`` as FC's unhandled error."""
-        from polyfaas_alibaba import serialize
-        from polyfaas_alibaba.wsgi import function_response
-
-        if outcome.error is not None:
-            return self.error(serialize.error_body(outcome.error), call)
-        answer = outcome.value
-        if not isinstance(answer, ServerResponse):
-            message = f"the custom runtime's answer is a {type(answer).__name__}"
-            return self.error({"errorMessage": message, "errorType": "BadResponse"}, call)
-        failed = (answer.header("x-fc-status") or "").strip() == "404"
-        if isinstance(call.payload, Request):
-            response = function_response(
-                Response(answer.status, list(answer.headers), answer.body), call, self
-            )
-            if failed:
-                headers = [
-                    *response.headers.items(),
-                    (serialize.ERROR_TYPE_HEADER, serialize.UNHANDLED),
-                ]
-                return Response(response.status, headers, response.body)
-            return response
-        if failed:
-            return Response(
-                200,
-                [
-                    ("Content-Type", "application/json"),
-                    (serialize.ERROR_TYPE_HEADER, serialize.UNHANDLED),
-                    (REQUEST_ID_HEADER, call.request_id),
-                ],
-                answer.body,
-            )
-        return Response(
-            200,
-            [("Content-Type", "application/octet-stream"), (REQUEST_ID_HEADER, call.request_id)],
-            answer.body,
-        )
-
-    @override
-    def start_lines(self, call: NativeCall) -> list[str]:
-        """None: a custom runtime's server writes FC's log lines itself."""
-        return []
-
-    @override
-    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
-        """None: a custom runtime's server writes FC's log lines itself."""
-        return []
-
-    @override
-    def timed_out(self, call: NativeCall) -> Response:
-        request: ServerRequest = call.args[0]
-        timeout = next((v for k, v in request.headers if k == "x-fc-function-timeout"), "")
-        return self.error({"errorMessage": f"Function time out after {timeout}s"}, call)
-
-    @override
-    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
-        """The server did not start (or not in time): FC's error answer."""
-        return self.error({"errorMessage": error.message, "errorType": error.type}, call)
-
-    @override
-    def make_pool(
-        self,
-        target: Target,
-        environ: Mapping[str, str],
-        config: FunctionConfig,
-        *,
-        size: int = 1,
-        concurrency: int = 1,
-    ) -> Any:
-        """The function's own server, started as FC starts a custom runtime."""
-        from polyfaas_alibaba.custom_pool import ServerPool
-
-        return ServerPool(
-            server_command(target, config), target, {**environ, **self.environment(config)}, config
-        )
-
-
-def server_command(target: Target, config: FunctionConfig) -> list[str]:
-    """``--bootstrap``'s command, else ``polyfaas serve`` for the Python TARGET."""
-    import shlex
-    import sys
-
-    if config.bootstrap:
-        return shlex.split(config.bootstrap)
-    spec = (
-        f"{target.file}:{target.attribute}"
-        if target.file
-        else f"{target.module}:{target.attribute}"
-    )
-    return [
-        sys.executable,
-        "-m",
-        "polyfaas",
-        "serve",
-        "--provider",
-        NAME,
-        "--host",
-        "127.0.0.1",
-        spec,
-    ]
+        server.server_close()
+    return 0
 
 
 runtime = AlibabaCustomRuntime()
-platform = AlibabaCustomPlatform()

@@ -1,5 +1,7 @@
-"""FC 3.0 HTTP triggers on a built-in runtime: the JSON event ⇄ ``Request``, and
-``Response`` ⇄ the ``{statusCode, headers, isBase64Encoded, body}`` result.
+"""FC 3.0 HTTP triggers on a built-in runtime, the cloud side: the JSON event →
+``Request``, and ``Response`` → the ``{statusCode, headers, isBase64Encoded, body}``
+result. The other direction, which the emulated platform needs, is
+``emulated.http_trigger``.
 
 The event (reference §2.1) flattens what HTTP can repeat, and polyfaas decides:
 
@@ -30,17 +32,20 @@ The event (reference §2.1) flattens what HTTP can repeat, and polyfaas decides:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from polyfaas._request import Request, decode_path, encode_path
-from polyfaas._response import Response
-from polyfaas.errors import EventFormatError
+from polyfaas import Request, Response
+from polyfaas.runtime import (
+    EventFormatError,
+    body_from_text_or_base64,
+    body_to_text_or_base64,
+    decode_path,
+    encode_path,
+    go_canonical_header,
+    media_type,
+)
 
-_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _TEXT_TYPES = frozenset(
     {
         "application/json",
@@ -57,50 +62,26 @@ _TEXT_TYPES = frozenset(
 )
 
 
-def canonical_header_name(name: str) -> str:
-    """Go's ``CanonicalMIMEHeaderKey``: ``content-type`` → ``Content-Type``; names with
-    characters outside the token set are left as they are."""
-    canonical = _canonical_names.get(name)
-    if canonical is None:
-        canonical = name
-        if name and set(name) <= _TOKEN:
-            canonical = "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
-        if len(_canonical_names) < 4096:  # bounded: names can come from any client
-            _canonical_names[name] = canonical
-    return canonical
-
-
-_canonical_names: dict[str, str] = {}
-
-
 def is_textual(content_type: str | None) -> bool:
     """Whether a media type is text for the purpose of ``isBase64Encoded``."""
     if not content_type:
         return True
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = media_type(content_type)
     return media.startswith("text/") or media in _TEXT_TYPES or media.endswith(("+json", "+xml"))
 
 
-def body_text(body: bytes, content_type: str | None, content_encoding: str | None) -> str | None:
-    """``body`` as the text FC would carry, or ``None`` when it must be base64."""
-    if not body:
-        return ""
-    if content_encoding and content_encoding.strip().lower() not in ("identity", ""):
-        return None
-    if not is_textual(content_type):
-        return None
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+def encode_body(
+    body: bytes, content_type: str | None, content_encoding: str | None
+) -> tuple[str, bool]:
+    """``(body, isBase64Encoded)`` as FC carries ``body``: text when the content is
+    textual, not encoded and UTF-8; base64 otherwise."""
+    identity = not content_encoding or content_encoding.strip().lower() in ("identity", "")
+    return body_to_text_or_base64(body, identity and is_textual(content_type))
 
 
 def is_http_event(event: Any) -> bool:
     """Whether a parsed event is an FC 3.0 HTTP-trigger event."""
     return isinstance(event, dict) and "requestContext" in event and "rawPath" in event
-
-
-# -- runtime: event → Request; Response → result --------------------------------------
 
 
 def _bad(message: str) -> EventFormatError:
@@ -165,19 +146,10 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     client_ip = _optional_str(http, "sourceIp", "requestContext.http.") or None
     domain = _optional_str(context, "domainName", "requestContext.") or ""
 
-    raw_body = _optional_str(event, "body", "") or ""
-    encoded = event.get("isBase64Encoded", False)
-    if encoded is None:
-        encoded = False
-    if not isinstance(encoded, bool):
-        raise _bad(f"'isBase64Encoded' must be a boolean, not {type(encoded).__name__}")
-    if encoded:
-        try:
-            body = base64.b64decode(raw_body, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise _bad(f"'body' is not valid base64: {exc}") from None
-    else:
-        body = raw_body.encode("utf-8", errors="surrogatepass")
+    encoded = event.get("isBase64Encoded")
+    body = body_from_text_or_base64(
+        event.get("body"), False if encoded is None else encoded, "malformed FC HTTP-trigger event"
+    )
 
     native_headers = _map(event, "headers")
     host = domain or _scalar(native_headers.get("Host") or native_headers.get("host") or "")
@@ -186,7 +158,7 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     headers = _header_pairs(native_headers)
     if pending_host:
         at = next(
-            (i for i, (name, _) in enumerate(headers) if canonical_header_name(name) > "Host"),
+            (i for i, (name, _) in enumerate(headers) if go_canonical_header(name) > "Host"),
             len(headers),
         )
         headers.insert(at, ("Host", domain))
@@ -212,18 +184,20 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     )
 
 
-def _joined(pairs: Any, separator: str, canonical: bool) -> dict[str, str]:
+def joined(pairs: Any, separator: str, canonical: bool) -> dict[str, str]:
+    """Pairs as one value per name (Go-canonical names when ``canonical``), repeats
+    joined with ``separator``."""
     joined: dict[str, str] = {}
     for name, value in pairs:
-        key = canonical_header_name(name) if canonical else name
+        key = go_canonical_header(name) if canonical else name
         joined[key] = joined[key] + separator + value if key in joined else value
     return joined
 
 
 def result_from_response(response: Response) -> dict[str, Any]:
     """The ``{statusCode, headers, isBase64Encoded, body}`` result for ``response``."""
-    headers = _joined(response.headers.items(), ", ", canonical=False)
-    text = body_text(
+    headers = joined(response.headers.items(), ", ", canonical=False)
+    body, is_base64 = encode_body(
         response.body,
         response.headers.get("content-type"),
         response.headers.get("content-encoding"),
@@ -231,87 +205,6 @@ def result_from_response(response: Response) -> dict[str, Any]:
     return {
         "statusCode": response.status,
         "headers": headers,
-        "isBase64Encoded": text is None,
-        "body": base64.b64encode(response.body).decode("ascii") if text is None else text,
+        "isBase64Encoded": is_base64,
+        "body": body,
     }
-
-
-# -- platform: Request → event; result → Response ------------------------------------
-
-
-def request_id(now: float | None = None) -> str:
-    """An FC 3.0 request id: ``1-<epoch seconds, hex>-<24 hex digits>``."""
-    import os
-
-    seconds = int(now if now is not None else time.time())
-    return f"1-{seconds:08x}-{os.urandom(12).hex()}"
-
-
-def event_from_request(
-    request: Request, *, request_id: str, account_id: str, now: float | None = None
-) -> dict[str, Any]:
-    """The HTTP-trigger event FC builds for ``request``: Go-canonical header names,
-    repeats joined with ``,``, both maps sorted, ``Host`` moved to ``domainName``."""
-    moment = now if now is not None else time.time()
-    headers = _joined(
-        ((n, v) for n, v in request.headers.items() if n.lower() != "host"), ",", canonical=True
-    )
-    query = _joined(request.query.items(multi=True), ",", canonical=False)
-    text = body_text(
-        request.body, request.headers.get("content-type"), request.headers.get("content-encoding")
-    )
-    return {
-        "version": "v1",
-        "rawPath": request.raw_path,
-        "body": base64.b64encode(request.body).decode("ascii") if text is None else text,
-        "isBase64Encoded": text is None,
-        "headers": dict(sorted(headers.items())),
-        "queryParameters": dict(sorted(query.items())),
-        "requestContext": {
-            "accountId": account_id,
-            "domainName": request.host,
-            "domainPrefix": request.host.split(".", 1)[0],
-            "http": {
-                "method": request.method,
-                "path": request.path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": request.client_ip or "127.0.0.1",
-                "userAgent": request.headers.get("user-agent", ""),
-            },
-            "requestId": request_id,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment)),
-            "timeEpoch": str(int(moment * 1000)),
-        },
-    }
-
-
-class BadResult(ValueError):
-    """A handler's result claims to be an HTTP-trigger response but is malformed."""
-
-
-def response_from_result(value: Any) -> Response | None:
-    """The ``Response`` a ``{statusCode, …}`` result stands for; ``None`` when the
-    value is not such a map (FC then sends it as the body, as for any event)."""
-    if not isinstance(value, dict) or "statusCode" not in value:
-        return None
-    status = value["statusCode"]
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 999:
-        raise BadResult(f"statusCode must be an integer HTTP status, not {status!r}")
-    headers = value.get("headers")
-    if headers is None:
-        headers = {}
-    if not isinstance(headers, dict):
-        raise BadResult(f"headers must be an object, not {type(headers).__name__}")
-    body = value.get("body")
-    if body is None:
-        body = ""
-    if not isinstance(body, str):
-        raise BadResult(f"body must be a string, not {type(body).__name__}")
-    if value.get("isBase64Encoded"):
-        try:
-            data = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise BadResult(f"body is not valid base64: {exc}") from None
-    else:
-        data = body.encode("utf-8")
-    return Response(status, [(str(k), str(v)) for k, v in headers.items()], data)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from polyfaas._native import ErrorInfo
+    from polyfaas.runtime import ErrorInfo
 
 #: The header FC's caller sees on every failed invocation of a Python function.
 ERROR_TYPE_HEADER = "X-Fc-Error-Type"

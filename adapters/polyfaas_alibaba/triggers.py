@@ -26,12 +26,11 @@ A payload that has a trigger's keys but wrong types is an ``EventFormatError``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from polyfaas._event import Event, EventBatch, EventType
-from polyfaas.errors import EventFormatError
+from polyfaas import Event, EventBatch, EventType
+from polyfaas.runtime import EventFormatError, parse_epoch, parse_rfc3339
 
 if TYPE_CHECKING:  # datetime is imported when an event carries a time, not at start-up
     from datetime import datetime
@@ -41,72 +40,18 @@ KAFKA_TYPE = "alikafka:Topic:Message"
 TIMER_SOURCE = "acs:fc:timer"
 DIRECT_SOURCE = "acs:fc"
 
-_ISO = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|z|[+-]\d\d:?\d\d)?$"
-)
-
 
 def _bad(kind: str, message: str) -> EventFormatError:
     return EventFormatError(f"malformed FC {kind} event: {message}")
 
 
-def parse_time(value: Any, kind: str) -> datetime | None:
-    """An ISO-8601 timestamp (``Z`` or an offset; naive means UTC) as an aware datetime."""
-    if value is None or value == "":
-        return None
-    match = _ISO.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise _bad(kind, f"not an ISO-8601 time: {value!r}")
-    from datetime import datetime, timedelta, timezone
-
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    tz = timezone.utc
-    if zone and zone not in "Zz":
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    try:
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second),
-            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz,
-        )  # fmt: skip
-    except ValueError as exc:
-        raise _bad(kind, f"not a valid time: {value!r} ({exc})") from None
-    return moment.astimezone(timezone.utc)
+def _time(value: Any, kind: str) -> datetime | None:
+    # RFC 3339 (``Z`` or an offset; none means UTC); a bad time is an EventFormatError
+    return parse_rfc3339(value, f"malformed FC {kind} event")
 
 
-def epoch_time(value: Any, kind: str, *, scale: int) -> datetime | None:
-    """An epoch timestamp (``scale`` units a second; strings of digits tolerated)."""
-    if value is None:
-        return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _bad(kind, f"not an epoch time: {value!r}")
-    from datetime import datetime, timedelta, timezone
-
-    try:
-        # exact for integers: value / scale as a float can be off by a microsecond
-        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(
-            microseconds=value * (1_000_000 // scale)
-        )
-    except (OverflowError, OSError, ValueError) as exc:
-        raise _bad(kind, f"epoch time out of range: {value!r} ({exc})") from None
-
-
-def format_time(moment: datetime | None, *, millis: bool = False) -> str:
-    """``2023-12-26T07:49:00Z``; with ``millis`` (or when there are some) ``….000Z``."""
-    from datetime import datetime, timezone
-
-    if moment is None:
-        moment = datetime.now(timezone.utc)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if millis or moment.microsecond:
-        base += f".{moment.microsecond // 1000:03d}"
-    return base + "Z"
+def _epoch(value: Any, kind: str, *, scale: int) -> datetime | None:
+    return parse_epoch(value, f"malformed FC {kind} event", scale=scale)
 
 
 def _str(obj: Mapping[str, Any], key: str, kind: str, *, required: bool = True) -> str | None:
@@ -207,7 +152,7 @@ def _timer(event: dict[str, Any], request_id: str) -> Event:
         id=request_id,
         source=TIMER_SOURCE,
         subject=name,
-        time=parse_time(event["triggerTime"], "timer"),
+        time=_time(event["triggerTime"], "timer"),
         data=payload or None,
         native=event,
     )
@@ -230,7 +175,7 @@ def _oss(record: Any, index: int, request_id: str) -> Event:
         id=native_id if isinstance(native_id, str) and native_id else f"{request_id}#{index}",
         source=str(bucket),
         subject=key,
-        time=parse_time(record.get("eventTime"), "OSS"),
+        time=_time(record.get("eventTime"), "OSS"),
         data=record,
         datacontenttype="application/json",
         native=record,
@@ -249,7 +194,7 @@ def _sls(event: dict[str, Any]) -> Event:
         id=_str(event, "taskId", "SLS") or "",
         source=f"{project}/{logstore}",
         subject=None if shard is None else str(shard),
-        time=epoch_time(event["cursorTime"], "SLS", scale=1),
+        time=_epoch(event["cursorTime"], "SLS", scale=1),
         data=event,
         datacontenttype="application/json",
         native=event,
@@ -262,7 +207,7 @@ def _mns_topic(event: dict[str, Any]) -> Event:
         id=_str(event, "MessageId", "MNS topic") or "",
         source=_str(event, "TopicName", "MNS topic") or "",
         subject=_str(event, "SubscriptionName", "MNS topic", required=False),
-        time=epoch_time(event.get("PublishTime"), "MNS topic", scale=1000),
+        time=_epoch(event.get("PublishTime"), "MNS topic", scale=1000),
         data=_str(event, "Message", "MNS topic"),
         native=event,
     )
@@ -297,7 +242,7 @@ def from_cloud_event(event: dict[str, Any], request_id: str) -> Event:
         id=_str(event, "id", kind, required=False) or request_id,
         source=_str(event, "source", kind, required=False) or "acs:eventbridge",
         subject=_str(event, "subject", kind, required=False),
-        time=parse_time(event.get("time"), kind),
+        time=_time(event.get("time"), kind),
         data=data,
         datacontenttype=content_type,
         native=event,

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from polyfaas import Event, EventBatch, Request
-from polyfaas._native import FunctionConfig
-from polyfaas_alibaba.event import AlibabaPlatform
+from polyfaas.platform import FunctionConfig
+from polyfaas_alibaba.emulated.builtin import AlibabaPlatform
 
 GOLDEN = Path(__file__).resolve().parent.parent / "events" / "alibaba"
 RID = "1-64f6cd87-127fbe39cd7681596e33ebad"
@@ -161,8 +161,8 @@ NOW = 1693896071.895
 
 def reverse(payload: Request | Event | EventBatch) -> Any:
     """The native event the platform half builds for ``payload`` (fixed ids and clock)."""
-    from polyfaas_alibaba.http_trigger import event_from_request
-    from polyfaas_alibaba.native_events import native_event
+    from polyfaas_alibaba.emulated.http_trigger import event_from_request
+    from polyfaas_alibaba.emulated.native_events import native_event
 
     if isinstance(payload, Request):
         return event_from_request(payload, request_id=RID, account_id=ACCOUNT_ID, now=NOW)
@@ -173,18 +173,36 @@ def reverse(payload: Request | Event | EventBatch) -> Any:
     return native.decode("utf-8") if isinstance(native, bytes) else native
 
 
+def sample(kind: str) -> Any:
+    """A fresh copy of the package sample of ``kind`` (``polyfaas_alibaba/samples``)."""
+    from polyfaas.platform import load_samples
+
+    return load_samples("polyfaas_alibaba")[kind]
+
+
+def sample_kinds() -> list[str]:
+    """The kinds of the package samples, sorted."""
+    from polyfaas.platform import load_samples
+
+    return list(load_samples("polyfaas_alibaba"))
+
+
+def sample_bytes(kind: str) -> bytes:
+    """The package sample of ``kind`` as the bytes FC passes to ``handler(event, context)``."""
+    return json.dumps(sample(kind), ensure_ascii=False, indent=2).encode("utf-8")
+
+
 def write_golden() -> None:
-    """Regenerate ``tests/events/alibaba`` from the samples (review the diff!)."""
-    from polyfaas_alibaba import samples
-    from polyfaas_alibaba.payload import decode_payload
+    """Regenerate ``tests/events/alibaba`` from the package samples (review the diff!)."""
+    from polyfaas.platform import load_samples
+    from polyfaas_alibaba.builtin import decode_payload
 
     def dump(name: str, obj: Any) -> None:
         text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
         (GOLDEN / name).write_text(text, encoding="utf-8")
 
     GOLDEN.mkdir(parents=True, exist_ok=True)
-    for kind in samples.kinds():
-        payload = decode_payload(samples.sample_bytes(kind), RID)
-        dump(f"{kind}.input.json", samples.sample(kind))
+    for kind in load_samples("polyfaas_alibaba"):
+        payload = decode_payload(sample_bytes(kind), RID)
         dump(f"{kind}.expected.json", canonical(payload))
         dump(f"{kind}.reverse.json", reverse(from_canonical(canonical(payload))))

@@ -8,9 +8,17 @@ import subprocess
 import sys
 import textwrap
 
-from polyfaas_alibaba import samples
+from polyfaas.platform import load_samples
 
-NEVER = {"werkzeug", "importlib.metadata", "argparse", "asyncio", "uuid", "polyfaas._native"}
+NEVER = {
+    "werkzeug",
+    "importlib.metadata",
+    "argparse",
+    "asyncio",
+    "uuid",
+    "polyfaas._native",
+    "polyfaas.platform",
+}
 
 
 def modules_after(code: str) -> set[str]:
@@ -22,17 +30,20 @@ def modules_after(code: str) -> set[str]:
 
 
 def test_importing_the_adapter_is_light():
-    loaded = modules_after("import polyfaas_alibaba.event")
-    heavy = NEVER | {"logging", "hashlib", "polyfaas_alibaba.lifecycle"}
+    loaded = modules_after("import polyfaas_alibaba.builtin")
+    heavy = NEVER | {"logging", "hashlib"}
     assert not loaded & heavy, sorted(loaded & heavy)
+    assert not any(name.startswith("polyfaas_alibaba.emulated") for name in loaded)
 
 
 def test_the_first_fc_call_is_light():
-    event = samples.sample_bytes("http")
+    event = json.dumps(load_samples("polyfaas_alibaba")["http"]).encode()
     loaded = modules_after(
         f"""
         import polyfaas
-        from polyfaas_alibaba.context import Credentials, FCContext, FunctionMeta, ServiceMeta
+        from polyfaas_alibaba.native_context import (
+            Credentials, FCContext, FunctionMeta, ServiceMeta,
+        )
 
         @polyfaas.http
         def handler(request, context):
@@ -48,7 +59,8 @@ def test_the_first_fc_call_is_light():
         assert result["body"] == '{{"path":"/example"}}', result
         """
     )
-    assert "polyfaas_alibaba.event" in loaded
+    assert "polyfaas_alibaba.builtin" in loaded
     assert not loaded & NEVER, sorted(loaded & NEVER)
+    assert not any(name.startswith("polyfaas_alibaba.emulated") for name in loaded)
     # the other providers are never imported to place an FC call
     assert not any(name.startswith("polyfaas_yandex") for name in loaded)

@@ -12,14 +12,14 @@ import pytest
 
 import polyfaas
 from polyfaas import Credentials, Event, Request
-from polyfaas._native import FunctionConfig
 from polyfaas.errors import EventFormatError, UnknownCallError
-from polyfaas.platform import PlatformHalf
+from polyfaas.platform import FunctionConfig, PlatformHalf
 from polyfaas.runtime import RuntimeHalf
 from polyfaas.testing import emulate
-from polyfaas_alibaba.canonical_context import to_canonical
-from polyfaas_alibaba.context import FCContext
-from polyfaas_alibaba.event import AlibabaPlatform, platform, runtime
+from polyfaas_alibaba.builtin import runtime
+from polyfaas_alibaba.context import to_canonical
+from polyfaas_alibaba.emulated.builtin import AlibabaPlatform, platform
+from polyfaas_alibaba.native_context import FCContext
 from tests.alibaba.alibaba_helpers import RID, fc_context
 
 SECRET = "s3cr3t-value"

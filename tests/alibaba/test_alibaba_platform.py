@@ -14,11 +14,10 @@ import subprocess
 import pytest
 
 from polyfaas import Credentials, Event, Request, Response
-from polyfaas._native import ErrorInfo, Frame, FunctionConfig, Outcome
-from polyfaas.testing import emulate
+from polyfaas.platform import ErrorInfo, Frame, FunctionConfig, Outcome
+from polyfaas.testing import client, emulate, invoke
 from polyfaas_alibaba import serialize
-from polyfaas_alibaba.event import AlibabaPlatform, platform
-from polyfaas_alibaba.lifecycle import Instance, load_handler
+from polyfaas_alibaba.emulated.builtin import AlibabaPlatform, platform
 from tests.alibaba.alibaba_helpers import SEED_EXAMPLE_1, SEED_EXAMPLE_3, SEED_EXAMPLE_4
 
 FC_REQUEST_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
@@ -36,18 +35,16 @@ def check_fc_headers(response):
 # -- the seeds: the docs' handlers, unchanged -------------------------------------
 
 
+def target(code: str, handler: str = "handler") -> str:
+    return f"{code}/index.py:{handler}"
+
+
 def test_example_1_parses_the_json_event_and_returns_value(tmp_path):
-    instance = Instance.from_code(write_code(tmp_path, SEED_EXAMPLE_1), "index.handler")
-    response = instance.invoke(Event(data={"key": "value"}))
+    code = write_code(tmp_path, SEED_EXAMPLE_1)
+    response = invoke(target(code), Event(data={"key": "value"}), "alibaba")
     assert (response.status, response.body) == (200, b"value")
     assert "X-Fc-Error-Type" not in response.headers
     check_fc_headers(response)
-
-
-def test_example_1_through_emulate(tmp_path):
-    handler = load_handler(write_code(tmp_path, SEED_EXAMPLE_1, "ex1.py"), "ex1.handler")
-    response = emulate(handler, Event(data={"key": "value"}), "alibaba")
-    assert response.body == b"value"
 
 
 def test_example_3_lists_the_code_folder(tmp_path, monkeypatch):
@@ -57,7 +54,7 @@ def test_example_3_lists_the_code_folder(tmp_path, monkeypatch):
     # FC runs the function with the code folder as its working directory.
     monkeypatch.chdir(code)
     config = FunctionConfig(environment={"FC_FUNC_CODE_PATH": code})
-    response = Instance.from_code(code, "index.handler", config=config).invoke(Event(data={}))
+    response = invoke(target(code), Event(data={}), "alibaba", config)
     listing = subprocess.check_output(["ls", "-l"], cwd=code)
     assert response.status == 200
     assert response.body == listing
@@ -66,26 +63,25 @@ def test_example_3_lists_the_code_folder(tmp_path, monkeypatch):
 
 
 def test_example_4_behind_an_http_trigger_echoes_the_body(tmp_path):
-    instance = Instance.from_code(write_code(tmp_path, SEED_EXAMPLE_4), "index.handler")
+    http = client(target(write_code(tmp_path, SEED_EXAMPLE_4)), "alibaba")
     # curl -d 'Hello fc3.0' sends a form content type
-    request = Request(
-        method="POST",
+    response = http.post(
+        "/",
+        data=b"Hello fc3.0",
         headers={"Content-Type": "application/x-www-form-urlencoded", "Host": "t.fcapp.run"},
-        body=b"Hello fc3.0",
     )
-    response = instance.invoke(request)
-    assert response.status == 200
-    assert response.body == b"Hello fc3.0"
+    assert response.status_code == 200
+    assert response.get_data() == b"Hello fc3.0"
     assert response.headers["Content-Type"] == "text/plain"
     check_fc_headers(response)
 
 
 def test_example_4_decodes_a_base64_body(tmp_path):
-    instance = Instance.from_code(write_code(tmp_path, SEED_EXAMPLE_4), "index.handler")
-    request = Request(
-        method="POST", headers={"Content-Type": "application/octet-stream"}, body=b"raw bytes"
+    http = client(target(write_code(tmp_path, SEED_EXAMPLE_4)), "alibaba")
+    response = http.post(
+        "/", data=b"raw bytes", headers={"Content-Type": "application/octet-stream"}
     )
-    assert instance.invoke(request).body == b"raw bytes"
+    assert response.get_data() == b"raw bytes"
 
 
 @pytest.mark.parametrize(
@@ -96,8 +92,7 @@ def test_example_4_decodes_a_base64_body(tmp_path):
     ],
 )
 def test_example_4_with_a_non_http_payload_says_so(tmp_path, data, reason):
-    instance = Instance.from_code(write_code(tmp_path, SEED_EXAMPLE_4), "index.handler")
-    response = instance.invoke(Event(data=data))
+    response = invoke(target(write_code(tmp_path, SEED_EXAMPLE_4)), Event(data=data), "alibaba")
     assert response.status == 200
     text = response.body.decode()
     assert text.startswith("The request did not come from an HTTP Trigger because " + reason)
@@ -146,8 +141,12 @@ FAILING = "def my_handler(event, context):\n    raise Exception('something is wr
     ("payload", "status"), [(Event(data={}), 200), (Request(method="POST"), 502)]
 )
 def test_errors_are_fc_error_documents(tmp_path, payload, status):
-    code = write_code(tmp_path, FAILING)
-    response = Instance.from_code(code, "index.my_handler").invoke(payload)
+    entry = target(write_code(tmp_path, FAILING), "my_handler")
+    if isinstance(payload, Request):
+        answer = client(entry, "alibaba").post("/")
+        response = Response(answer.status_code, list(answer.headers.items()), answer.get_data())
+    else:
+        response = invoke(entry, payload, "alibaba")
     assert response.status == status
     assert response.headers["X-Fc-Error-Type"] == "UnhandledInvocationError"
     check_fc_headers(response)
@@ -191,39 +190,23 @@ def test_timeouts_and_crashes_are_fc_errors():
 
 
 @pytest.mark.parametrize(
-    ("files", "handler", "error_type", "message"),
+    ("reason", "message", "error_type", "expected"),
     [
-        ({}, "index", "InvalidHandleName", "Invalid handler 'index'"),
-        ({}, "missing.handler", "ImportModuleError", "Unable to import module 'missing'"),
-        ({"index.py": "def (:\n"}, "index.handler", "UserCodeSyntaxError", "Syntax error"),
-        ({"index.py": "raise KeyError('x')\n"}, "index.handler", "UserCodeError", "'x'"),
-        ({"index.py": "x = 1\n"}, "index.handler", "HandlerNotFound", "Handler 'handler'"),
-        (
-            {"sub/main.py": "def f(e, c):\n    return 'ok'\n"},
-            "sub.main.nope",
-            "HandlerNotFound",
-            "",
-        ),
+        ("target", "Invalid handler 'index'", "InvalidHandleName", "Invalid handler 'index'"),
+        ("missing-module", "no module", "ImportModuleError", "Unable to import module 'index'"),
+        ("syntax", "bad syntax", "UserCodeSyntaxError", "Syntax error in module 'index'"),
+        ("module-raised", "'x'", "UserCodeError", "Module initialization error: ''x''"),
+        ("missing-handler", "Handler 'handler'", "HandlerNotFound", "Handler 'handler'"),
     ],
 )
-def test_load_failures_are_named_as_fc_names_them(tmp_path, files, handler, error_type, message):
-    for name, source in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(source)
-    response = Instance.from_code(str(tmp_path), handler).invoke(Event())
+def test_load_failures_are_named_as_fc_names_them(reason, message, error_type, expected):
+    call = platform.call(Event(), FunctionConfig(handler="index.handler"))
+    error = ErrorInfo(type="HandlerImportError", message=message)
+    response = platform.load_failed(call, reason, error)
     assert response.status == 200
     assert response.headers["X-Fc-Error-Type"] == "UnhandledInvocationError"
     body = response.json()
-    assert body["errorType"] == error_type
-    assert message in body["errorMessage"]
-    assert "stackTrace" not in body
-
-
-def test_dotted_handlers_are_folders(tmp_path):
-    (tmp_path / "test" / "test_code").mkdir(parents=True)
-    (tmp_path / "test" / "test_code" / "main.py").write_text("def func(e, c):\n    return 'deep'\n")
-    instance = Instance.from_code(str(tmp_path), "test.test_code.main.func")
-    assert instance.invoke(Event()).body == b"deep"
+    assert body == {"errorType": error_type, "errorMessage": expected}
 
 
 # -- HTTP-trigger answers (§2.2) ----------------------------------------------------

@@ -13,14 +13,12 @@ from hypothesis import strategies as st
 
 import polyfaas
 from polyfaas import Event, EventBatch, EventType
-from polyfaas._native import FunctionConfig
 from polyfaas.errors import EventFormatError
+from polyfaas.platform import FunctionConfig
 from polyfaas.testing import emulate
-from polyfaas_alibaba import samples
-from polyfaas_alibaba.event import platform, runtime
-from polyfaas_alibaba.payload import decode_payload
-from polyfaas_alibaba.triggers import parse_time
-from tests.alibaba.alibaba_helpers import RID
+from polyfaas_alibaba.builtin import decode_payload, runtime
+from polyfaas_alibaba.emulated.builtin import platform
+from tests.alibaba.alibaba_helpers import RID, sample, sample_bytes, sample_kinds
 
 UTC = timezone.utc
 
@@ -80,7 +78,7 @@ def test_direct_events_round_trip_through_the_platform(data):
 
 
 def test_timer():
-    event = decode(samples.sample("timer"))
+    event = decode(sample("timer"))
     assert event.type == EventType.TIMER
     assert event.subject == "timer-trigger"
     assert event.data == "awesome-fc"
@@ -101,7 +99,7 @@ def test_timer():
     ],
 )
 def test_oss_event_names(name, type_):
-    native = samples.sample("oss")
+    native = sample("oss")
     native["events"][0]["eventName"] = name
     event = decode(native)
     assert (event.type, event.source, event.subject) == (type_, "testbucket", "image/a.jpg")
@@ -109,7 +107,7 @@ def test_oss_event_names(name, type_):
 
 
 def test_several_oss_records_are_a_batch():
-    native = samples.sample("oss")
+    native = sample("oss")
     second = copy.deepcopy(native["events"][0])
     second["oss"]["object"]["key"] = "image/b.jpg"
     del second["responseElements"]
@@ -121,7 +119,7 @@ def test_several_oss_records_are_a_batch():
 
 
 def test_sls():
-    event = decode(samples.sample("sls"))
+    event = decode(sample("sls"))
     assert event.type == EventType.LOG
     assert event.source.endswith("/function-log")
     assert event.subject == "0"
@@ -129,7 +127,7 @@ def test_sls():
 
 
 def test_mns_topic():
-    event = decode(samples.sample("mns-topic"))
+    event = decode(sample("mns-topic"))
     assert (event.type, event.source, event.data) == (
         EventType.TOPIC_MESSAGE,
         "fc-example",
@@ -139,7 +137,7 @@ def test_mns_topic():
 
 
 def test_mns_queue():
-    event = decode(samples.sample("mns-queue"))
+    event = decode(sample("mns-queue"))
     assert (event.type, event.data, event.id) == (
         EventType.QUEUE_MESSAGE,
         "TEST",
@@ -165,7 +163,7 @@ def test_other_cloud_events_keep_their_type():
 
 @pytest.mark.parametrize("as_string", [True, False])
 def test_kafka_batches_accept_strings_and_objects(as_string):
-    record = json.loads(samples.sample("kafka")[0])
+    record = json.loads(sample("kafka")[0])
     native = [json.dumps(record) if as_string else record] * 2
     batch = decode(native)
     assert isinstance(batch, EventBatch)
@@ -181,20 +179,21 @@ def test_a_portable_event_handler_sees_every_trigger():
         seen.append(event.type)
         return event.subject
 
-    for kind in samples.kinds():
+    for kind in sample_kinds():
         if kind == "http":
             continue
-        result = handler(samples.sample_bytes(kind), platform.context(FunctionConfig(), RID))
+        result = handler(sample_bytes(kind), platform.context(FunctionConfig(), RID))
         if kind == "kafka":
             assert result == ["acs:alikafka:alikafka_pre-cn-7pp2t2jwj001:topic:HelloTopic"]
+    # the kinds in name order: direct, http, kafka, mns-queue, mns-topic, oss, sls, timer
     assert seen == [
-        EventType.TIMER,
-        EventType.OBJECT_CREATED,
-        EventType.TOPIC_MESSAGE,
-        EventType.QUEUE_MESSAGE,
-        EventType.LOG,
-        EventType.STREAM_RECORD,
         EventType.DIRECT,
+        EventType.STREAM_RECORD,
+        EventType.QUEUE_MESSAGE,
+        EventType.TOPIC_MESSAGE,
+        EventType.OBJECT_CREATED,
+        EventType.LOG,
+        EventType.TIMER,
     ]
 
 
@@ -324,7 +323,7 @@ def test_generated_events_survive_the_platform(event):
 
 
 def http_event(**changes):
-    event = samples.sample("http")
+    event = sample("http")
     for path, value in changes.items():
         target = event
         *parents, last = path.split("__")
@@ -355,7 +354,7 @@ MALFORMED = [
     ("timer", {"triggerTime": "2023-12-26T07:49:00Z", "triggerName": 5}),
     ("oss", {"events": [{"eventSource": "acs:oss"}]}),
     ("oss", {"events": [{"eventSource": "acs:oss", "eventName": "x", "oss": {"bucket": {}}}]}),
-    ("oss", {"events": [samples.sample("oss")["events"][0], "second"]}),
+    ("oss", {"events": [sample("oss")["events"][0], "second"]}),
     ("sls", {"jobName": "j", "taskId": "t", "cursorTime": "soon", "source": {}}),
     ("sls", {"jobName": "j", "taskId": "t", "cursorTime": 1, "source": "s"}),
     (
@@ -410,9 +409,18 @@ def test_malformed_events_fail_the_call_as_fc_reports_errors():
     "value", ["2023-12-26T07:49:00Z", "2023-12-26 07:49:00", "2023-12-26T07:49:00.1+0800"]
 )
 def test_times(value):
-    parsed = parse_time(value, "x")
-    assert parsed is not None
-    assert parsed.utcoffset() is not None
+    event = decode({**sample("timer"), "triggerTime": value})
+    assert event.time is not None
+    assert event.time.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59-01:00", "2023-02-30T00:00:00Z", "yesterday", 1703577000]
+)
+def test_a_bad_time_is_an_event_format_error(value):
+    raw = json.dumps({**sample("timer"), "triggerTime": value}).encode()
+    with pytest.raises(EventFormatError, match="timer"):
+        decode_payload(raw, RID)
 
 
 # -- fuzzing --------------------------------------------------------------------------------
@@ -438,8 +446,8 @@ def paths_of(obj, prefix=()):
 
 @st.composite
 def mutated_samples(draw):
-    kind = draw(st.sampled_from(samples.kinds()))
-    native = samples.sample(kind)
+    kind = draw(st.sampled_from(sample_kinds()))
+    native = sample(kind)
     if kind == "kafka":
         native = [json.loads(native[0])]
     for _ in range(draw(st.integers(1, 3))):

@@ -145,7 +145,7 @@ def test_the_front_door_answers_for_fc():
         assert ok.headers["Content-Type"] == "application/octet-stream"
         result = ok.get_json(force=True)
         assert result["data"] == {"a": 1}
-        assert result["provider"] == "alibaba-custom"
+        assert result["provider"] == "alibaba"
         assert result["request_id"] == ok.headers["X-Fc-Request-Id"]
 
         failed = http.post(INVOKE, data=b"boom")
@@ -192,14 +192,14 @@ def test_polyfaas_invoke_through_the_server():
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert (answer["data"], answer["provider"]) == ({"n": 1}, "alibaba-custom")
+    assert (answer["data"], answer["provider"]) == ({"n": 1}, "alibaba")
 
 
 def test_in_process_the_same_requests_reach_the_servers_application():
     from polyfaas import Event, Request
-    from polyfaas._native import FunctionConfig
+    from polyfaas.platform import FunctionConfig
     from polyfaas.testing import emulate
-    from polyfaas_alibaba import custom
+    from polyfaas_alibaba.emulated import custom
 
     entries = load_entries()
     response = emulate(entries.portable, Request("GET", "/p", query="q=1"), "alibaba-custom")
@@ -212,7 +212,7 @@ def test_in_process_the_same_requests_reach_the_servers_application():
 
 
 def load_entries() -> Any:
-    from polyfaas._target import load_target, parse_target
+    from polyfaas.runtime import load_target, parse_target
 
     load_target(parse_target(f"{ENTRIES}:portable"))
     return sys.modules["web_entries"]

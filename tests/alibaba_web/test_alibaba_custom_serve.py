@@ -239,7 +239,7 @@ def test_driven_as_fc_drives_it(code, gunicorn):
         result = json.loads(body)
         assert result["data"] == {"key": "value"}
         assert result["inits"] == ["rid-init"]  # once, by /initialize
-        assert (result["request_id"], result["provider"]) == ("rid-1", "alibaba-custom")
+        assert (result["request_id"], result["provider"]) == ("rid-1", "alibaba")
         assert (result["function"], result["memory"], result["region"]) == (
             "my-func",
             512,
@@ -334,7 +334,7 @@ def test_driven_as_fc_drives_it(code, gunicorn):
 
 
 def test_listens_on_all_interfaces_and_port_9000_by_default():
-    from polyfaas_alibaba.custom_server import listen_address
+    from polyfaas_alibaba.custom import listen_address
 
     saved = os.environ.pop("FC_CUSTOM_LISTEN_PORT", None)
     try:
@@ -365,7 +365,17 @@ def test_a_failing_init_hook_answers_404(tmp_path):
 def test_an_unloadable_target_fails_to_start(tmp_path):
     (tmp_path / "index.py").write_text("raise ImportError('missing dependency')\n")
     result = subprocess.run(
-        [sys.executable, "-m", "polyfaas", "serve", "--provider", "alibaba-custom", "--host", "127.0.0.1", "index.handler"],
+        [
+            sys.executable,
+            "-m",
+            "polyfaas",
+            "serve",
+            "--provider",
+            "alibaba-custom",
+            "--host",
+            "127.0.0.1",
+            "index.handler",
+        ],
         cwd=tmp_path,
         check=False,
         capture_output=True,

@@ -13,9 +13,10 @@ from werkzeug.test import Client
 
 import polyfaas
 from polyfaas import Request, Response
-from polyfaas._native import FunctionConfig, call_native
+from polyfaas.platform import FunctionConfig, call_native
 from polyfaas.testing import EmulatedApp
-from polyfaas_alibaba.wsgi import is_wsgi_call, platform, runtime
+from polyfaas_alibaba.emulated.wsgi import platform
+from polyfaas_alibaba.wsgi import is_wsgi_call, runtime
 
 
 def echo_handler(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -137,7 +138,7 @@ def test_a_wsgi_entry_sees_fcs_keys():
     front_door(polyfaas.wsgi(app)).get("/p?x=1")
     assert seen["fc.request_uri"] == "/p?x=1"
     assert seen["fc.context"].request_id
-    assert seen["polyfaas.context"].provider == "alibaba-wsgi"
+    assert seen["polyfaas.context"].provider == "alibaba"
     assert seen["polyfaas.context"].request_id == seen["fc.context"].request_id
 
 
@@ -180,7 +181,7 @@ def test_the_runtime_half_reads_back_what_the_platform_half_built(request_):
         [*expected, *([("content-length", str(len(request_.body)))] if request_.body else [])]
     )
     assert got.client_ip == (request_.client_ip or "127.0.0.1")
-    assert invocation.context.provider == "alibaba-wsgi"
+    assert invocation.context.provider == "alibaba"
     assert invocation.context.request_id == call.request_id
     assert invocation.context.function_name == "polyfaas-function"
     assert got.native is call.args[0]
@@ -233,7 +234,7 @@ def test_the_runtime_path_stays_light():
     loaded = _modules_after(
         """
 import io, polyfaas
-from polyfaas_alibaba.context import FCContext, Credentials, FunctionMeta, ServiceMeta
+from polyfaas_alibaba.native_context import FCContext, Credentials, FunctionMeta, ServiceMeta
 
 @polyfaas.http
 def handler(request, context):
@@ -250,3 +251,21 @@ assert seen == ["200 OK"]
     )
     heavy = {"werkzeug", "importlib.metadata", "polyfaas._native", "polyfaas.runner", "http.client"}
     assert not loaded & heavy, sorted(loaded & heavy)
+
+
+def test_a_failed_call_logs_fcs_end_line_once(caplog, capsys):
+    # Regression: the error log line and the platform's end line both said
+    # "FC Invoke End …, Error" for one failed alibaba-wsgi call.
+    from polyfaas.testing import emulate
+
+    def failing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise ValueError("boom")
+
+    with caplog.at_level("ERROR", logger="polyfaas.alibaba"):
+        response = emulate(failing, Request("GET", "/"), "alibaba-wsgi")
+    assert response.status == 502
+    request_id = response.headers["X-Fc-Request-Id"]
+    logged = capsys.readouterr().out + caplog.text
+    assert "ValueError: boom" in caplog.text
+    assert logged.count("FC Invoke End") == 1, logged
+    assert f"FC Invoke End RequestId: {request_id}, Error: Unhandled function error" in logged

@@ -10,7 +10,7 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from polyfaas._target import load_target, parse_target
+from polyfaas.runtime import load_target, parse_target
 from polyfaas.testing import EmulatedApp
 from tests.runner_process import polyfaas_run
 

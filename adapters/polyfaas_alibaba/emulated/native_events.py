@@ -1,5 +1,5 @@
-"""Canonical ``Event`` → the trigger event FC would send (the platform half's side
-of ``triggers``).
+"""Canonical ``Event`` → the trigger event FC would send (the emulated side of
+``triggers``).
 
 Each portable type becomes its usual FC trigger: ``TIMER`` → timer, ``OBJECT_*`` →
 OSS, ``LOG`` → SLS, ``TOPIC_MESSAGE`` → MNS topic (JSON mode), ``QUEUE_MESSAGE`` →
@@ -14,10 +14,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from polyfaas._event import Event, EventType
-from polyfaas_alibaba.triggers import KAFKA_TYPE, MNS_QUEUE_TYPE, format_time
+from polyfaas import Event, EventType
+from polyfaas.runtime import dump_json, format_rfc3339
+from polyfaas_alibaba.triggers import KAFKA_TYPE, MNS_QUEUE_TYPE
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 _OSS_NAMES = {
     EventType.OBJECT_CREATED: ("ObjectCreated", "ObjectCreated:PutObject"),
@@ -26,7 +30,17 @@ _OSS_NAMES = {
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return dump_json(obj).decode("utf-8")
+
+
+def format_time(moment: datetime | None, *, millis: bool = False) -> str:
+    """``2023-12-26T07:49:00Z`` (now when ``moment`` is ``None``); with ``millis``, or
+    when there are some, ``….000Z``."""
+    if moment is None:
+        from datetime import datetime, timezone
+
+        moment = datetime.now(timezone.utc)
+    return format_rfc3339(moment, 3 if millis or moment.microsecond else 0)
 
 
 def _text(data: Any) -> str:
@@ -59,10 +73,10 @@ def payload_bytes(data: Any) -> bytes:
     if isinstance(data, str):
         try:
             json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return data.encode("utf-8")
-        return _dumps(data).encode("utf-8")
-    return _dumps(data).encode("utf-8")
+        return dump_json(data)
+    return dump_json(data)
 
 
 def native_event(event: Event, *, account_id: str, region: str) -> Any:
@@ -98,6 +112,13 @@ def native_event(event: Event, *, account_id: str, region: str) -> Any:
     if event.type == EventType.STREAM_RECORD:
         return [_dumps(cloud_event)]
     return cloud_event
+
+
+def event_payload(event: Event, *, account_id: str, region: str) -> bytes:
+    """The bytes FC passes for ``event``: the native event as compact JSON (a direct
+    invocation's payload as it is)."""
+    native = native_event(event, account_id=account_id, region=region)
+    return native if isinstance(native, bytes) else dump_json(native)
 
 
 def _oss_record(event: Event, account_id: str, region: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The runner's instances of a custom runtime: the function's own HTTP server.
 
-``ServerPool`` satisfies ``polyfaas.runner.server.ManagedInstances``. It starts the
+``ServerPool`` satisfies ``polyfaas.platform.InstancePool``. It starts the
 server command with ``FC_CUSTOM_LISTEN_PORT`` set to a free port (in its own process
 group, killed with the runner), waits up to 120 s for the port to accept connections,
 posts ``/initialize`` once (a plain 404 means the server has no initializer), and
@@ -24,7 +24,9 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
+
+import attrs
 
 from polyfaas.platform import (
     START_TIMEOUT_S,
@@ -33,20 +35,44 @@ from polyfaas.platform import (
     FunctionConfig,
     InstanceStartError,
     LoadFailure,
+    NativeCall,
     Outcome,
     exit_detail,
     process_environ,
 )
-from polyfaas_alibaba.custom import ServerRequest, ServerResponse
+from polyfaas.runtime import from_native_str
 
 if TYPE_CHECKING:
-    from polyfaas._native import NativeCall
-    from polyfaas._target import Target
+    from polyfaas.runtime import Target
 
 POLL_S = 0.05
 STOP_GRACE_S = 5.0
 PRE_STOP_TIMEOUT_S = 3.0
 PR_SET_PDEATHSIG = 1
+
+
+@attrs.frozen
+class ServerRequest:
+    """One HTTP request FC sends to the custom runtime's server."""
+
+    method: str
+    target: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+
+@attrs.frozen
+class ServerResponse:
+    """The server's answer, as it came."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case), if any."""
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
 
 
 def free_port() -> int:
@@ -159,7 +185,8 @@ class Server:
         except BaseException:
             conn.close()
             raise
-        headers = tuple((name, _utf8(value)) for name, value in answer.getheaders())
+        # http.client reads header values as latin-1; servers send UTF-8.
+        headers = tuple((name, from_native_str(value)) for name, value in answer.getheaders())
         if answer.will_close:
             conn.close()
         else:
@@ -195,14 +222,6 @@ class Server:
             self.process.wait()
 
 
-def _utf8(value: str) -> str:
-    # http.client reads header values as latin-1; servers send UTF-8.
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return value
-
-
 def _error_of(answer: ServerResponse) -> ErrorInfo:
     try:
         document = json.loads(answer.body)
@@ -229,8 +248,11 @@ class ServerPool:
         target: Target,
         environ: Mapping[str, str],
         config: FunctionConfig,
+        *,
+        hook_request: Callable[[str], ServerRequest],
     ) -> None:
         self.command = command
+        self.hook_request = hook_request
         self.target = target
         self.environ = dict(environ)
         self.config = config
@@ -241,12 +263,8 @@ class ServerPool:
         self.spawner = ThreadPoolExecutor(1, thread_name_prefix="polyfaas-custom-runtime")
 
     def _hook_request(self, control: str) -> ServerRequest:
-        from polyfaas_alibaba.custom import platform
-
-        kind = {"/initialize": "initializer", "/pre-stop": "pre-stop"}[control]
-        request = platform.hook_call(kind, self.config).args[0]
-        assert isinstance(request, ServerRequest)
-        return request
+        # the platform half builds the request FC sends into a lifecycle hook
+        return self.hook_request({"/initialize": "initializer", "/pre-stop": "pre-stop"}[control])
 
     def _spawn(self) -> Server:
         cwd = str(self.target.folder)

@@ -1,0 +1,159 @@
+"""The ``alibaba`` provider's emulated side: FC calling a built-in Python function's
+event handler ``handler(event: bytes, context)``.
+
+It builds the bytes (``emulated.http_trigger``, ``emulated.native_events``), the
+context object (``native_context``) and the instance's environment FC would, and
+answers the caller as FC does: the result serialised (``serialize``),
+``X-Fc-Request-Id`` on every answer, errors as ``{errorMessage, errorType,
+stackTrace}`` with ``X-Fc-Error-Type: UnhandledInvocationError``, status 200 for
+event invocations and 502 behind an HTTP trigger. The cloud side is ``builtin``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from polyfaas import Event, Request, Response
+from polyfaas.platform import (
+    ErrorInfo,
+    FunctionConfig,
+    InvocationReport,
+    Loss,
+    NativeCall,
+    Outcome,
+    ProviderFacts,
+    override,
+)
+from polyfaas.runtime import dump_json
+from polyfaas_alibaba import serialize
+from polyfaas_alibaba.builtin import NAME, request_id
+from polyfaas_alibaba.context import field
+from polyfaas_alibaba.emulated import fc_base
+from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCPlatform
+
+
+class AlibabaPlatform(FCPlatform):
+    """Platform half of ``alibaba``: imitates FC calling a built-in Python function
+    (``python`` and ``default_domain`` as in ``FCPlatform``)."""
+
+    name = NAME
+    facts = ProviderFacts(
+        default_timeout=60.0,
+        losses={
+            Loss.QUERY_REPEATS_JOINED: "an FC 3.0 HTTP-trigger event joins a repeated query "
+            "key's values with ',' (alibaba-fc §2.1); `?tags=a,b` is the common case, so "
+            "polyfaas keeps the join",
+            Loss.SET_COOKIE_JOINED: "the HTTP-trigger result maps one value per header name "
+            "(alibaba-fc §2.2): several Set-Cookie reach the client joined into one",
+        },
+        unhandled_status=502,
+        failure_header=serialize.ERROR_TYPE_HEADER,
+        max_request_body=fc_base.MAX_BODY,
+        too_large_status=400,
+        secret_headers=fc_base.SECRET_HEADERS,
+        samples_package="polyfaas_alibaba",
+    )
+
+    # -- the native call and its answer ---------------------------------------------
+
+    @override
+    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
+        from polyfaas_alibaba.emulated.http_trigger import event_from_request
+        from polyfaas_alibaba.emulated.native_events import event_payload
+
+        now = time.time()
+        rid = request_id(now)
+        account = fc_base.account_of(config)
+        if isinstance(payload, Request):
+            native = event_from_request(payload, request_id=rid, account_id=account, now=now)
+            args: tuple[Any, ...] = (dump_json(native), self.context(config, rid))
+        else:
+            raw = event_payload(payload, account_id=account, region=fc_base.region_of(config))
+            args = (raw, self.context(config, rid))
+        return NativeCall(
+            args=args,
+            environ=self.environment(config),
+            request_id=rid,
+            deadline=now + self.timeout(config),
+            payload=payload,
+        )
+
+    @override
+    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
+        from polyfaas_alibaba.emulated.http_trigger import BadResult, response_from_result
+
+        if outcome.error is not None:
+            fc_base.log_error(call, outcome.error.text)
+            return fc_base.error_answer(serialize.error_body(outcome.error), call)
+        try:
+            response = None
+            if isinstance(call.payload, Request):
+                response = response_from_result(outcome.value)
+            if response is None:
+                body = serialize.serialize_result(outcome.value)
+                response = Response(200, [("Content-Type", "application/octet-stream")], body)
+        except BadResult as exc:
+            fc_base.log_error(call, str(exc))
+            return fc_base.error_answer(
+                {"errorMessage": str(exc), "errorType": "BadResponse"}, call
+            )
+        except (TypeError, ValueError) as exc:
+            fc_base.log_error(call, str(exc))
+            document = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+            return fc_base.error_answer(document, call)
+        headers = [*response.headers.items(), (REQUEST_ID_HEADER, call.request_id)]
+        if self.default_domain and isinstance(call.payload, Request):
+            headers.append(("Content-Disposition", "attachment"))
+        return Response(response.status, headers, response.body)
+
+    @override
+    def timed_out(self, call: NativeCall) -> Response:
+        return fc_base.timeout_answer(field(call.args[-1], "function"), call)
+
+    @override
+    def crashed(self, call: NativeCall, detail: str) -> Response:
+        return fc_base.crash_answer(call, detail)
+
+    @override
+    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
+        """FC's answer when the handler cannot load, named as FC's runtime names it."""
+        function = field(call.args[-1], "function") if call.args else None
+        return fc_base.load_failure_answer(function, reason, error, call)
+
+    # -- the front door -------------------------------------------------------------
+
+    @override
+    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
+        """InvokeFunction's path is an event invocation of this function; any other
+        request comes through the HTTP trigger, within FC's limits."""
+        from polyfaas_alibaba.emulated.front_door import admit_invocation, check_request
+
+        return admit_invocation(request, config) or check_request(request) or request
+
+    # -- instances and log lines ------------------------------------------------------
+
+    @override
+    def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
+        """The variables every instance starts with."""
+        return self.environment(config)
+
+    @override
+    def instance_setup(self) -> str | None:
+        """The runner sets each instance's logging up as FC's Python bootstrap does."""
+        return "polyfaas_alibaba.emulated.instance_logging:setup_instance"
+
+    @override
+    def start_lines(self, call: NativeCall) -> list[str]:
+        """FC's log line before a call."""
+        return fc_base.start_lines(call)
+
+    @override
+    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
+        """FC's log line after a call (with the error note of a failed one)."""
+        return fc_base.end_lines(call, report)
+
+
+platform = AlibabaPlatform()
+
+__all__ = ["AlibabaPlatform", "platform"]

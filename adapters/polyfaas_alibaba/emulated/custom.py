@@ -1,0 +1,340 @@
+"""The ``alibaba-custom`` provider's emulated side: FC in front of a custom runtime (or
+custom container), an HTTP server FC starts and talks to on ``FC_CUSTOM_LISTEN_PORT``
+(reference §4). The server itself is ``custom``.
+
+The platform half (the runner and the test client) starts the function's server as
+FC would (``python -m polyfaas serve …`` for a Python TARGET, or the command given
+with ``--bootstrap``) with ``FC_CUSTOM_LISTEN_PORT`` set to a free port, waits up
+to 120 s for it to listen, posts ``/initialize`` once, and forwards requests with
+the common ``x-fc-*`` headers: HTTP requests with ``x-fc-control-path:
+/http-invoke``, event invocations — ``POST /2023-03-30/functions/{name}/invocations``
+at the front door — with ``x-fc-control-path: /invoke`` and the body passed
+through. Only the body of an ``/invoke`` answer reaches the caller;
+``x-fc-status: 404`` becomes FC's unhandled-error answer. The server stops with
+the runner (after ``/pre-stop``; ``emulated.custom_pool``). In this process (the
+test kit) the same requests go to the server's WSGI application directly.
+
+Assumptions where the reference says UNCONFIRMED (also in ``ASSUMPTIONS.md``): the
+caller of a failed ``/invoke`` gets 200, ``X-Fc-Error-Type:
+UnhandledInvocationError`` and the server's body; a failed HTTP answer keeps the
+server's status and gets the same header; ``/initialize`` is posted even when no
+initializer is configured (so a portable init hook runs before the first call); a
+failed ``/initialize`` fails the invocation that started the instance like a
+handler error and the next one starts a new instance; a timeout stops the instance;
+every common header is sent, empty when unset, as observed on FC 3.0; the FC 2.0
+InvokeFunction path ``/2016-08-15/services/{service}/functions/{name}/invocations``
+is accepted too; asynchronous invocations and the memory limit are not emulated.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from polyfaas import Event, Request, Response
+from polyfaas.platform import (
+    ErrorInfo,
+    FunctionConfig,
+    NativeCall,
+    Outcome,
+    ProviderFacts,
+    override,
+)
+from polyfaas_alibaba import serialize
+from polyfaas_alibaba.builtin import request_id
+from polyfaas_alibaba.custom import NAME
+from polyfaas_alibaba.emulated import fc_base
+from polyfaas_alibaba.emulated.custom_pool import ServerPool, ServerRequest, ServerResponse
+from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCPlatform
+
+if TYPE_CHECKING:
+    from polyfaas.runtime import Target
+
+#: ``NativeCall.payload`` types of the lifecycle hooks (FC's ``x-fc-function-type``).
+HOOKS = {
+    "initializer": "acs:fc:initializer",
+    "pre-stop": "acs:fc:prestop",
+    "pre-freeze": "acs:fc:prefreeze",
+}
+_HOOK_PATHS = {
+    HOOKS["initializer"]: "/initialize",
+    HOOKS["pre-stop"]: "/pre-stop",
+    HOOKS["pre-freeze"]: "/pre-freeze",
+}
+#: Request headers FC sets itself (a client's own are dropped).
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "content-length", "transfer-encoding"})
+
+
+def common_headers(
+    config: FunctionConfig, rid: str, control: str, *, timeout: float, region: str, account: str
+) -> list[tuple[str, str]]:
+    """FC's common request headers (reference §4.3), empty strings where unset."""
+    creds = config.credentials
+    version = config.version or "LATEST"
+    return [
+        ("x-fc-request-id", rid),
+        ("x-fc-access-key-id", (creds.access_key_id or "") if creds else ""),
+        ("x-fc-access-key-secret", (creds.access_key_secret or "") if creds else ""),
+        ("x-fc-security-token", (creds.security_token or "") if creds else ""),
+        ("x-fc-function-handler", config.handler),
+        ("x-fc-function-memory", str(config.memory_mb)),
+        ("x-fc-function-timeout", str(int(timeout))),
+        ("x-fc-function-initializer", ""),
+        ("x-fc-initialization-timeout", ""),
+        ("x-fc-instance-lifecycle-pre-stop-handler", ""),
+        ("x-fc-instance-lifecycle-pre-freeze-handler", ""),
+        ("x-fc-region", region),
+        ("x-fc-account-id", account),
+        ("x-fc-qualifier", "LATEST"),
+        ("x-fc-version-id", version),
+        ("x-fc-function-name", config.name),
+        ("x-fc-service-name", ""),
+        ("x-fc-service-logproject", ""),
+        ("x-fc-service-logstore", ""),
+        ("x-fc-retry-count", "0"),
+        ("x-fc-base-path", ""),
+        ("x-fc-tracing-opentracing-span-context", ""),
+        ("x-fc-tracing-opentracing-span-baggages", ""),
+        ("x-fc-tracing-jaeger-endpoint", ""),
+        ("x-fc-control-path", control),
+    ]
+
+
+def serve_in_process(entry: Any, call: NativeCall) -> ServerResponse:
+    """Send the call's request to the server's WSGI application in this process
+    (posting ``/initialize`` first, once per entry)."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    from polyfaas_alibaba.custom import INITIALIZE, CustomRuntimeApp
+
+    request: ServerRequest = call.args[0]
+    app = _apps.get(id(entry))
+    if app is None or app.target is not entry:
+        app = _apps[id(entry)] = CustomRuntimeApp(entry)
+        init = attrs.evolve(
+            request,
+            method="POST",
+            target=INITIALIZE,
+            headers=tuple(
+                (k, {"x-fc-control-path": INITIALIZE, "x-fc-request-id": request_id()}.get(k, v))
+                for k, v in request.headers
+                if k.lower().startswith("x-fc-")
+            ),
+            body=b"",
+        )
+        answer = serve_in_process(entry, attrs.evolve(call, args=(init,)))
+        if answer.header("x-fc-status") == "404":
+            del _apps[id(entry)]
+            return answer
+    path, _, query = request.target.partition("?")
+    builder = EnvironBuilder(
+        path=path,
+        method=request.method,
+        headers=list(request.headers),
+        data=request.body,
+        query_string=query,
+    )
+    try:
+        environ = builder.get_environ()
+    finally:
+        builder.close()
+    body, status, headers = run_wsgi_app(app, environ, buffered=True)
+    try:
+        data = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    return ServerResponse(int(status.split()[0]), tuple(headers.items()), data)
+
+
+_apps: dict[int, Any] = {}
+
+
+class AlibabaCustomPlatform(FCPlatform):
+    """Platform half of ``alibaba-custom``: imitates FC in front of a custom runtime.
+
+    It writes no log lines of its own: a custom runtime's server writes FC's."""
+
+    name = NAME
+    facts = ProviderFacts(
+        default_timeout=60.0,
+        unhandled_status=502,
+        failure_header=serialize.ERROR_TYPE_HEADER,
+        max_request_body=fc_base.MAX_BODY,
+        too_large_status=400,
+        secret_headers=fc_base.SECRET_HEADERS,
+        samples_package="polyfaas_alibaba",
+        runs_server=True,
+    )
+
+    def hook_call(self, hook: str, config: FunctionConfig) -> NativeCall:
+        """The request FC sends into a lifecycle hook: ``initializer`` (``/initialize``),
+        ``pre-stop`` or ``pre-freeze``."""
+        try:
+            kind = HOOKS[hook]
+        except KeyError:
+            raise ValueError(f"FC has no {hook!r} hook; it has {', '.join(HOOKS)}") from None
+        return self.call(Event(type=kind, source="acs:fc"), config)
+
+    @override
+    def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
+        now = time.time()
+        rid = request_id(now)
+        timeout = self.timeout(config)
+        account = fc_base.account_of(config)
+        region = fc_base.region_of(config)
+        if isinstance(payload, Request):
+            control = "/http-invoke"
+            client = [
+                (name, value)
+                for name, value in payload.headers.items()
+                if not name.lower().startswith("x-fc-") and name.lower() not in _HOP_BY_HOP
+            ]
+            if payload.client_ip:
+                client.append(("x-fc-client-ip", payload.client_ip))
+            query = payload.query_string
+            target = payload.raw_path + (f"?{query}" if query else "")
+            method, body = payload.method, payload.body
+        elif payload.type in HOOKS.values():
+            control = _HOOK_PATHS[payload.type]
+            method = "POST" if control == "/initialize" else "GET"
+            target, body, client = control, b"", []
+        else:
+            control, method, target = "/invoke", "POST", "/invoke"
+            from polyfaas_alibaba.emulated.native_events import event_payload
+
+            body = event_payload(payload, account_id=account, region=region)
+            client = [("Content-Type", "application/octet-stream")]
+        headers = [
+            *client,
+            *common_headers(config, rid, control, timeout=timeout, region=region, account=account),
+        ]
+        return NativeCall(
+            args=(ServerRequest(method, target, tuple(headers), body),),
+            environ=self.environment(config),
+            request_id=rid,
+            deadline=now + timeout,
+            payload=payload,
+            via=serve_in_process,
+        )
+
+    @override
+    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
+        """Only the body of an event invocation; an HTTP answer within FC's limits;
+        ``x-fc-status: 404`` as FC's unhandled error."""
+        from polyfaas_alibaba.emulated.front_door import function_response
+
+        if outcome.error is not None:
+            return fc_base.error_answer(serialize.error_body(outcome.error), call)
+        answer = outcome.value
+        if not isinstance(answer, ServerResponse):
+            message = f"the custom runtime's answer is a {type(answer).__name__}"
+            return fc_base.error_answer({"errorMessage": message, "errorType": "BadResponse"}, call)
+        failed = (answer.header("x-fc-status") or "").strip() == "404"
+        if isinstance(call.payload, Request):
+            response = function_response(
+                Response(answer.status, list(answer.headers), answer.body),
+                call,
+                default_domain=self.default_domain,
+            )
+            if failed:
+                headers = [
+                    *response.headers.items(),
+                    (serialize.ERROR_TYPE_HEADER, serialize.UNHANDLED),
+                ]
+                return Response(response.status, headers, response.body)
+            return response
+        if failed:
+            return Response(
+                200,
+                [
+                    ("Content-Type", "application/json"),
+                    (serialize.ERROR_TYPE_HEADER, serialize.UNHANDLED),
+                    (REQUEST_ID_HEADER, call.request_id),
+                ],
+                answer.body,
+            )
+        return Response(
+            200,
+            [("Content-Type", "application/octet-stream"), (REQUEST_ID_HEADER, call.request_id)],
+            answer.body,
+        )
+
+    @override
+    def timed_out(self, call: NativeCall) -> Response:
+        request: ServerRequest = call.args[0]
+        timeout = next((v for k, v in request.headers if k == "x-fc-function-timeout"), "")
+        return fc_base.error_answer({"errorMessage": f"Function time out after {timeout}s"}, call)
+
+    @override
+    def load_failed(self, call: NativeCall, reason: str, error: ErrorInfo) -> Response:
+        """The server did not start (or not in time): FC's error answer."""
+        return fc_base.error_answer({"errorMessage": error.message, "errorType": error.type}, call)
+
+    @override
+    def make_pool(
+        self,
+        target: Target,
+        environ: Mapping[str, str],
+        config: FunctionConfig,
+        *,
+        size: int = 1,
+        concurrency: int = 1,
+    ) -> ServerPool:
+        """The function's own server, started as FC starts a custom runtime."""
+        return ServerPool(
+            server_command(target, config),
+            target,
+            {**environ, **self.environment(config)},
+            config,
+            hook_request=lambda hook: self.hook_call(hook, config).args[0],
+        )
+
+    @override
+    def crashed(self, call: NativeCall, detail: str) -> Response:
+        return fc_base.crash_answer(call, detail)
+
+    @override
+    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
+        """InvokeFunction's path is an event invocation of this function; any other
+        request is an HTTP request, within FC's limits."""
+        from polyfaas_alibaba.emulated.front_door import admit_invocation, check_request
+
+        return admit_invocation(request, config) or check_request(request) or request
+
+    @override
+    def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
+        """The variables every instance starts with."""
+        return self.environment(config)
+
+
+def server_command(target: Target, config: FunctionConfig) -> list[str]:
+    """``--bootstrap``'s command, else ``polyfaas serve`` for the Python TARGET."""
+    import shlex
+    import sys
+
+    if config.bootstrap:
+        return shlex.split(config.bootstrap)
+    spec = (
+        f"{target.file}:{target.attribute}"
+        if target.file
+        else f"{target.module}:{target.attribute}"
+    )
+    return [
+        sys.executable,
+        "-m",
+        "polyfaas",
+        "serve",
+        "--provider",
+        NAME,
+        "--host",
+        "127.0.0.1",
+        spec,
+    ]
+
+
+platform = AlibabaCustomPlatform()
