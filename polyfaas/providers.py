@@ -202,12 +202,16 @@ def _entry_point_specs() -> list[ProviderSpec]:
         found = list(entry_points(group=ENTRY_POINT_GROUP))
     else:  # Python 3.9: a dict of groups
         found = list(entry_points().get(ENTRY_POINT_GROUP, []))
-    return [
-        ProviderSpec(
-            name=ep.name,
-            runtime=f"{ep.value}.runtime",
-            platform=f"{ep.value}.platform",
-            summary=f"plugin {ep.value}",
-        )
-        for ep in found
-    ]
+    return [_plugin_spec(ep.name, ep.value) for ep in found]
+
+
+def _plugin_spec(name: str, value: str) -> ProviderSpec:
+    # "module:object" names an object with the two halves; a bare "module" is one.
+    where = value if ":" in value else f"{value}:"
+    separator = "." if not where.endswith(":") else ""
+    return ProviderSpec(
+        name=name,
+        runtime=f"{where}{separator}runtime",
+        platform=f"{where}{separator}platform",
+        summary=f"plugin {value}",
+    )
