@@ -236,11 +236,10 @@ class YandexContext:
     request_id = "r"; invoked_function_arn = "d4e"; log_group_name = "c"; log_stream_name = "v1"
     deadline_ms = int(time.time() * 1000) + 3000
     def get_remaining_time_in_millis(self): return 3000
-event = {"httpMethod": "GET", "resource": "/{url+}", "path": "/{url+}", "url": "/p?",
+event = {"httpMethod": "GET", "path": "/{url+}", "url": "/p",
          "headers": {"Cookie": "a=1"}, "multiValueHeaders": {"Cookie": ["a=1"]},
          "queryStringParameters": {}, "multiValueQueryStringParameters": {},
-         "pathParameters": {"url": "p"}, "pathParams": {"url": "p"}, "params": {"url": "p"},
-         "multiValueParams": {"url": ["p"]},
+         "pathParams": {"url": "p"}, "params": {"url": "p"}, "multiValueParams": {"url": ["p"]},
          "requestContext": {"identity": {"sourceIp": "1.2.3.4"}, "httpMethod": "GET",
                             "requestId": "r", "requestTime": "13/Jul/2022:11:58:59 +0000",
                             "requestTimeEpoch": 1, "apiGateway": {"operationContext": {}}},
