@@ -2,8 +2,9 @@
 
 The cloud (runtime) code is at the top, one module per surface; everything that
 imitates FC for the runner and the tests is under ``emulated/``, which nothing at the
-top imports. Platform facts: ``reference/alibaba-fc.md``; the documented sample
-events are the JSON files of ``samples/`` (``polyfaas events alibaba``).
+top imports. "Reference §n" in the docstrings is a section of the project's FC
+reference sheet (``alibaba-fc``), whose sources ``ASSUMPTIONS.md`` lists; the documented
+sample events are the JSON files of ``samples/`` (``polyfaas events alibaba``).
 
 Cloud side:
 
