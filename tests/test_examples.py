@@ -35,17 +35,12 @@ from polyfaas.testing import client, invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-# TEMPORARY: until the adapters set ``ProviderFacts.http_only`` on their platform
-# halves, the two providers whose front door takes HTTP only are named here too.
-# Remove this set (and its use in ``http_only``) once they do.
-_HTTP_ONLY_UNTIL_FACTS_SAY_SO = {"alibaba-wsgi", "yandex-gateway"}
 
 
 def http_only(provider: str) -> bool:
     """Whether the provider's front door takes HTTP requests only (an event handler
     behind it gets the request body as a direct event): its facts say."""
-    facts = providers.platform_half(provider).facts
-    return facts.http_only or provider in _HTTP_ONLY_UNTIL_FACTS_SAY_SO  # TEMPORARY fallback
+    return providers.platform_half(provider).facts.http_only
 
 
 def no_path(provider: str) -> bool:

@@ -1,7 +1,7 @@
 """The ``alibaba-custom`` provider's cloud side: the FC custom-runtime server,
 ``polyfaas serve --provider alibaba-custom TARGET`` (``AlibabaCustomRuntime.serve``).
 
-FC starts a custom runtime's command and talks HTTP to it (reference §4): every
+FC starts a custom runtime's command and talks HTTP to it (ASSUMPTIONS.md §4): every
 request carries the common ``x-fc-*`` headers, and ``x-fc-control-path`` (or, from
 emulators that send none, the path) says what it is:
 

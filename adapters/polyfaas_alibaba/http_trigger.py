@@ -3,7 +3,7 @@
 result. The other direction, which the emulated platform needs, is
 ``emulated.http_trigger``.
 
-The event (reference §2.1) flattens what HTTP can repeat, and polyfaas decides:
+The event (ASSUMPTIONS.md §2) flattens what HTTP can repeat, and polyfaas decides:
 
 - **Repeated headers** arrive as one value joined with ``,`` (FC joins them like
   Go's ``net/http``). For every header but ``Cookie`` that join is what HTTP itself

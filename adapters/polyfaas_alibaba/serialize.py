@@ -9,7 +9,7 @@
   (``'File "…"', 'line N', 'in name', source``), the runtime's own first frame
   removed and the key left out when no frame remains.
 
-Source: reference §1.4/§1.5 (FC's bootstrap ``to_json`` and ``make_error``).
+Source: ASSUMPTIONS.md §1 (FC's bootstrap ``to_json`` and ``make_error``).
 """
 
 from __future__ import annotations

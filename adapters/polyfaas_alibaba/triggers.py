@@ -1,4 +1,4 @@
-"""FC's trigger events (reference §6) ⇄ canonical ``Event`` / ``EventBatch``.
+"""FC's trigger events (ASSUMPTIONS.md §6) ⇄ canonical ``Event`` / ``EventBatch``.
 
 - timer → ``TIMER``: source ``acs:fc:timer``, subject the trigger name, data the
   payload (``None`` when empty);

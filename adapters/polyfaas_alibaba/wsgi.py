@@ -2,7 +2,7 @@
 ``handler(environ, start_response)``.
 
 FC 2.0's built-in Python runtime calls an HTTP function as a WSGI application
-(reference §3): the environ holds the request, ``fc.context`` (the same context
+(ASSUMPTIONS.md §3): the environ holds the request, ``fc.context`` (the same context
 object event handlers get) and ``fc.request_uri``; the answer goes back through
 ``start_response`` and an iterable of bytes.
 

@@ -50,7 +50,7 @@ def is_aws(environ: Mapping[str, str]) -> bool:
 
 
 def looks_like_yandex(environ: Mapping[str, str]) -> bool:
-    """Whether the environment is a Yandex instance's (reference §5.1).
+    """Whether the environment is a Yandex instance's (ASSUMPTIONS.md).
 
     Both platforms set ``AWS_LAMBDA_RUNTIME_API`` and ``LAMBDA_TASK_ROOT``; only AWS
     sets ``AWS_LAMBDA_FUNCTION_NAME``/``AWS_EXECUTION_ENV``, and only Yandex keeps

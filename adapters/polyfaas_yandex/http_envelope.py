@@ -2,7 +2,7 @@
 envelopes → ``Request``, and ``Response`` → the ``{statusCode, …}`` dict the runtime
 returns.
 
-Three envelopes carry an HTTP request (reference §1.3, §1.5):
+Three envelopes carry an HTTP request (ASSUMPTIONS.md):
 
 - a direct call (HTTP integration): ``url`` is ``""``, there is no path, and the
   router has stripped ``Cookie``, ``Authorization`` and other headers;

@@ -1,4 +1,4 @@
-"""Trigger payloads ``{"messages": [...]}`` ⇄ ``EventBatch`` (reference §4).
+"""Trigger payloads ``{"messages": [...]}`` ⇄ ``EventBatch`` (ASSUMPTIONS.md).
 
 Every trigger calls the function with ``integration=raw`` and a batch of messages.
 Each message becomes one ``Event`` in the portable vocabulary where one exists:

@@ -42,10 +42,10 @@ class AlibabaPlatform(FCPlatform):
         default_timeout=60.0,
         losses={
             Loss.QUERY_REPEATS_JOINED: "an FC 3.0 HTTP-trigger event joins a repeated query "
-            "key's values with ',' (alibaba-fc §2.1); `?tags=a,b` is the common case, so "
+            "key's values with ',' (ASSUMPTIONS.md §2); `?tags=a,b` is the common case, so "
             "polyfaas keeps the join",
             Loss.SET_COOKIE_JOINED: "the HTTP-trigger result maps one value per header name "
-            "(alibaba-fc §2.2): several Set-Cookie reach the client joined into one",
+            "(ASSUMPTIONS.md §2): several Set-Cookie reach the client joined into one",
         },
         unhandled_status=502,
         failure_header=serialize.ERROR_TYPE_HEADER,

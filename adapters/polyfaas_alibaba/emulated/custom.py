@@ -1,6 +1,6 @@
 """The ``alibaba-custom`` provider's emulated side: FC in front of a custom runtime (or
 custom container), an HTTP server FC starts and talks to on ``FC_CUSTOM_LISTEN_PORT``
-(reference §4). The server itself is ``custom``.
+(ASSUMPTIONS.md §4). The server itself is ``custom``.
 
 The platform half (the runner and the test client) starts the function's server as
 FC would (``python -m polyfaas serve …`` for a Python TARGET, or the command given
@@ -71,7 +71,7 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "content-length", "transfer
 def common_headers(
     config: FunctionConfig, rid: str, control: str, *, timeout: float, region: str, account: str
 ) -> list[tuple[str, str]]:
-    """FC's common request headers (reference §4.3), empty strings where unset."""
+    """FC's common request headers (ASSUMPTIONS.md §4), empty strings where unset."""
     creds = config.credentials
     version = config.version or "LATEST"
     return [

@@ -1,6 +1,6 @@
 """What FC does alike in front of all three of its surfaces (event handler, WSGI HTTP
 function, custom runtime), as helpers the platform halves share: the variables an
-instance starts with (reference §7), the context object FC passes, FC's error answer,
+instance starts with (ASSUMPTIONS.md §7), the context object FC passes, FC's error answer,
 and its log lines.
 
 ``FCPlatform`` is a base of helpers only: it defines none of ``PlatformHalf``'s hooks,
@@ -31,7 +31,7 @@ DEFAULT_REGION = "cn-hangzhou"
 REQUEST_ID_HEADER = "X-Fc-Request-Id"
 #: The largest request body FC's front door takes (32 MB).
 MAX_BODY = 32 * 1024 * 1024
-#: Request headers that carry the function role's keys (custom runtime, §4.3).
+#: Request headers that carry the function role's keys (custom runtime, ASSUMPTIONS.md §4).
 SECRET_HEADERS = frozenset({"x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-security-token"})
 
 
@@ -77,7 +77,7 @@ class FCPlatform(PlatformHalf):
         )
 
     def environment(self, config: FunctionConfig) -> dict[str, str]:
-        """The variables FC sets on the instance (reference §7), over the function's own.
+        """The variables FC sets on the instance (ASSUMPTIONS.md §7), over the function's own.
 
         ``FC_FUNC_CODE_PATH`` is ``/code`` unless the configuration names the code folder.
         """

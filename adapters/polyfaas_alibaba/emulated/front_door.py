@@ -2,7 +2,7 @@
 event invocations arrive at (its body is the payload, as is), FC's limits on
 requests and on a function's HTTP answer, and the errors FC answers itself.
 
-Limits (reference §3.2): request headers over 8 KB, path plus query over 4 KB, a body
+Limits (ASSUMPTIONS.md §3): request headers over 8 KB, path plus query over 4 KB, a body
 over 32 MB: 400 ``InvalidArgument``; response headers over 8 KB: 502 ``BadResponse``.
 """
 
@@ -21,7 +21,7 @@ from polyfaas_alibaba.emulated.fc_base import MAX_BODY, REQUEST_ID_HEADER, error
 INVOKE_PATH = re.compile(
     r"/(?:2023-03-30|2016-08-15/services/[^/]+)/functions/([^/]+)/invocations/?"
 )
-#: FC's limits on HTTP requests and responses (reference §3.2).
+#: FC's limits on HTTP requests and responses (ASSUMPTIONS.md §3).
 MAX_HEADERS = 8 * 1024
 MAX_PATH_AND_QUERY = 4 * 1024
 MAX_RESPONSE_HEADERS = 8 * 1024

@@ -1,4 +1,4 @@
-"""An FC built-in Python instance's logging (reference §4.4): the root logger at
+"""An FC built-in Python instance's logging (ASSUMPTIONS.md §4): the root logger at
 INFO, lines ``2017-07-05T05:13:35.920Z <request id> [INFO] message`` in UTC, and
 the runtime's start-up line."""
 

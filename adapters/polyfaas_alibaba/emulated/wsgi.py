@@ -1,5 +1,5 @@
 """The ``alibaba-wsgi`` provider's emulated side: FC calling an HTTP function as a WSGI
-application (reference §3).
+application (ASSUMPTIONS.md §3).
 
 It builds the environ FC's runtime builds (``os.environ`` merged in first,
 ``SERVER_NAME=FCRUNTIME``, ``CONTENT_TYPE`` defaulting to
@@ -70,7 +70,7 @@ class StartResponse:
 def fc_environ(
     request: Request, *, context: Any, handler: str, base: Mapping[str, str]
 ) -> dict[str, Any]:
-    """The environ FC's runtime passes for ``request`` (reference §3.1)."""
+    """The environ FC's runtime passes for ``request`` (ASSUMPTIONS.md §3)."""
     environ: dict[str, Any] = dict(base)
     joined: dict[str, list[str]] = {}
     for name, value in request.headers.items():
@@ -134,6 +134,8 @@ class AlibabaWSGIPlatform(FCPlatform):
         too_large_status=400,
         secret_headers=fc_base.SECRET_HEADERS,
         samples_package="polyfaas_alibaba",
+        # An HTTP function has no InvokeFunction path and no triggers of its own.
+        http_only=True,
     )
 
     @override

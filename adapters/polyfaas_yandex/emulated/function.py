@@ -92,8 +92,10 @@ class YandexPlatform(PlatformHalf):
         direct_losses = {
             Loss.NO_PATH: "a direct call to the function URL carries no path: the router "
             "sends url ''",
-            Loss.NO_COOKIE: "the router strips Cookie from direct calls (yandex-functions §1.3)",
-            Loss.NO_AUTHORIZATION: "the router strips Authorization from direct calls (§1.3)",
+            Loss.NO_COOKIE: "the router strips Cookie from a direct call to the function URL "
+            "(the platform's invocation docs)",
+            Loss.NO_AUTHORIZATION: "the router strips Authorization from a direct call to the "
+            "function URL (the platform's invocation docs)",
         }
         self.facts = ProviderFacts(
             default_timeout=DEFAULT_TIMEOUT,
@@ -104,6 +106,8 @@ class YandexPlatform(PlatformHalf):
             too_large_status=413,
             secret_headers=frozenset({"x-yacloud-subjecttoken"}),
             samples_package="polyfaas_yandex",
+            # The gateway's front door takes HTTP only; triggers call the function itself.
+            http_only=gateway is not None,
         )
 
     @override
@@ -163,7 +167,7 @@ class YandexPlatform(PlatformHalf):
 
     @override
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
-        """The variables the runtime sets on every instance (reference §5.1)."""
+        """The variables the runtime sets on every instance (ASSUMPTIONS.md)."""
         return instance_environ(config)
 
     @override

@@ -1,5 +1,5 @@
 """What a Yandex Cloud Functions instance looks like from inside: its environment
-variables (reference §5.1) and its logging setup (§6).
+variables and its logging setup (ASSUMPTIONS.md).
 
 Detection from the environment is in ``polyfaas_yandex.function`` (on the runtime
 path; this module imports ``logging`` and is not). The runner runs ``setup_instance``

@@ -1,7 +1,7 @@
 """The platform's front door, imitated: ``Request`` → the HTTP envelope the router or
 API Gateway builds, and the function's return value → what the caller receives.
 
-Facts: reference §1.3 to §2.5. Choices where the docs are silent are marked
+Facts and their sources: ASSUMPTIONS.md. Choices where the docs are silent are marked
 [unconfirmed] here and listed in ``ASSUMPTIONS.md``.
 """
 
@@ -235,7 +235,7 @@ class Malformed(Exception):
 def response_of(value: Any) -> Response:
     """What the caller receives for the function's return ``value`` (HTTP integration).
 
-    Raises ``Malformed`` when the value breaks the contract (reference §2.1, §2.2).
+    Raises ``Malformed`` when the value breaks the contract (ASSUMPTIONS.md).
     """
     if not isinstance(value, Mapping):
         raise Malformed(f"the function returned a {type(value).__name__}, not an object")
