@@ -108,7 +108,7 @@ class Entry:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         runtime = self._runtime_for(args, kwargs)
         invocation = runtime.decode(args, kwargs)
-        return runtime.encode(self.invoke(invocation.payload, invocation.context), invocation)
+        return runtime.encode(self.handle(invocation.payload, invocation.context), invocation)
 
     def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RuntimeHalf:
         from polyfaas import providers
@@ -140,7 +140,7 @@ class Entry:
 
     # -- canonical call ---------------------------------------------------------
 
-    def invoke(self, payload: Payload, context: Context) -> Any:
+    def handle(self, payload: Payload, context: Context) -> Any:
         """Run the handler on a canonical payload.
 
         A ``Request`` gives a ``Response`` (``HTTPError`` and werkzeug's

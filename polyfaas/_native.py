@@ -168,7 +168,7 @@ class InstancePool(Protocol):
     def start(self) -> None:
         """Start an instance now, so a TARGET that cannot load fails at once."""
 
-    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+    def run(self, call: NativeCall, timeout: float) -> CallResult:
         """Run ``call`` on a free instance; how it ended."""
 
     def restart(self) -> None:

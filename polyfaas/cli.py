@@ -267,7 +267,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     from polyfaas._entry import payload_data
     from polyfaas._event import Event
     from polyfaas._target import parse_target
-    from polyfaas.runner.app import Invoker
+    from polyfaas.runner.app import Dispatcher
     from polyfaas.runner.server import make_pool
 
     platform = providers.platform_half(args.provider)
@@ -278,7 +278,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         pool = make_pool(platform, target, config)
         try:
             event = Event(data=payload_data(raw), datacontenttype="application/json", native=raw)
-            response, _, result = Invoker(platform, pool, config, log=sys.stderr)(event)
+            response, _, result = Dispatcher(platform, pool, config, log=sys.stderr)(event)
         finally:
             pool.close()
         failed = (

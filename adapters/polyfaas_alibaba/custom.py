@@ -183,7 +183,7 @@ class CustomRuntimeApp:
         fc = fc_headers(environ)
         rid = fc.get("request-id") or new_id()
         if route == INVOKE:
-            status, headers, body = self.invoke(environ, fc, rid)
+            status, headers, body = self.invoke_event(environ, fc, rid)
         elif route in HOOK_NAMES:
             status, headers, body = self.hook(route, environ, fc, rid)
         else:
@@ -197,7 +197,7 @@ class CustomRuntimeApp:
         sys.stderr.flush()
         return serialize.error_bytes(serialize.error_body(error))
 
-    def invoke(self, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str) -> Answer:
+    def invoke_event(self, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str) -> Answer:
         """An event invocation: the payload in, the serialised result out."""
         from polyfaas_alibaba.builtin import decode_payload
         from polyfaas_alibaba.http_trigger import result_from_response
@@ -210,7 +210,7 @@ class CustomRuntimeApp:
                 value = self.target(raw, context.native)
             else:
                 payload = decode_payload(raw, context.request_id)
-                value = self.entry.invoke(payload, context)
+                value = self.entry.handle(payload, context)
                 if isinstance(payload, Request):
                     value = result_from_response(to_response(value))
             body = serialize.serialize_result(value)
@@ -265,7 +265,7 @@ class CustomRuntimeApp:
                 changes["base_path"] = base
             if changes:
                 request = attrs.evolve(request, **changes)
-            response = to_response(self.entry.invoke(request, context))
+            response = to_response(self.entry.handle(request, context))
         except Exception as exc:
             error = self._failed(exc)
             self.line(f"FC Invoke End RequestId: {rid}{FAILED_SUFFIX}")

@@ -47,7 +47,7 @@ def answer(platform: PlatformHalf, call: NativeCall, result: CallResult) -> Resp
     return platform.crashed(call, result.detail)
 
 
-class Invoker:
+class Dispatcher:
     """Runs canonical payloads through a platform half and a pool of instances,
     writing the platform's log lines."""
 
@@ -67,7 +67,7 @@ class Invoker:
         call = self.platform.call(payload, self.config)
         self._lines(self.platform.start_lines(call))
         started = time.perf_counter()
-        result = self.pool.invoke(call, timeout_of(self.platform, self.config))
+        result = self.pool.run(call, timeout_of(self.platform, self.config))
         duration_ms = (time.perf_counter() - started) * 1000
         response = answer(self.platform, call, result)
         report = InvocationReport(
@@ -91,8 +91,8 @@ class Invoker:
 class RunnerApp:
     """WSGI application: HTTP → platform half → instance → platform half → HTTP."""
 
-    def __init__(self, invoker: Invoker, access_log: TextIO | None = None) -> None:
-        self.invoker = invoker
+    def __init__(self, dispatcher: Dispatcher, access_log: TextIO | None = None) -> None:
+        self.dispatcher = dispatcher
         self.access_log = access_log if access_log is not None else sys.stderr
         self.colour = self.access_log.isatty()
 
@@ -100,12 +100,12 @@ class RunnerApp:
         started = time.perf_counter()
         # The runner's own environ is no platform's native input, and cannot travel.
         request = request_from_environ(environ, native=None)
-        admitted = self.invoker.platform.admit(request, self.invoker.config)
+        admitted = self.dispatcher.platform.admit(request, self.dispatcher.config)
         request_id = "-"
         if isinstance(admitted, Response):
             response = admitted
         else:
-            response, call, _ = self.invoker(admitted)
+            response, call, _ = self.dispatcher(admitted)
             request_id = call.request_id
         self._access(request, response, (time.perf_counter() - started) * 1000, request_id)
         body = start_wsgi_response(response, start_response)

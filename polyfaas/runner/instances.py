@@ -123,7 +123,7 @@ class WorkerProcess:
         for future in pending.values():
             future.set_exception(EOFError())
 
-    def invoke(self, call: NativeCall, timeout: float, memory_mb: int | None) -> CallResult:
+    def run(self, call: NativeCall, timeout: float, memory_mb: int | None) -> CallResult:
         """Send ``call`` and wait for its outcome, the timeout, or the instance's death."""
         future: Future[tuple[Outcome, int]] | None = Future() if self.concurrency > 1 else None
         with self.lock:
@@ -245,14 +245,14 @@ class Pool:
         with self.condition:
             self.instances.append(instance)
 
-    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+    def run(self, call: NativeCall, timeout: float) -> CallResult:
         """Run ``call`` on a free instance (starting one if the pool has room)."""
         try:
             instance = self._acquire()
         except InstanceStartError as exc:
             return CallResult(ending="load-failed", load_failure=exc.failure)
         try:
-            return instance.invoke(call, timeout, self.memory_mb)
+            return instance.run(call, timeout, self.memory_mb)
         finally:
             self._release(instance)
 

@@ -19,7 +19,7 @@ from polyfaas import providers
 from polyfaas._target import Target
 from polyfaas.errors import PolyfaasError
 from polyfaas.platform import FunctionConfig, InstancePool, PlatformHalf
-from polyfaas.runner.app import Invoker, RunnerApp
+from polyfaas.runner.app import Dispatcher, RunnerApp
 from polyfaas.runner.instances import Pool
 
 RELOAD_POLL_S = 0.5
@@ -144,7 +144,7 @@ def build_server(settings: RunSettings, log: TextIO) -> tuple[BaseWSGIServer, In
         concurrency=settings.concurrency,
     )
     try:
-        app = RunnerApp(Invoker(platform, pool, settings.config, log))
+        app = RunnerApp(Dispatcher(platform, pool, settings.config, log))
         server = make_server(
             settings.host, settings.port, app, threaded=True, request_handler=QuietHandler
         )

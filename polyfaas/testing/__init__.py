@@ -52,7 +52,7 @@ from polyfaas.platform import (
     call_native,
     instance_environment,
 )
-from polyfaas.runner.app import Invoker, RunnerApp
+from polyfaas.runner.app import Dispatcher, RunnerApp
 
 # os.environ is the process's: one in-process call at a time, whatever the entry.
 _instance_lock = threading.RLock()
@@ -72,7 +72,7 @@ class InProcessInstance:
     def start(self) -> None:
         """Nothing to start: the entry is loaded."""
 
-    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+    def run(self, call: NativeCall, timeout: float) -> CallResult:
         """Make the call here, in the instance environment the platform sets."""
         with _instance_lock, instance_environment(call.environ):
             outcome = call_native(self.entry, call)
@@ -155,7 +155,7 @@ def client(
     platform = providers.platform_half(provider or default_provider())
     config = _config(config, where)
     pool = _pool(entry, where, platform, config)
-    return PolyfaasClient(RunnerApp(Invoker(platform, pool, config)), pool)
+    return PolyfaasClient(RunnerApp(Dispatcher(platform, pool, config)), pool)
 
 
 def as_event(event: Any) -> Event:
@@ -186,7 +186,7 @@ def invoke(
     config = _config(config, where)
     pool = _pool(entry, where, platform, config)
     try:
-        response, _, _ = Invoker(platform, pool, config)(as_event(event))
+        response, _, _ = Dispatcher(platform, pool, config)(as_event(event))
     finally:
         pool.close()
     return response
@@ -201,8 +201,8 @@ def emulate(
     """What the caller of the emulated platform receives for ``payload``, the call made
     in this process."""
     platform = providers.platform_half(provider)
-    invoker = Invoker(platform, InProcessInstance(entry), config or FunctionConfig())
-    response, _, _ = invoker(payload)
+    dispatcher = Dispatcher(platform, InProcessInstance(entry), config or FunctionConfig())
+    response, _, _ = dispatcher(payload)
     return response
 
 
@@ -217,7 +217,7 @@ class EmulatedApp(RunnerApp):
         self.provider = provider
         self.config = config or FunctionConfig()
         platform = providers.platform_half(provider)
-        super().__init__(Invoker(platform, InProcessInstance(entry), self.config))
+        super().__init__(Dispatcher(platform, InProcessInstance(entry), self.config))
 
 
 __all__ = [

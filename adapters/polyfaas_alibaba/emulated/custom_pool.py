@@ -295,7 +295,7 @@ class ServerPool:
         """Start the server now, so a command that cannot start fails at once."""
         self._current()
 
-    def invoke(self, call: NativeCall, timeout: float) -> CallResult:
+    def run(self, call: NativeCall, timeout: float) -> CallResult:
         """Send the call's request to the server and read its answer."""
         try:
             server = self._current()
