@@ -405,3 +405,33 @@ def test_a_plain_fc_handler_serves_invoke_and_a_wsgi_app_serves_http(tmp_path: P
     with fc_server(tmp_path, gunicorn=True, target="web.handler") as server, FC(server.port) as fc:
         status, _, body = fc.send("GET", "/a/b", "/http-invoke", "-r")
         assert (status, body) == (200, b"my-func/a/b")
+
+
+LOADED_REPORTER = """
+import sys
+import polyfaas
+
+OFF_THE_RUNTIME_PATH = ("polyfaas.platform", "polyfaas.runner", "polyfaas.testing", "werkzeug")
+
+
+@polyfaas.event  # over HTTP it gets the request as a direct event
+def handler(event, context):
+    return {"loaded": sorted(
+        name for name in sys.modules
+        if ".emulated" in name or name.startswith(OFF_THE_RUNTIME_PATH)
+    )}
+"""
+
+
+def test_the_served_runtime_path_loads_no_emulation(tmp_path):
+    """``polyfaas serve`` is a runtime path too: after its first call (HTTP and
+    ``/invoke``) under gunicorn, nothing that imitates FC, nor the platform kit, the
+    runner, the test kit or werkzeug is loaded in the server."""
+    (tmp_path / "index.py").write_text(LOADED_REPORTER, encoding="utf-8")
+    with fc_server(tmp_path, gunicorn=True) as server, FC(server.port) as fc:
+        status, _, body = fc.send("GET", "/anything", "/http-invoke", "rid-http")
+        assert status == 200, body
+        assert json.loads(body)["loaded"] == []
+        status, _, body = fc.send("POST", "/invoke", "/invoke", "rid-event", b"{}")
+        assert status == 200, body
+        assert json.loads(body)["loaded"] == []
