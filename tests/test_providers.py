@@ -201,3 +201,18 @@ def test_plugin_entry_points_are_read_once(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(providers, "_entry_point_specs", must_not_run)
     assert providers.runtime_half("mycloud") is first
+
+
+def test_an_entry_point_may_name_a_module_or_an_object_in_it():
+    from polyfaas.providers import _plugin_spec
+
+    bare = _plugin_spec("mycloud", "polyfaas_mycloud")
+    assert (bare.runtime, bare.platform) == (
+        "polyfaas_mycloud:runtime",
+        "polyfaas_mycloud:platform",
+    )
+    named = _plugin_spec("mycloud", "polyfaas_mycloud:provider")
+    assert (named.runtime, named.platform) == (
+        "polyfaas_mycloud:provider.runtime",
+        "polyfaas_mycloud:provider.platform",
+    )
