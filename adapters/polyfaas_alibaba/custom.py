@@ -310,11 +310,7 @@ class AlibabaCustomRuntime(RuntimeHalf):
     name = NAME
     cloud = "alibaba"
 
-    @override
-    def detect(
-        self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
-    ) -> bool:
-        return False
+    # detect: the default (never): FC calls a custom runtime over HTTP only.
 
     @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
