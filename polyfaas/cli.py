@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CMD",
         default=os.environ.get("POLYFAAS_BOOTSTRAP", ""),
         help="the command that starts the function's own server, any language "
-        "(alibaba-custom; env POLYFAAS_BOOTSTRAP; default: polyfaas serve TARGET)",
+        "(providers whose instances are servers; env POLYFAAS_BOOTSTRAP; "
+        "default: polyfaas serve TARGET)",
     )
     run.add_argument(
         "--instances",
