@@ -30,11 +30,6 @@ from polyfaas.wsgi_bridge import StartResponse, request_from_environ, start_wsgi
 STATUS_COLOURS = {2: "32", 3: "36", 4: "33", 5: "1;31"}
 
 
-def timeout_of(platform: PlatformHalf, config: FunctionConfig) -> float:
-    """The call timeout: the function's configuration, else the platform's default."""
-    return platform.timeout(config)
-
-
 def answer(platform: PlatformHalf, call: NativeCall, result: CallResult) -> Response:
     """What the caller receives for a finished call, however it ended."""
     if result.ending == "returned" and result.outcome is not None:
@@ -67,7 +62,7 @@ class Dispatcher:
         call = self.platform.call(payload, self.config)
         self._lines(self.platform.start_lines(call))
         started = time.perf_counter()
-        result = self.pool.run(call, timeout_of(self.platform, self.config))
+        result = self.pool.run(call, self.platform.timeout(self.config))
         duration_ms = (time.perf_counter() - started) * 1000
         response = answer(self.platform, call, result)
         report = InvocationReport(
