@@ -216,3 +216,25 @@ def test_an_entry_point_may_name_a_module_or_an_object_in_it():
         "polyfaas_mycloud:provider.runtime",
         "polyfaas_mycloud:provider.platform",
     )
+
+
+@pytest.mark.usefixtures("plugin_distribution")
+def test_detect_first_asks_a_plugin_before_the_built_ins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call a built-in provider would take too (a Yandex-shaped context) goes to the
+    plugin when POLYFAAS_DETECT_FIRST names it."""
+    context = SimpleNamespace(
+        request_id="req-1",
+        function_name="hello",
+        invoked_function_arn="d4e",
+        deadline_ms=2**41,
+    )
+    event = providers.platform_half("mycloud").samples()["http"]
+
+    def answer() -> Any:
+        handler = polyfaas.http(lambda request, context: context.provider)
+        return handler(event, context)
+
+    with pytest.raises(polyfaas.PolyfaasError):  # Yandex takes it: not an HTTP event there
+        answer()
+    monkeypatch.setenv("POLYFAAS_DETECT_FIRST", "mycloud")
+    assert answer()["body"] == "mycloud"
