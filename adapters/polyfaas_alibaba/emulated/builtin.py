@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import attrs
+
 from polyfaas import Event, Request, Response
 from polyfaas.platform import (
     ErrorInfo,
@@ -22,7 +24,6 @@ from polyfaas.platform import (
     Loss,
     NativeCall,
     Outcome,
-    ProviderFacts,
     override,
 )
 from polyfaas.runtime import dump_json
@@ -38,8 +39,8 @@ class AlibabaPlatform(FCPlatform):
     (``python`` and ``default_domain`` as in ``FCPlatform``)."""
 
     name = NAME
-    facts = ProviderFacts(
-        default_timeout=60.0,
+    facts = attrs.evolve(
+        fc_base.FACTS,
         losses={
             Loss.QUERY_REPEATS_JOINED: "an FC 3.0 HTTP-trigger event joins a repeated query "
             "key's values with ',' (ASSUMPTIONS.md §2); `?tags=a,b` is the common case, so "
@@ -47,12 +48,6 @@ class AlibabaPlatform(FCPlatform):
             Loss.SET_COOKIE_JOINED: "the HTTP-trigger result maps one value per header name "
             "(ASSUMPTIONS.md §2): several Set-Cookie reach the client joined into one",
         },
-        unhandled_status=502,
-        failure_header=serialize.ERROR_TYPE_HEADER,
-        max_request_body=fc_base.MAX_BODY,
-        too_large_status=400,
-        secret_headers=fc_base.SECRET_HEADERS,
-        samples_package="polyfaas_alibaba",
     )
 
     # -- the native call and its answer ---------------------------------------------

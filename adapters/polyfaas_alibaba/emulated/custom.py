@@ -40,7 +40,6 @@ from polyfaas.platform import (
     FunctionConfig,
     NativeCall,
     Outcome,
-    ProviderFacts,
     override,
 )
 from polyfaas_alibaba import serialize
@@ -160,16 +159,7 @@ class AlibabaCustomPlatform(FCPlatform):
     It writes no log lines of its own: a custom runtime's server writes FC's."""
 
     name = NAME
-    facts = ProviderFacts(
-        default_timeout=60.0,
-        unhandled_status=502,
-        failure_header=serialize.ERROR_TYPE_HEADER,
-        max_request_body=fc_base.MAX_BODY,
-        too_large_status=400,
-        secret_headers=fc_base.SECRET_HEADERS,
-        samples_package="polyfaas_alibaba",
-        runs_server=True,
-    )
+    facts = attrs.evolve(fc_base.FACTS, runs_server=True)
 
     def hook_call(self, hook: str, config: FunctionConfig) -> NativeCall:
         """The request FC sends into a lifecycle hook: ``initializer`` (``/initialize``),

@@ -21,6 +21,7 @@ from polyfaas.platform import (
     InvocationReport,
     NativeCall,
     PlatformHalf,
+    ProviderFacts,
 )
 from polyfaas_alibaba import native_context, serialize
 from polyfaas_alibaba.context import field, number
@@ -33,6 +34,16 @@ REQUEST_ID_HEADER = "X-Fc-Request-Id"
 MAX_BODY = 32 * 1024 * 1024
 #: Request headers that carry the function role's keys (custom runtime, ASSUMPTIONS.md §4).
 SECRET_HEADERS = frozenset({"x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-security-token"})
+#: What every FC surface documents alike; each provider adds what is its own.
+FACTS = ProviderFacts(
+    default_timeout=60.0,
+    unhandled_status=502,
+    failure_header=ERROR_TYPE_HEADER,
+    max_request_body=MAX_BODY,
+    too_large_status=400,
+    secret_headers=SECRET_HEADERS,
+    samples_package="polyfaas_alibaba",
+)
 
 
 class FCPlatform(PlatformHalf):

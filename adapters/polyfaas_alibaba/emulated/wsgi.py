@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 from urllib.parse import unquote_to_bytes
 
+import attrs
+
 from polyfaas import Event, Request, Response
 from polyfaas.platform import (
     ErrorInfo,
@@ -26,7 +28,6 @@ from polyfaas.platform import (
     InvocationReport,
     NativeCall,
     Outcome,
-    ProviderFacts,
     override,
 )
 from polyfaas.runtime import EventFormatError, native_str, new_id, run_wsgi_app
@@ -126,14 +127,8 @@ class AlibabaWSGIPlatform(FCPlatform):
     """Platform half of ``alibaba-wsgi``: imitates FC calling an HTTP function."""
 
     name = NAME
-    facts = ProviderFacts(
-        default_timeout=60.0,
-        unhandled_status=502,
-        failure_header=serialize.ERROR_TYPE_HEADER,
-        max_request_body=fc_base.MAX_BODY,
-        too_large_status=400,
-        secret_headers=fc_base.SECRET_HEADERS,
-        samples_package="polyfaas_alibaba",
+    facts = attrs.evolve(
+        fc_base.FACTS,
         # An HTTP function has no InvokeFunction path and no triggers of its own.
         http_only=True,
     )
