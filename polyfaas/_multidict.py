@@ -6,7 +6,9 @@ importing werkzeug costs ~60 ms of cold start, and the runtime path must not pay
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any, Callable, TypeVar, Union, overload
@@ -26,20 +28,49 @@ MultiSource = Union[
     None,
 ]
 
-# Values of these headers are credentials: never shown by ``repr``. Besides the
-# standard ones, any name that says it carries a secret (a platform's
-# ``x-…-security-token``, ``…-access-key-secret``, ``…-subjecttoken``): each provider
-# lists its own in ``ProviderFacts.secret_headers``, and a test checks they match.
-SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+#: The one masking rule: a header name, query key or variable name that contains one of
+#: these words (in any case, anywhere: ``X-Auth-Token``, ``x-fc-security-token``,
+#: ``Set-Cookie``, ``?api_key=``, ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``) names a value that
+#: is a credential: ``repr`` shows ``***`` in its place, and no log line shows it. Each
+#: provider lists its own secret headers in ``ProviderFacts.secret_headers``, and the
+#: conformance checks the rule covers them.
+SENSITIVE_WORDS = (
+    "auth",
+    "token",
+    "secret",
+    "key",
+    "cookie",
+    "signature",
+    "password",
+    "passwd",
+    "credential",
+    "session",
 )
-_SECRET_WORDS = ("secret", "token", "password", "access-key", "api-key", "credential", "signature")
+MASK = "***"
+
+
+@cache
+def _searcher() -> Callable[[str], object]:  # compiled on first use, not on the cold start
+    return re.compile("|".join(SENSITIVE_WORDS), re.IGNORECASE).search
+
+
+def _sensitive(name: str) -> object:
+    return _searcher()(name)
+
+
+def is_sensitive(name: str) -> bool:
+    """Whether ``name`` (a header name, query key or variable name) names a credential."""
+    return _sensitive(name) is not None
 
 
 def is_sensitive_header(name: str) -> bool:
     """Whether the value of header ``name`` is a credential (never logged or shown)."""
-    lower = name.lower()
-    return lower in SENSITIVE_HEADERS or any(word in lower for word in _SECRET_WORDS)
+    return _sensitive(name) is not None
+
+
+def masked_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pairs`` with the value of every sensitive name replaced by ``***``."""
+    return [(key, MASK if _sensitive(key) else value) for key, value in pairs]
 
 
 def _pairs(source: MultiSource) -> tuple[tuple[str, str], ...]:
@@ -222,7 +253,8 @@ class MultiDict(Mapping[str, str]):
         return {key: self.getlist(key) for key in self}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({list(self._pairs)!r})"
+        # Query keys follow the header rule: ``?token=…`` shows ``***``.
+        return f"{type(self).__name__}({masked_pairs(self._pairs)!r})"
 
 
 class Headers(MultiDict):
@@ -245,8 +277,7 @@ class Headers(MultiDict):
         return super().items(multi=multi)
 
     def __repr__(self) -> str:
-        shown = [(key, "***" if is_sensitive_header(key) else value) for key, value in self._pairs]
-        return f"Headers({shown!r})"
+        return f"Headers({masked_pairs(self._pairs)!r})"
 
 
 def as_headers(value: MultiSource) -> Headers:

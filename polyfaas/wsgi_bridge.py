@@ -22,8 +22,8 @@ from urllib.parse import quote, unquote_to_bytes
 from polyfaas._codec import from_native_str, native_str, read_wsgi_input
 from polyfaas._context import Context
 from polyfaas._request import PATH_SAFE, Request, decode_path, parse_query
-from polyfaas._response import Response
-from polyfaas.errors import ResponseFormatError
+from polyfaas._response import Response, check_header_fields
+from polyfaas.errors import EventFormatError, ResponseFormatError
 
 WSGIEnviron = dict[str, Any]
 StartResponse = Callable[..., Callable[[bytes], Any]]
@@ -101,35 +101,43 @@ _THE_ENVIRON: Any = object()
 
 
 def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIRON) -> Request:
-    """The canonical ``Request`` of a WSGI call (``native`` defaults to the environ)."""
-    script_name = environ.get("SCRIPT_NAME", "")
-    raw_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    """The canonical ``Request`` of a WSGI call (``native`` defaults to the environ).
+
+    The path is the request target exactly as sent (``REQUEST_URI``/``RAW_URI`` when
+    the server passes one): ``//x`` and ``/http://example.com/a`` stay what they are;
+    only an absolute-form target (``http://host/path``, which never starts with ``/``)
+    is reduced to its path. A value of the wrong type is an ``EventFormatError``.
+    """
+    script_name = _environ_text(environ, "SCRIPT_NAME", "")
+    raw_uri = _environ_text(environ, "REQUEST_URI", "") or _environ_text(environ, "RAW_URI", "")
     if raw_uri:
         raw_path = raw_uri.partition("?")[0]
-        if "://" in raw_path[:8]:  # absolute-form request target
+        if not raw_path.startswith("/") and "://" in raw_path:  # absolute-form target
             raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
         if not raw_path.isascii():  # raw UTF-8 bytes on the request line: escape them
-            raw_path = quote(raw_path.encode("latin-1", "replace"), safe=PATH_SAFE + "%")
+            raw_path = quote(_wire_bytes(raw_path), safe=PATH_SAFE + "%")
     else:
         raw_path = quote(
-            (script_name + environ.get("PATH_INFO", "")).encode("latin-1"), safe=PATH_SAFE
+            _wire_bytes(script_name + _environ_text(environ, "PATH_INFO", "")), safe=PATH_SAFE
         )
     headers: list[tuple[str, str]] = []
     for key, value in environ.items():
+        if type(key) is not str:
+            continue
         if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").title(), from_native_str(value)))
+            headers.append((key[5:].replace("_", "-").title(), from_native_str(_str(key, value))))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append((key.replace("_", "-").title(), from_native_str(value)))
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST") or _server_host(environ, scheme)
+            headers.append((key.replace("_", "-").title(), from_native_str(_str(key, value))))
+    scheme = _environ_text(environ, "wsgi.url_scheme", "http")
+    host = _environ_text(environ, "HTTP_HOST", "") or _server_host(environ, scheme)
     return Request(
-        method=environ.get("REQUEST_METHOD", "GET"),
+        method=_environ_text(environ, "REQUEST_METHOD", "GET"),
         path=decode_path(raw_path or "/"),
         raw_path=raw_path or "/",
-        query=parse_query(from_native_str(environ.get("QUERY_STRING", ""))),
+        query=parse_query(from_native_str(_environ_text(environ, "QUERY_STRING", ""))),
         headers=headers,
         body=read_wsgi_input(environ),
-        client_ip=environ.get("REMOTE_ADDR") or None,
+        client_ip=_environ_text(environ, "REMOTE_ADDR", "") or None,
         scheme=scheme,
         host=from_native_str(host),
         base_path=from_native_str(script_name),
@@ -137,9 +145,28 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
     )
 
 
+def _str(key: str, value: Any) -> str:
+    if type(value) is str:
+        return value
+    raise EventFormatError(f"WSGI environ: {key} must be a string, not {type(value).__name__}")
+
+
+def _environ_text(environ: Mapping[str, Any], key: str, default: str) -> str:
+    value = environ.get(key)
+    return default if value is None else _str(key, value)
+
+
+def _wire_bytes(text: str) -> bytes:
+    # A native string's bytes; a server that passes real text (FC's "/日本") gives UTF-8.
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _server_host(environ: Mapping[str, Any], scheme: str) -> str:
-    name = environ.get("SERVER_NAME", "localhost")
-    port = environ.get("SERVER_PORT", "")
+    name = _environ_text(environ, "SERVER_NAME", "localhost")
+    port = _environ_text(environ, "SERVER_PORT", "")
     default = "443" if scheme == "https" else "80"
     return name if not port or port == default else f"{name}:{port}"
 
@@ -221,11 +248,13 @@ def status_line(status: int) -> str:
 
 
 def start_wsgi_response(response: Response, start_response: StartResponse) -> list[bytes]:
-    """Write ``response`` through a WSGI server's ``start_response``; the body iterable."""
-    start_response(
-        status_line(response.status),
-        [(name, native_str(value)) for name, value in response.headers.items()],
-    )
+    """Write ``response`` through a WSGI server's ``start_response``; the body iterable.
+
+    The last gate before the wire: a header field with CR, LF or NUL, or a name that
+    is not a token, is a ``ResponseFormatError`` and nothing is started."""
+    fields = [(name, native_str(value)) for name, value in response.headers.items()]
+    check_header_fields(tuple(fields))
+    start_response(status_line(response.status), fields)
     return [response.body] if response.body else []
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from polyfaas import Event, Request, Response
+from polyfaas.errors import ResponseFormatError
 from polyfaas.platform import (
     ErrorInfo,
     FunctionConfig,
@@ -79,8 +80,7 @@ class AlibabaPlatform(FCPlatform):
         from polyfaas_alibaba.emulated.http_trigger import BadResult, response_from_result
 
         if outcome.error is not None:
-            fc_base.log_error(call, outcome.error.text)
-            return fc_base.error_answer(serialize.error_body(outcome.error), call)
+            return fc_base.failed_answer(outcome.error, call)
         try:
             response = None
             if isinstance(call.payload, Request):
@@ -88,11 +88,8 @@ class AlibabaPlatform(FCPlatform):
             if response is None:
                 body = serialize.serialize_result(outcome.value)
                 response = Response(200, [("Content-Type", "application/octet-stream")], body)
-        except BadResult as exc:
-            fc_base.log_error(call, str(exc))
-            return fc_base.error_answer(
-                {"errorMessage": str(exc), "errorType": "BadResponse"}, call
-            )
+        except (BadResult, ResponseFormatError) as exc:  # e.g. a header with CR/LF
+            return fc_base.bad_response(str(exc), call)
         except (TypeError, ValueError) as exc:
             fc_base.log_error(call, str(exc))
             document = {"errorMessage": str(exc), "errorType": type(exc).__name__}
@@ -117,6 +114,15 @@ class AlibabaPlatform(FCPlatform):
         return fc_base.load_failure_answer(function, reason, error, call)
 
     # -- the front door -------------------------------------------------------------
+
+    @override
+    def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
+        """FC's InvokeFunction URL for the function's events; the HTTP trigger."""
+        return [
+            f"events (InvokeFunction): POST {base_url}/2023-03-30/functions/{config.name}"
+            "/invocations",
+            f"HTTP requests (the HTTP trigger): {base_url}/",
+        ]
 
     @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from polyfaas import Event, Request, Response
+from polyfaas.errors import ResponseFormatError
 from polyfaas.platform import (
     ErrorInfo,
     FunctionConfig,
@@ -219,6 +220,8 @@ class AlibabaCustomPlatform(FCPlatform):
         from polyfaas_alibaba.emulated.front_door import function_response
 
         if outcome.error is not None:
+            if outcome.error.type == fc_base.RESPONSE_FORMAT_ERROR:
+                return fc_base.bad_response(outcome.error.message, call)
             return fc_base.error_answer(serialize.error_body(outcome.error), call)
         answer = outcome.value
         if not isinstance(answer, ServerResponse):
@@ -226,11 +229,11 @@ class AlibabaCustomPlatform(FCPlatform):
             return fc_base.error_answer({"errorMessage": message, "errorType": "BadResponse"}, call)
         failed = (answer.header("x-fc-status") or "").strip() == "404"
         if isinstance(call.payload, Request):
-            response = function_response(
-                Response(answer.status, list(answer.headers), answer.body),
-                call,
-                default_domain=self.default_domain,
-            )
+            try:
+                sent = Response(answer.status, list(answer.headers), answer.body)
+            except ResponseFormatError as exc:  # a header name that is not a token
+                return fc_base.bad_response(str(exc), call)
+            response = function_response(sent, call, default_domain=self.default_domain)
             if failed:
                 headers = [
                     *response.headers.items(),
@@ -287,6 +290,15 @@ class AlibabaCustomPlatform(FCPlatform):
     @override
     def crashed(self, call: NativeCall, detail: str) -> Response:
         return fc_base.crash_answer(call, detail)
+
+    @override
+    def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
+        """FC's InvokeFunction URL for the function's events; the HTTP trigger."""
+        return [
+            f"events (InvokeFunction): POST {base_url}/2023-03-30/functions/{config.name}"
+            "/invocations",
+            f"HTTP requests (the HTTP trigger): {base_url}/",
+        ]
 
     @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:

@@ -135,6 +135,26 @@ def error_answer(body: Mapping[str, Any], call: NativeCall) -> Response:
     )
 
 
+#: The type of the error a handler's answer that cannot be a response raises (a header
+#: with CR/LF/NUL, a name that is no token, a value that is no response).
+RESPONSE_FORMAT_ERROR = "ResponseFormatError"
+
+
+def bad_response(message: str, call: NativeCall) -> Response:
+    """FC's answer to a function's answer it cannot send: 502 ``BadResponse``."""
+    log_error(call, f"BadResponse: {message}")
+    return error_answer({"errorMessage": message, "errorType": "BadResponse"}, call)
+
+
+def failed_answer(error: ErrorInfo, call: NativeCall) -> Response:
+    """FC's answer to a call that raised: ``BadResponse`` when what failed is the
+    answer itself (``ResponseFormatError``), else the unhandled error as it is."""
+    if error.type == RESPONSE_FORMAT_ERROR:
+        return bad_response(error.message, call)
+    log_error(call, error.text)
+    return error_answer(serialize.error_body(error), call)
+
+
 def timeout_answer(function: Any, call: NativeCall) -> Response:
     """FC's answer to a call that outlived the timeout of ``function`` (``context.function``)."""
     timeout = number(field(function, "timeout"))

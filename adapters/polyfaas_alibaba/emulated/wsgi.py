@@ -31,7 +31,6 @@ from polyfaas.platform import (
     override,
 )
 from polyfaas.runtime import EventFormatError, native_str, new_id, run_wsgi_app
-from polyfaas_alibaba import serialize
 from polyfaas_alibaba.context import field
 from polyfaas_alibaba.emulated import fc_base
 from polyfaas_alibaba.emulated.fc_base import FCPlatform
@@ -161,9 +160,8 @@ class AlibabaWSGIPlatform(FCPlatform):
     @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """The function's answer within FC's limits, or FC's error answer (502)."""
-        if outcome.error is not None:
-            fc_base.log_error(call, outcome.error.text)
-            return fc_base.error_answer(serialize.error_body(outcome.error), call)
+        if outcome.error is not None:  # a header with CR/LF: BadResponse
+            return fc_base.failed_answer(outcome.error, call)
         value = outcome.value
         if not isinstance(value, Response):
             message = f"the WSGI handler's answer is a {type(value).__name__}"

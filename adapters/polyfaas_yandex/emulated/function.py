@@ -35,6 +35,7 @@ import time
 from typing import Any
 
 from polyfaas import Event, EventType, HTTPError, Request, Response
+from polyfaas.errors import ResponseFormatError
 from polyfaas.platform import (
     ErrorInfo,
     FunctionConfig,
@@ -166,6 +167,16 @@ class YandexPlatform(PlatformHalf):
         return request
 
     @override
+    def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
+        """The function URL; its events as ``yc serverless function invoke`` sends them."""
+        if self.gateway is not None:
+            return [f"HTTP requests (through API Gateway): {base_url}/"]
+        return [
+            f"HTTP requests (the function URL): {base_url}/",
+            f"events (the body is the event): POST {base_url}/?integration=raw",
+        ]
+
+    @override
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
         """The variables the runtime sets on every instance (ASSUMPTIONS.md)."""
         return instance_environ(config)
@@ -183,7 +194,9 @@ class YandexPlatform(PlatformHalf):
         line = (
             f"REPORT RequestID: {call.request_id} Duration: {report.duration_ms:.3f} ms "
             f"Billed Duration: {billed} ms Memory Size: {report.memory_mb} MB "
-            f"Max Memory Used: {report.max_memory_mb:.0f} MB Queuing Duration: 0.000 ms"
+            # A killed instance's peak is unknown (0): the field is left out, not 0 MB.
+            + (f"Max Memory Used: {report.max_memory_mb:.0f} MB " if report.max_memory_mb else "")
+            + "Queuing Duration: 0.000 ms"
         )
         if report.init_duration_ms is not None:
             line += f" Function Init Duration: {report.init_duration_ms:.3f} ms"
@@ -225,6 +238,8 @@ class YandexPlatform(PlatformHalf):
         """What the caller receives: the function's answer, or the platform's error."""
         if outcome.error is not None:
             _log.error("request %s failed:\n%s", call.request_id, outcome.error.text.rstrip())
+            if outcome.error.type == "ResponseFormatError":  # e.g. a header with CR/LF
+                return self._tagged(router.malformed(None), call)
             return self.function_error(outcome.error, call)
         # Behind a gateway an HTTP request is always the gateway's; events (triggers,
         # direct invocations) reach the same function the raw way.
@@ -246,7 +261,7 @@ class YandexPlatform(PlatformHalf):
             return self._tagged(Response(200, [("Content-Type", "application/json")], body), call)
         try:
             response = router.response_of(outcome.value)
-        except router.Malformed as exc:
+        except (router.Malformed, ResponseFormatError) as exc:  # ResponseFormatError: CR/LF
             _log.error("request %s: malformed function response: %s", call.request_id, exc)
             response = router.malformed(outcome.value)
         return self._tagged(response, call)
