@@ -25,6 +25,7 @@ from polyfaas.platform import (
     NativeCall,
     PlatformHalf,
 )
+from polyfaas.runner.bounded import BodyTooLarge, IncompleteBody, bound_body
 from polyfaas.wsgi_bridge import StartResponse, request_from_environ, start_wsgi_response
 
 STATUS_COLOURS = {2: "32", 3: "36", 4: "33", 5: "1;31"}
@@ -40,6 +41,26 @@ def answer(platform: PlatformHalf, call: NativeCall, result: CallResult) -> Resp
         failure = result.load_failure
         return platform.load_failed(call, failure.reason, failure.error)
     return platform.crashed(call, result.detail)
+
+
+class _Given:
+    """A ``wsgi.input`` that hands over ``body`` itself (``io.BytesIO`` would copy it)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def read(self, size: int = -1) -> bytes:
+        body, self.body = self.body, b""
+        return body
+
+
+def head_of(environ: dict[str, Any], body: bytes = b"") -> Request:
+    """The request of ``environ`` with ``body`` in place of the one it sent."""
+    head = {key: value for key, value in environ.items() if key != "wsgi.input_terminated"}
+    head["wsgi.input"] = _Given(body)
+    if body:
+        head["CONTENT_LENGTH"] = str(len(body))
+    return request_from_environ(head, native=None)
 
 
 class Dispatcher:
@@ -93,18 +114,42 @@ class RunnerApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        # The runner's own environ is no platform's native input, and cannot travel.
-        request = request_from_environ(environ, native=None)
-        admitted = self.dispatcher.platform.admit(request, self.dispatcher.config)
         request_id = "-"
-        if isinstance(admitted, Response):
-            response = admitted
+        # Past a refusal the rest of the body is never read: the server closes every
+        # connection after its answer (werkzeug's own rule), and drains what was sent.
+        try:
+            # The body is counted against the platform's limit before it is buffered.
+            bound_body(environ, self.dispatcher.platform.facts.max_request_body)
+            # The runner's own environ is no platform's native input, and cannot travel.
+            request = request_from_environ(environ, native=None)
+        except BodyTooLarge:
+            request = head_of(environ)
+            response = self.too_large(environ)
+        except IncompleteBody as exc:
+            # Never invoke a request whose body did not arrive whole.
+            request = head_of(environ)
+            response = Response.from_text(f"Bad Request: {exc}", 400)
         else:
-            response, call, _ = self.dispatcher(admitted)
-            request_id = call.request_id
+            admitted = self.dispatcher.platform.admit(request, self.dispatcher.config)
+            if isinstance(admitted, Response):
+                response = admitted
+            else:
+                response, call, _ = self.dispatcher(admitted)
+                request_id = call.request_id
         self._access(request, response, (time.perf_counter() - started) * 1000, request_id)
         body = start_wsgi_response(response, start_response)
         return [] if request.method == "HEAD" else body
+
+    def too_large(self, environ: dict[str, Any]) -> Response:
+        """The platform's own answer to this request with a body just over its limit
+        (its front door's refusal), else one built from its facts."""
+        platform = self.dispatcher.platform
+        limit = platform.facts.max_request_body or 0
+        probe = head_of(environ, body=bytes(limit + 1))  # zero pages: not resident
+        answer = platform.admit(probe, self.dispatcher.config)
+        if isinstance(answer, Response):
+            return answer
+        return Response.from_text("Request Entity Too Large", platform.facts.too_large_status)
 
     def _access(self, request: Request, response: Response, ms: float, request_id: str) -> None:
         status = str(response.status)
