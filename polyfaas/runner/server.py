@@ -1,4 +1,4 @@
-"""``polyfaas run``: werkzeug's server in front, function instances behind."""
+"""``polyfaas run``: a bounded werkzeug server in front, function instances behind."""
 
 from __future__ import annotations
 
@@ -13,24 +13,17 @@ from types import FrameType
 from typing import TextIO
 
 import attrs
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from polyfaas import providers
 from polyfaas._target import Target
 from polyfaas.errors import PolyfaasError
 from polyfaas.platform import FunctionConfig, InstancePool, PlatformHalf
 from polyfaas.runner.app import Dispatcher, RunnerApp
+from polyfaas.runner.bounded import BoundedWSGIServer, ServerLimits
 from polyfaas.runner.instances import Pool
 
 RELOAD_POLL_S = 0.5
 SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", ".tox", "node_modules", ".mypy_cache"}
-
-
-class QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without its own access line: the runner writes its own."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
 
 
 @attrs.frozen(kw_only=True)
@@ -45,6 +38,8 @@ class RunSettings:
     concurrency: int = 1
     reload: bool = False
     config: FunctionConfig = attrs.field(factory=FunctionConfig)
+    #: Connections, header and idle timeouts (``docs/cli.md``, "Limits").
+    limits: ServerLimits = attrs.field(factory=ServerLimits)
 
 
 def instance_environ(platform: PlatformHalf, config: FunctionConfig) -> dict[str, str]:
@@ -132,7 +127,7 @@ def make_pool(
     return pool
 
 
-def build_server(settings: RunSettings, log: TextIO) -> tuple[BaseWSGIServer, InstancePool]:
+def build_server(settings: RunSettings, log: TextIO) -> tuple[BoundedWSGIServer, InstancePool]:
     """The pool and the server in front of it."""
     check_port(settings.host, settings.port)
     platform = providers.platform_half(settings.provider)
@@ -145,9 +140,7 @@ def build_server(settings: RunSettings, log: TextIO) -> tuple[BaseWSGIServer, In
     )
     try:
         app = RunnerApp(Dispatcher(platform, pool, settings.config, log))
-        server = make_server(
-            settings.host, settings.port, app, threaded=True, request_handler=QuietHandler
-        )
+        server = BoundedWSGIServer(settings.host, settings.port, app, settings.limits)
     except BaseException:
         pool.close()
         raise
