@@ -19,6 +19,7 @@ from polyfaas import __version__, providers
 from polyfaas.errors import PolyfaasError
 
 if TYPE_CHECKING:
+    from polyfaas._target import Target
     from polyfaas.platform import FunctionConfig
 
 EPILOG = "TARGET is path/file.py:name, module:name, or the platforms' own file.name."
@@ -70,6 +71,13 @@ def _add_function_options(parser: argparse.ArgumentParser) -> None:
         "--env-file", type=Path, help="a file of K=V lines, as function configuration"
     )
     parser.add_argument(
+        "--inherit-env",
+        action="store_true",
+        default=os.environ.get("POLYFAAS_INHERIT_ENV", "") not in ("", "0"),
+        help="give the function this shell's whole environment, not only PATH, HOME, "
+        "the locale and the few others docs/cli.md lists (env POLYFAAS_INHERIT_ENV)",
+    )
+    parser.add_argument(
         "--function-name",
         default=os.environ.get("POLYFAAS_FUNCTION_NAME", ""),
         help="the function's name",
@@ -92,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="serve a handler locally as the platform would", epilog=EPILOG
     )
     _add_function_options(run)
-    run.add_argument("--host", default=os.environ.get("POLYFAAS_HOST", "127.0.0.1"))
+    run.add_argument(
+        "--host",
+        default=os.environ.get("POLYFAAS_HOST", "127.0.0.1"),
+        help="address to listen on (env POLYFAAS_HOST; default 127.0.0.1, this machine "
+        "only; 0.0.0.0 for every interface)",
+    )
     run.add_argument(
         "--port", type=int, default=_env_int("PORT", 8080), help="(env PORT; default 8080)"
     )
@@ -205,6 +218,51 @@ def function_config(args: argparse.Namespace, handler: str) -> FunctionConfig:
     )
 
 
+def _calls_natively(name: str) -> bool:
+    """Whether provider ``name`` calls a handler as ``handler(event, context)`` with its
+    own native objects (what a plain, undecorated handler takes)."""
+    from polyfaas._event import Event
+    from polyfaas._request import Request
+    from polyfaas.platform import FunctionConfig
+
+    try:
+        platform = providers.platform_half(name)
+        if platform.facts.runs_server:
+            return False
+        call = platform.call(Event(data={}), FunctionConfig())
+    except Exception:  # a provider that cannot make such a call does not make it
+        return False
+    return len(call.args) == 2 and not isinstance(call.args[0], (Request, Event))
+
+
+def prepare_target(target: Target, provider: str) -> Target:
+    """``target`` as the instances load it under ``provider``: a bare WSGI application
+    served as ``polyfaas.wsgi(app)``; a native ``handler(event, context)`` refused at
+    start, naming the fix, where the platform does not call it natively."""
+    import attrs
+
+    fix = ""
+    if not _calls_natively(provider):
+        native = [n for n in providers.names() if _calls_natively(n)]
+        fix = (
+            f"provider {provider!r} does not call it natively; run it with --provider "
+            f"{', '.join(native[:-1])} or {native[-1]} (the platforms that call "
+            "handler(event, context)), "
+            "or decorate it with @polyfaas.http / @polyfaas.event"
+        )
+    return attrs.evolve(target, wrap_wsgi=True, native_fix=fix)
+
+
+def inherit_environment(args: argparse.Namespace) -> None:
+    """``--inherit-env``: the instances get this process's whole environment."""
+    from polyfaas.platform import INHERIT_ENV
+
+    if getattr(args, "inherit_env", False):
+        os.environ[INHERIT_ENV] = "1"
+    else:
+        os.environ.pop(INHERIT_ENV, None)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from polyfaas._target import parse_target
     from polyfaas.runner.server import RunSettings, run
@@ -216,7 +274,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"--bootstrap starts a server of the function's own; provider {args.provider!r} "
             f"calls the handler directly (providers with servers: {', '.join(servers)})"
         )
-    target = parse_target(args.target)
+    target = prepare_target(parse_target(args.target), args.provider)
+    inherit_environment(args)
     settings = RunSettings(
         target=target,
         provider=args.provider,
@@ -240,6 +299,14 @@ def read_payload(args: argparse.Namespace) -> bytes:
         except OSError as exc:
             raise PolyfaasError(f"cannot read --event {args.event}: {exc.strerror}") from None
     if args.data is not None:
+        try:
+            json.loads(args.data)
+        except json.JSONDecodeError as exc:
+            print(
+                f"polyfaas: --data is not JSON ({exc.msg}, column {exc.colno}); "
+                "sending it as a string",
+                file=sys.stderr,
+            )
         return str(args.data).encode("utf-8")
     if args.stdin == "-":
         return sys.stdin.buffer.read()
@@ -272,7 +339,8 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     from polyfaas.runner.server import make_pool
 
     platform = providers.platform_half(args.provider)
-    target = parse_target(args.target)
+    target = prepare_target(parse_target(args.target), args.provider)
+    inherit_environment(args)
     config = function_config(args, target.handler_string)
     raw = read_payload(args)
     with body_only_on_stdout() as stdout:
@@ -289,7 +357,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         )
         if not failed and response.status < 400:
             stdout.write(response.body)
-            if response.body and not response.body.endswith(b"\n") and stdout.isatty():
+            if ends_without_newline(response.body):
                 stdout.write(b"\n")
             return 0
     sys.stderr.write(response.text + ("" if response.text.endswith("\n") else "\n"))
@@ -298,6 +366,19 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         reason = result.outcome.error.type
     print(f"polyfaas: the invocation failed ({reason}); status {response.status}", file=sys.stderr)
     return 1
+
+
+def ends_without_newline(body: bytes) -> bool:
+    """Whether ``invoke`` adds a newline after ``body``: a text body (UTF-8) that does
+    not end with one gets it, on a terminal and in a pipe alike; a binary body is
+    written byte for byte."""
+    if not body or body.endswith(b"\n"):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _runs_server(name: str) -> bool:
@@ -359,6 +440,23 @@ def cmd_providers() -> int:
     return 0
 
 
+def users_traceback(exc: PolyfaasError) -> str:
+    """The traceback of the user's code behind a TARGET that failed to load (their file
+    and line; polyfaas' and importlib's frames dropped), or ``""``."""
+    import traceback
+
+    from polyfaas._native import InstanceStartError
+    from polyfaas._target import user_traceback
+    from polyfaas.errors import HandlerImportError
+
+    if isinstance(exc, InstanceStartError):
+        return user_traceback(exc.failure.error.text)
+    cause = exc.__cause__
+    if isinstance(exc, HandlerImportError) and cause is not None:
+        return "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -376,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(command(args))
     except PolyfaasError as exc:
+        sys.stderr.write(users_traceback(exc))
         if getattr(args, "debug", False):
             raise
         print(f"polyfaas: {exc}", file=sys.stderr)

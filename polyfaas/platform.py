@@ -234,6 +234,13 @@ class PlatformHalf:
         """The platform's own log lines after a call."""
         return []
 
+    # -- the runner's banner ------------------------------------------------------------
+
+    def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
+        """Where to send calls to the runner at ``base_url`` (``http://host:port``), one
+        line each, for ``polyfaas run``'s banner: by default, any HTTP request."""
+        return [f"HTTP requests: {base_url}/"]
+
     # -- helpers for subclasses -------------------------------------------------------
 
     def timeout(self, config: FunctionConfig) -> float:
@@ -245,16 +252,62 @@ class PlatformHalf:
         return (time.time() if now is None else now) + self.timeout(config)
 
 
+#: Set (``polyfaas run --inherit-env``) to give instances the runner's whole environment.
+INHERIT_ENV = "POLYFAAS_INHERIT_ENV"
+
+#: The runner's variables an instance's process inherits: what finds programs, the
+#: Python that runs it and the project's packages, the locale, the time zone and the
+#: temporary folder. Everything else the function sees is the platform's or the
+#: function's configuration (``--env``, ``--env-file``), as in the cloud.
+PASS_THROUGH = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONUNBUFFERED",
+        "PYTHONIOENCODING",
+        "PYTHONUTF8",
+        "PYTHONDONTWRITEBYTECODE",
+        "SYSTEMROOT",
+        "COMSPEC",
+        "PATHEXT",
+    }
+)
+#: Prefixes of inherited variables (the locale's ``LC_ALL``, ``LC_CTYPE``, …).
+PASS_THROUGH_PREFIXES = ("LC_",)
+
+
 def _runner_only(key: str) -> bool:
     # POLYFAAS_PROVIDER picks the platform the runner or a test run imitates; the
     # instance sees what that platform sets, never the runner's own choice.
-    return key in (PROVIDER_ENV, DETECT_FIRST_ENV)
+    return key in (PROVIDER_ENV, DETECT_FIRST_ENV, INHERIT_ENV)
+
+
+def _passes(key: str) -> bool:
+    return key.upper() in PASS_THROUGH or key.upper().startswith(PASS_THROUGH_PREFIXES)
 
 
 def process_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of an instance's process: the runner's own, less the settings
-    that choose a provider for the runner, plus ``environ`` (the platform's)."""
-    inherited = {key: value for key, value in os.environ.items() if not _runner_only(key)}
+    """The environment of an instance's process: ``environ`` (the function's and the
+    platform's variables) over the runner's ``PASS_THROUGH`` variables — or over its
+    whole environment when ``POLYFAAS_INHERIT_ENV`` is set —, never the settings that
+    choose a provider for the runner."""
+    everything = os.environ.get(INHERIT_ENV, "") not in ("", "0")
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not _runner_only(key) and (everything or _passes(key))
+    }
     return {**inherited, **environ}
 
 
@@ -286,11 +339,13 @@ __all__ = [
     "FunctionConfig",
     "InstancePool",
     "InstanceStartError",
+    "INHERIT_ENV",
     "InvocationReport",
     "LoadFailure",
     "Loss",
     "NativeCall",
     "Outcome",
+    "PASS_THROUGH",
     "PlatformHalf",
     "ProviderFacts",
     "RequestIdFilter",

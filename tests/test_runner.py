@@ -186,7 +186,6 @@ def run_cli(
             ["run", f"{FUNCTIONS / 'behaviours.py'}:missing"],
             "has no 'missing'; callables it defines: ",
         ),
-        (["run", f"{FUNCTIONS / 'raises_on_import.py'}:handler"], "cannot connect to the database"),
         (["run", "--provider", "nosuchcloud", TARGET], "no provider named 'nosuchcloud'"),
         (["run", "--env", "NOEQUALS", TARGET], "--env takes K=V"),
         (["invoke", "no_such_module:handler"], "no module 'no_such_module'"),

@@ -7,7 +7,7 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -66,15 +66,60 @@ def snapshot(folder: Path) -> dict[Path, float]:
     return stamps
 
 
-class Reloader(threading.Thread):
-    """Restarts the instances when a source file under the target's folder changes."""
+#: How long the reloader's import check of the changed code may take.
+RELOAD_CHECK_S = 30.0
 
-    def __init__(self, folder: Path, pool: InstancePool, log: TextIO) -> None:
+
+class Reloader(threading.Thread):
+    """Restarts the instances when a source file under the target's folder changes,
+    and imports the TARGET in a fresh process as an instance would, so a broken edit
+    shows its traceback in the terminal at once (not a 502 on the next request)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        pool: InstancePool,
+        log: TextIO,
+        target: Target | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(name="polyfaas-reloader", daemon=True)
         self.folder = folder
         self.pool = pool
         self.log = log
+        self.target = target
+        self.environ = dict(environ or {})
         self.stopped = threading.Event()
+
+    def check(self) -> None:
+        """Import the TARGET in a subprocess; write its error, if any, to the log."""
+        import subprocess
+
+        from polyfaas.platform import process_environ
+
+        target = self.target
+        if target is None:
+            return
+        argv = [str(target.folder), target.module, target.attribute]
+        if target.file is not None:
+            argv.append(str(target.file))
+        code = "import sys; from polyfaas._target import check_main as c; sys.exit(c(sys.argv[1:]))"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", code, *argv],
+                cwd=str(target.folder),
+                env=process_environ(self.environ),
+                capture_output=True,
+                text=True,
+                timeout=RELOAD_CHECK_S,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return
+        if done.returncode != 0:
+            self.log.write(done.stderr if done.stderr.endswith("\n") else done.stderr + "\n")
+            self.log.write(" * The function fails to load; fix it and save again\n")
+            self.log.flush()
 
     def run(self) -> None:
         before = snapshot(self.folder)
@@ -86,6 +131,7 @@ class Reloader(threading.Thread):
                 self.log.write(f" * Detected change in {names}, restarting instances\n")
                 self.log.flush()
                 self.pool.restart()
+                self.check()
                 before = now
 
 
@@ -147,11 +193,43 @@ def build_server(settings: RunSettings, log: TextIO) -> tuple[BoundedWSGIServer,
     return server, pool
 
 
+def banner(settings: RunSettings, platform: PlatformHalf, port: int) -> str:
+    """What ``polyfaas run`` says at start: the function, its file, where to send
+    calls (the platform's ``endpoints``), the timeout, instances and reload."""
+    target = settings.target
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    base = f"http://{host}:{port}"
+    where = target.file if target.file is not None else target.folder / f"{target.module}.py"
+    timeout = platform.timeout(settings.config)
+    lines = [
+        f"polyfaas run: {target.handler_string} as provider {settings.provider!r}",
+        f"File: {where}",
+        *platform.endpoints(settings.config, base),
+        f"Function {settings.config.name!r}: timeout {timeout:g} s, memory "
+        f"{settings.config.memory_mb} MB, instances {settings.instances}, reload "
+        + ("on" if settings.reload else "off"),
+        f"Running on {base} (Press CTRL+C to quit)",
+    ]
+    return "".join(f" * {line}\n" for line in lines)
+
+
 def run(settings: RunSettings, log: TextIO | None = None) -> None:
     """Serve until SIGINT or SIGTERM; instances never outlive the runner."""
     out = log if log is not None else sys.stdout
     server, pool = build_server(settings, out)
-    reloader = Reloader(settings.target.folder, pool, out) if settings.reload else None
+    platform = providers.platform_half(settings.provider)
+    reloader = (
+        Reloader(
+            settings.target.folder,
+            pool,
+            out,
+            # A --bootstrap command of the function's own is not a TARGET to import.
+            None if settings.config.bootstrap else settings.target,
+            instance_environ(platform, settings.config),
+        )
+        if settings.reload
+        else None
+    )
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -163,11 +241,7 @@ def run(settings: RunSettings, log: TextIO | None = None) -> None:
     try:
         if reloader is not None:
             reloader.start()
-        out.write(
-            f" * polyfaas run: {settings.target.handler_string} as provider "
-            f"{settings.provider!r}\n"
-            f" * Running on http://{settings.host}:{server.server_port} (Press CTRL+C to quit)\n"
-        )
+        out.write(banner(settings, platform, server.server_port))
         out.flush()
         server.serve_forever()
     except KeyboardInterrupt:
