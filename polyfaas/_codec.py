@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from polyfaas.errors import EventFormatError
@@ -158,19 +157,27 @@ def parse_epoch(value: Any, where: str, *, scale: int = 1) -> datetime | None:
 
 def format_rfc3339(moment: datetime | None, digits: int = 0) -> str:
     """``2023-12-26T07:49:00Z`` in UTC (now when ``moment`` is ``None``; a naive
-    ``moment`` is UTC), with ``digits`` (0, 3 or 6) of fraction."""
+    ``moment`` is UTC), with ``digits`` (0, 3 or 6) of fraction. A moment whose UTC
+    time is outside years 1 to 9999 keeps its own offset (``0001-01-01T00:00:00+01:00``)."""
     from datetime import datetime, timezone
 
     if moment is None:
         moment = datetime.now(timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    with suppress(OverflowError):  # an offset that pushes year 1 or 9999 out of range
+    zone = "Z"
+    try:
         moment = moment.astimezone(timezone.utc)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    except OverflowError:  # an offset that pushes year 1 or 9999 out of range
+        offset = moment.utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+        sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
+        zone = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"  # the same instant, exactly
+    text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+    text += f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
     if digits:
         text += "." + f"{moment.microsecond:06d}"[:digits]
-    return text + "Z"
+    return text + zone
 
 
 # -- WSGI --------------------------------------------------------------------------------
@@ -184,9 +191,37 @@ def read_wsgi_input(environ: Mapping[str, Any]) -> bytes:
         return b""
     length = environ.get("CONTENT_LENGTH")
     if length:
-        size = int(length) if isinstance(length, str) and length.strip().isdigit() else -1
-        if size >= 0:
-            return bytes(stream.read(size))
+        digits = length.strip() if isinstance(length, str) else ""
+        if digits.isascii() and digits.isdigit():
+            return _read_at_most(stream, int(digits))
     if environ.get("wsgi.input_terminated"):
-        return bytes(stream.read())
+        return _bytes(stream.read())
     return b""
+
+
+#: Bodies larger than this are read in pieces of this size.
+_READ_CHUNK = 1 << 20
+
+
+def _read_at_most(stream: Any, size: int) -> bytes:
+    # One read for any body a platform admits; a CONTENT_LENGTH past that (a client's
+    # lie, or 20 digits) is read in pieces until the stream ends: no read() is ever
+    # asked for more than it can allocate or index.
+    if size <= _READ_CHUNK:
+        return _bytes(stream.read(size))
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = _bytes(stream.read(min(size, _READ_CHUNK)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _bytes(data: Any) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise EventFormatError(f"wsgi.input.read() gave a {type(data).__name__}, not bytes")

@@ -196,7 +196,7 @@ def payload_data(raw: bytes, content_type: str | None = None) -> Any:
     if content_type is None or "json" in content_type.lower():
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # too deep: text
             pass
     try:
         return raw.decode("utf-8")

@@ -27,12 +27,13 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~]*").fullmatch
 
 
 def encode_path(path: str) -> str:
-    """Percent-encode a decoded path (UTF-8), leaving what RFC 3986 allows."""
+    """Percent-encode a decoded path (UTF-8), leaving what RFC 3986 allows; a lone
+    surrogate is encoded as its own three bytes rather than failing."""
     if _PLAIN_PATH(path):
         return path
     from urllib.parse import quote
 
-    return quote(path, safe=PATH_SAFE)
+    return quote(path, safe=PATH_SAFE, errors="surrogatepass")
 
 
 def decode_path(raw_path: str) -> str:
@@ -45,11 +46,13 @@ def decode_path(raw_path: str) -> str:
 
 
 def encode_query(query: MultiDict) -> str:
-    """A query string from a multi-dict, every pair kept in order."""
+    """A query string from a multi-dict, every pair kept in order (a lone surrogate
+    is encoded as its own three bytes rather than failing)."""
     from urllib.parse import quote
 
     return "&".join(
-        f"{quote(key, safe=QUERY_SAFE)}={quote(value, safe=QUERY_SAFE)}"
+        f"{quote(key, safe=QUERY_SAFE, errors='surrogatepass')}="
+        f"{quote(value, safe=QUERY_SAFE, errors='surrogatepass')}"
         for key, value in query.items(multi=True)
     )
 
@@ -139,8 +142,9 @@ class Request:
         return decode_text(self.body, self.content_type)
 
     def json(self) -> Any:
-        """The body parsed as JSON; ``HTTPError(400)`` when it is not JSON."""
+        """The body parsed as JSON; ``HTTPError(400)`` when it is not JSON (or nests
+        deeper than the parser can go)."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise HTTPError(400, f"request body is not valid JSON: {exc}") from None

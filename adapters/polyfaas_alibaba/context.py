@@ -54,7 +54,7 @@ def number(value: Any) -> int | None:
         return value
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # "inf", "1e400", 10**400 as text
         return None
 
 

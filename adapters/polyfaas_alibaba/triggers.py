@@ -77,7 +77,7 @@ def _cloud_event(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str) and value.lstrip().startswith("{"):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep for it
             return None
     if isinstance(value, dict) and "specversion" in value and "type" in value:
         return value

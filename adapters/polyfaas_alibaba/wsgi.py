@@ -80,7 +80,11 @@ def _canonical_view(environ: Mapping[str, Any]) -> dict[str, Any]:
     uri = environ.get("fc.request_uri")
     if isinstance(uri, str) and uri.startswith("/") and "REQUEST_URI" not in environ:
         raw_path = uri.partition("?")[0]
-        if unquote_to_bytes(raw_path).decode("latin-1") == environ.get("PATH_INFO"):
+        try:  # the target is a native string too: its bytes are latin-1
+            target = unquote_to_bytes(raw_path.encode("latin-1")).decode("latin-1")
+        except UnicodeEncodeError:  # real text ("/日本") or a lone surrogate: not a target
+            target = None
+        if target == environ.get("PATH_INFO"):
             view["REQUEST_URI"] = uri
     return view
 

@@ -139,7 +139,8 @@ def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
         return path, _params(params)
     from urllib.parse import quote
 
-    return quote(path, safe=PATH_SAFE + "%"), _params(params)
+    # a lone surrogate (JSON's "\udc80") is kept as its own bytes rather than failing
+    return quote(path, safe=PATH_SAFE + "%", errors="surrogatepass"), _params(params)
 
 
 def _params(params: Any) -> Mapping[str, Any]:

@@ -1,0 +1,12 @@
+"""A handler that answers with the path it got (the path tests of ``test_decoders_total``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polyfaas
+
+
+@polyfaas.http
+def handler(request: polyfaas.Request, context: Any) -> dict[str, Any]:
+    return {"path": request.path, "raw_path": request.raw_path}
