@@ -31,9 +31,9 @@ MultiSource = Union[
 #: The one masking rule: a header name, query key or variable name that contains one of
 #: these words (in any case, anywhere: ``X-Auth-Token``, ``x-fc-security-token``,
 #: ``Set-Cookie``, ``?api_key=``, ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``) names a value that
-#: is a credential: ``repr`` shows ``***`` in its place, and no log line shows it. Each
-#: provider lists its own secret headers in ``ProviderFacts.secret_headers``, and the
-#: conformance checks the rule covers them.
+#: is a credential: ``repr`` shows ``***`` in its place (docs/api.md, "What is masked").
+#: Each provider lists its own secret headers in ``ProviderFacts.secret_headers``, and
+#: the conformance checks the rule covers them.
 SENSITIVE_WORDS = (
     "auth",
     "token",
@@ -68,9 +68,23 @@ def is_sensitive_header(name: str) -> bool:
     return _sensitive(name) is not None
 
 
+@cache
+def _query_masker() -> Callable[[str, str], str]:  # (replacement, text) -> text
+    words = "|".join(SENSITIVE_WORDS)
+    pattern = re.compile(rf"([?&;][^=&#?;\s]*(?:{words})[^=&#;\s]*=)[^&#;\s]*", re.IGNORECASE)
+    return pattern.sub
+
+
+def mask_urls(value: str) -> str:
+    """``value`` with the values of sensitive query keys in any URL it holds masked
+    (``X-Envoy-Original-Path: /a?token=…``, ``Referer``)."""
+    return _query_masker()(r"\1" + MASK, value) if "=" in value else value
+
+
 def masked_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``pairs`` with the value of every sensitive name replaced by ``***``."""
-    return [(key, MASK if _sensitive(key) else value) for key, value in pairs]
+    """``pairs`` with the value of every sensitive name replaced by ``***`` (and the
+    sensitive query values in other values' URLs)."""
+    return [(key, MASK if _sensitive(key) else mask_urls(value)) for key, value in pairs]
 
 
 def _pairs(source: MultiSource) -> tuple[tuple[str, str], ...]:

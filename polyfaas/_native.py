@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol
 
 import attrs
 
-from polyfaas._context import Credentials
+from polyfaas._context import Context, Credentials
 from polyfaas._event import Event
+from polyfaas._multidict import MultiDict
 from polyfaas._request import Request
+from polyfaas._response import Response
 from polyfaas.errors import PolyfaasError
 
 if TYPE_CHECKING:
@@ -24,6 +26,82 @@ START_TIMEOUT_S = 120.0
 
 def _to_dict(mapping: Mapping[str, str]) -> dict[str, str]:
     return dict(mapping)
+
+
+# -- reprs that never show a secret ---------------------------------------------------
+#
+# A native call carries whatever the platform passes: events with headers, contexts
+# with keys, WSGI environs with HTTP_AUTHORIZATION, the instance's variables. Its repr
+# (and those of the configuration and the outcome) show the shape of those values
+# (types, keys, sizes), never a value; the canonical ``Request`` keeps its own repr,
+# which masks by the one rule (``polyfaas._multidict.SENSITIVE_WORDS``).
+
+_SHOWN_KEYS = 40
+
+
+class _Shape(str):
+    """Text shown by ``repr`` as it is (no quotes)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def shape(value: Any, depth: int = 2) -> _Shape:
+    """What ``value`` is without what it says: ``str[12]``, ``bytes[40]``, a mapping's
+    keys with the shapes of their values (``depth`` levels down), a sequence's length,
+    any other object's type. Numbers, booleans and ``None`` are shown."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return _Shape(repr(value))
+    if isinstance(value, str):
+        return _Shape(f"str[{len(value)}]")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _Shape(f"{type(value).__name__}[{len(value)}]")
+    if isinstance(value, Mapping):
+        if depth <= 0:
+            return _Shape(f"{type(value).__name__}[{len(value)}]")
+        items = [
+            f"{str(key)[:60]!r}: {shape(item, depth - 1)}"
+            for key, item in list(value.items())[:_SHOWN_KEYS]
+        ]
+        if len(value) > _SHOWN_KEYS:
+            items.append(f"...(+{len(value) - _SHOWN_KEYS})")
+        return _Shape("{" + ", ".join(items) + "}")
+    if isinstance(value, (list, tuple)):
+        if depth <= 0 or not value:
+            return _Shape(f"{type(value).__name__}[{len(value)}]")
+        items = [str(shape(item, depth - 1)) for item in value[:_SHOWN_KEYS]]
+        if len(value) > _SHOWN_KEYS:
+            items.append(f"...(+{len(value) - _SHOWN_KEYS})")
+        if isinstance(value, list):
+            return _Shape("[" + ", ".join(items) + "]")
+        return _Shape("(" + ", ".join(items) + ("," if len(value) == 1 else "") + ")")
+    if isinstance(value, _SELF_MASKED):
+        return _Shape(repr(value))
+    if isinstance(value, Event):
+        return _Shape(_payload_repr(value))
+    return _Shape(type(value).__qualname__)
+
+
+#: The model's objects whose own ``repr`` masks their secrets.
+_SELF_MASKED = (Request, Response, Context, Credentials, MultiDict)
+
+
+def _shape_repr(value: Any) -> str:
+    return str(shape(value))
+
+
+def _payload_repr(payload: Any) -> str:
+    # A Request masks its own secrets; an event's data is shown by its shape.
+    if isinstance(payload, Event):
+        return (
+            f"Event(type={payload.type!r}, source={payload.source!r}, id={payload.id!r}, "
+            f"data={shape(payload.data)})"
+        )
+    return _shape_repr(payload)
+
+
+def _frames_repr(frames: tuple[Frame, ...]) -> str:
+    return f"<{len(frames)} frames>"
 
 
 @attrs.frozen(kw_only=True)
@@ -40,7 +118,8 @@ class FunctionConfig:
     timeout: float | None = None
     region: str = ""
     account_id: str = ""
-    environment: Mapping[str, str] = attrs.field(factory=dict, converter=_to_dict)
+    #: Shown by ``repr`` as names and sizes only: any value may be a secret.
+    environment: Mapping[str, str] = attrs.field(factory=dict, converter=_to_dict, repr=_shape_repr)
     credentials: Credentials | None = None
     #: The command that starts the function's own server, for platforms whose
     #: instances are servers (FC's custom runtime); empty: the platform's default.
@@ -51,14 +130,17 @@ class FunctionConfig:
 class NativeCall:
     """The exact call a platform makes into the function: positional and keyword
     arguments, the environment variables it sets on the instance, and the canonical
-    payload it was built from."""
+    payload it was built from.
 
-    args: tuple[Any, ...]
-    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
-    environ: Mapping[str, str] = attrs.field(factory=dict)
+    ``repr`` (and ``str``) show the native arguments and the variables by their shape
+    (types, keys, sizes) only: they carry the platform's headers and credentials."""
+
+    args: tuple[Any, ...] = attrs.field(repr=_shape_repr)
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict, repr=_shape_repr)
+    environ: Mapping[str, str] = attrs.field(factory=dict, repr=_shape_repr)
     request_id: str
     deadline: float | None = None
-    payload: Request | Event = attrs.field(eq=False)
+    payload: Request | Event = attrs.field(eq=False, repr=_payload_repr)
     #: How the instance makes the call when it is more than ``entry(*args, **kwargs)``:
     #: a module-level (picklable) ``via(entry, call)`` whose return value is the
     #: outcome's value (e.g. a WSGI call, whose answer arrives through
@@ -78,12 +160,15 @@ class Frame:
 
 @attrs.frozen(kw_only=True)
 class ErrorInfo:
-    """An exception, reduced to what can cross a process boundary."""
+    """An exception, reduced to what can cross a process boundary.
+
+    ``repr`` shows the type and the message (the exception's own words, not masked)
+    and only the number of frames and the size of the traceback text."""
 
     type: str
     message: str
-    frames: tuple[Frame, ...] = ()
-    text: str = ""
+    frames: tuple[Frame, ...] = attrs.field(default=(), repr=_frames_repr)
+    text: str = attrs.field(default="", repr=_shape_repr)
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorInfo:
@@ -99,9 +184,10 @@ class ErrorInfo:
 
 @attrs.frozen(kw_only=True)
 class Outcome:
-    """What came back from the native call: a value, or an error."""
+    """What came back from the native call: a value, or an error (``repr`` shows the
+    value's shape only: a native answer carries ``Set-Cookie`` and the like)."""
 
-    value: Any = None
+    value: Any = attrs.field(default=None, repr=_shape_repr)
     error: ErrorInfo | None = None
     duration_ms: float = 0.0
 

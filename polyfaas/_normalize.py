@@ -5,8 +5,26 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from polyfaas._response import Response
+from polyfaas._response import Response, header_fields_problem
 from polyfaas.errors import HTTPError, ResponseFormatError
+
+# The fields last found sendable: a response checked by the entry and again by the
+# runtime half's encode (both call to_response) is checked once.
+_last_sendable: list[object] = [None]
+
+
+def check_response(response: Response) -> Response:
+    """``response`` if every header field can be sent as it is; a name that is not an
+    HTTP token or a value with CR, LF or NUL (a header injection) is a
+    ``ResponseFormatError``."""
+    pairs = response.headers._pairs
+    if pairs is _last_sendable[0]:
+        return response
+    problem = header_fields_problem(pairs)
+    if problem is not None:
+        raise ResponseFormatError(problem)
+    _last_sendable[0] = pairs
+    return response
 
 
 def to_response(value: Any) -> Response:
@@ -15,10 +33,11 @@ def to_response(value: Any) -> Response:
     ``Response`` as is; ``dict``/``list`` → JSON; ``str`` → text; ``bytes`` →
     octet-stream; ``None`` → 204; an ``HTTPError`` or a werkzeug ``Response`` or
     ``HTTPException`` → the response it stands for. Anything else is a
-    ``ResponseFormatError``.
+    ``ResponseFormatError``, and so is a header field that cannot be sent as it is (a
+    name that is not an HTTP token, a value with CR, LF or NUL).
     """
     if isinstance(value, Response):
-        return value
+        return check_response(value)
     if value is None:
         return Response(204)
     if isinstance(value, (dict, list)):
@@ -44,7 +63,7 @@ def to_response(value: Any) -> Response:
 def error_response(exc: BaseException) -> Response | None:
     """The response an ``HTTPError`` or werkzeug ``HTTPException`` stands for, else ``None``."""
     if isinstance(exc, HTTPError):
-        return exc.to_response()
+        return check_response(exc.to_response())
     # werkzeug is never imported here: if the user's code raised one of its
     # exceptions, werkzeug is in sys.modules already.
     exceptions = sys.modules.get("werkzeug.exceptions")
@@ -61,7 +80,7 @@ def _from_werkzeug_response(value: Any) -> Response | None:
         return None
     try:
         body = value.get_data() if hasattr(value, "get_data") else b""
-        return Response(value.status_code, value.headers.to_wsgi_list(), body)
+        return check_response(Response(value.status_code, value.headers.to_wsgi_list(), body))
     finally:
         close = getattr(value, "close", None)
         if close is not None:

@@ -21,8 +21,9 @@ from urllib.parse import quote, unquote_to_bytes
 
 from polyfaas._codec import from_native_str, native_str, read_wsgi_input
 from polyfaas._context import Context
+from polyfaas._normalize import check_response
 from polyfaas._request import PATH_SAFE, Request, decode_path, parse_query
-from polyfaas._response import Response, check_header_fields
+from polyfaas._response import Response
 from polyfaas.errors import EventFormatError, ResponseFormatError
 
 WSGIEnviron = dict[str, Any]
@@ -140,7 +141,10 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
         client_ip=_environ_text(environ, "REMOTE_ADDR", "") or None,
         scheme=scheme,
         host=from_native_str(host),
-        base_path=from_native_str(script_name),
+        # decoded as the path is: a lone surrogate or non-UTF-8 byte becomes U+FFFD
+        base_path=decode_path(quote(_wire_bytes(script_name), safe=PATH_SAFE))
+        if script_name
+        else "",
         native=environ if native is _THE_ENVIRON else native,
     )
 
@@ -236,7 +240,7 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False) -
     except (ValueError, IndexError):
         raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
     pairs = [(str(name), from_native_str(str(value))) for name, value in headers]
-    return Response(code, pairs, b"".join(chunks))
+    return check_response(Response(code, pairs, b"".join(chunks)))
 
 
 def status_line(status: int) -> str:
@@ -252,8 +256,8 @@ def start_wsgi_response(response: Response, start_response: StartResponse) -> li
 
     The last gate before the wire: a header field with CR, LF or NUL, or a name that
     is not a token, is a ``ResponseFormatError`` and nothing is started."""
+    check_response(response)
     fields = [(name, native_str(value)) for name, value in response.headers.items()]
-    check_header_fields(tuple(fields))
     start_response(status_line(response.status), fields)
     return [response.body] if response.body else []
 

@@ -27,7 +27,7 @@ from polyfaas.platform import (
     Outcome,
     override,
 )
-from polyfaas.runtime import dump_json
+from polyfaas.runtime import dump_json, to_response
 from polyfaas_alibaba import serialize
 from polyfaas_alibaba.builtin import NAME, request_id
 from polyfaas_alibaba.context import field
@@ -85,6 +85,8 @@ class AlibabaPlatform(FCPlatform):
             response = None
             if isinstance(call.payload, Request):
                 response = response_from_result(outcome.value)
+                if response is not None:
+                    response = to_response(response)  # its header fields can be sent
             if response is None:
                 body = serialize.serialize_result(outcome.value)
                 response = Response(200, [("Content-Type", "application/octet-stream")], body)

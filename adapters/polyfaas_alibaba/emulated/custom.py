@@ -43,6 +43,7 @@ from polyfaas.platform import (
     Outcome,
     override,
 )
+from polyfaas.runtime import to_response
 from polyfaas_alibaba import serialize
 from polyfaas_alibaba.builtin import request_id
 from polyfaas_alibaba.custom import NAME
@@ -230,7 +231,7 @@ class AlibabaCustomPlatform(FCPlatform):
         failed = (answer.header("x-fc-status") or "").strip() == "404"
         if isinstance(call.payload, Request):
             try:
-                sent = Response(answer.status, list(answer.headers), answer.body)
+                sent = to_response(Response(answer.status, list(answer.headers), answer.body))
             except ResponseFormatError as exc:  # a header name that is not a token
                 return fc_base.bad_response(str(exc), call)
             response = function_response(sent, call, default_domain=self.default_domain)

@@ -47,7 +47,7 @@ from polyfaas.platform import (
     ProviderFacts,
     override,
 )
-from polyfaas.runtime import new_id, resolve_awaitable
+from polyfaas.runtime import new_id, resolve_awaitable, to_response
 from polyfaas_yandex.emulated import router
 from polyfaas_yandex.emulated.context import DEFAULT_TIMEOUT, make_context, token_of
 from polyfaas_yandex.emulated.instance import instance_environ
@@ -260,7 +260,7 @@ class YandexPlatform(PlatformHalf):
             body = json.dumps(outcome.value, ensure_ascii=False)
             return self._tagged(Response(200, [("Content-Type", "application/json")], body), call)
         try:
-            response = router.response_of(outcome.value)
+            response = to_response(router.response_of(outcome.value))  # sendable fields
         except (router.Malformed, ResponseFormatError) as exc:  # ResponseFormatError: CR/LF
             _log.error("request %s: malformed function response: %s", call.request_id, exc)
             response = router.malformed(outcome.value)
