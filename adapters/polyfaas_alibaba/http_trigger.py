@@ -37,6 +37,7 @@ from typing import Any
 
 from polyfaas import Request, Response
 from polyfaas.runtime import (
+    PATH_SAFE,
     EventFormatError,
     body_from_text_or_base64,
     body_to_text_or_base64,
@@ -142,6 +143,10 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     given_raw_path = _optional_str(event, "rawPath", "")
     given_path = _optional_str(http, "path", "requestContext.http.")
     raw_path = given_raw_path or (encode_path(given_path) if given_path else "/")
+    if not raw_path.isascii():  # raw_path is percent-encoded: escape what is not
+        from urllib.parse import quote
+
+        raw_path = quote(raw_path, safe=PATH_SAFE + "%", errors="surrogatepass")
     path = given_path or decode_path(raw_path)
     client_ip = _optional_str(http, "sourceIp", "requestContext.http.") or None
     domain = _optional_str(context, "domainName", "requestContext.") or ""

@@ -23,6 +23,7 @@ from polyfaas.runtime import (
     request_from_environ,
 )
 from polyfaas.testing import client, emulate
+from polyfaas.wsgi_bridge import environ_from_request
 from tests.fuzz.path_echo import handler as echo
 from tests.runner_process import polyfaas_run
 
@@ -73,6 +74,25 @@ def test_a_surrogate_in_an_fc_http_path_decodes() -> None:
         "headers": {},
     }
     assert decoded("alibaba", json.dumps(event).encode(), None).raw_path == "/%ED%B2%80"
+
+
+def test_a_non_ascii_fc_raw_path_is_percent_encoded() -> None:
+    event = {
+        "rawPath": "/\udc80/日本",
+        "requestContext": {"http": {"method": "GET"}},
+        "headers": {},
+    }
+    request = decoded("alibaba", json.dumps(event).encode(), None)
+    assert request.raw_path == "/%ED%B2%80/%E6%97%A5%E6%9C%AC"
+    polyfaas_wsgi_environ = environ_from_request(request)  # what polyfaas.wsgi builds
+    assert polyfaas_wsgi_environ["PATH_INFO"] == "/\xed\xb2\x80/\xe6\x97\xa5\xe6\x9c\xac"
+
+
+def test_a_script_name_that_is_no_utf8_is_decoded_like_the_path() -> None:
+    request = request_from_environ(environ(SCRIPT_NAME="/\udc80", PATH_INFO="/a"))
+    assert request.base_path == "/\ufffd\ufffd\ufffd"
+    assert request_from_environ(environ(SCRIPT_NAME="/\xe6\x97\xa5")).base_path == "/日"
+    environ_from_request(request)
 
 
 def test_deep_json_bodies_are_a_400_not_a_recursion_error() -> None:

@@ -201,6 +201,8 @@ def touch(result: Any) -> None:
     if isinstance(payload, Request):
         assert isinstance(payload.path, str)
         assert isinstance(payload.raw_path, str)
+        assert payload.raw_path.isascii(), payload.raw_path  # percent-encoded
+        environ_from_request(payload)  # what a polyfaas.wsgi entry builds from it
         assert isinstance(payload.url, str)
         list(payload.headers.items())
         list(payload.cookies.items())
