@@ -16,6 +16,8 @@ from polyfaas import Context
 from polyfaas import Credentials as CanonicalCredentials
 
 PROVIDER = "alibaba"
+#: A context timeout past this (FC's limit is a day) is not read: it makes no deadline.
+MAX_TIMEOUT_S = 10**7
 
 
 def field(obj: Any, *names: str) -> Any:
@@ -74,7 +76,7 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
     service = field(native, "service")
     timeout = number(field(function, "timeout"))
     deadline = None
-    if timeout is not None:
+    if timeout is not None and 0 <= timeout <= MAX_TIMEOUT_S:
         deadline = (started if started is not None else time.time()) + timeout
     version = text(
         field(function, "version_id", "versionId")

@@ -32,16 +32,14 @@ def to_canonical(native: Any, provider: str) -> Context:
         return Context(provider=provider, native=None)
     try:
         request_id = native.request_id
-        deadline_ms = getattr(native, "deadline_ms", None)
+        deadline_ms = _clock(getattr(native, "deadline_ms", None))
         token = getattr(native, "token", None)
         credentials = None
         if isinstance(token, Mapping) and token.get("access_token"):
-            expires_in = token.get("expires_in")
+            expires_in = _clock(token.get("expires_in"))
             credentials = Credentials(
                 token=str(token["access_token"]),
-                expires_at=time.time() + expires_in
-                if isinstance(expires_in, (int, float))
-                else None,
+                expires_at=None if expires_in is None else time.time() + expires_in,
             )
         return Context(
             provider=provider,
@@ -49,13 +47,20 @@ def to_canonical(native: Any, provider: str) -> Context:
             function_name=str(getattr(native, "function_name", "")),
             function_version=str(getattr(native, "function_version", "")),
             memory_limit_mb=_int_or_none(getattr(native, "memory_limit_in_mb", None)),
-            deadline=deadline_ms / 1000 if isinstance(deadline_ms, (int, float)) else None,
+            deadline=None if deadline_ms is None else deadline_ms / 1000,
             account_id=str(getattr(native, "function_folder_id", "") or ""),
             credentials=credentials,
             native=native,
         )
     except AttributeError as exc:
         raise EventFormatError(f"not a Yandex Cloud Functions context: {exc}") from None
+
+
+def _clock(value: Any) -> float | None:
+    """``value`` when it is a number a clock can add (not NaN, infinite or 10**400)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and -1e15 < value < 1e15:
+        return value
+    return None
 
 
 def _int_or_none(value: Any) -> int | None:

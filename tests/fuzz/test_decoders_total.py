@@ -3,6 +3,7 @@ paths kept exactly (the runtime halves, the test kit on every provider, ``polyfa
 
 from __future__ import annotations
 
+import copy
 import http.client
 import io
 import json
@@ -168,6 +169,20 @@ def test_fc_context_numbers_that_overflow_are_unread() -> None:
     assert number("inf") is None
     assert number("1e400") is None
     assert number(float("inf")) is None
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 10**400, 1e308])
+def test_context_times_a_clock_cannot_add_make_no_deadline(value: Any) -> None:
+    yandex = copy.copy(yandex_context())
+    yandex.deadline_ms = value
+    yandex.token = {"access_token": "t", "expires_in": value}
+    invocation = providers.runtime_half("yandex").decode(({"a": 1}, yandex), {})
+    assert invocation.context.remaining_time_ms() is None
+    fc = copy.copy(providers.platform_half("alibaba").call(Request(), FunctionConfig()).args[1])
+    fc.function = copy.copy(fc.function)
+    fc.function.timeout = value
+    invocation = providers.runtime_half("alibaba").decode((b"{}", fc), {})
+    assert invocation.context.remaining_time_ms() is None
 
 
 @pytest.mark.parametrize(

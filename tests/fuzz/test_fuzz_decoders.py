@@ -198,6 +198,8 @@ def touch(result: Any) -> None:
     assert isinstance(result, Invocation), result
     payload = result.payload
     assert isinstance(payload, (Request, Event, EventBatch)), payload
+    repr(result.context)
+    result.context.remaining_time_ms()
     if isinstance(payload, Request):
         assert isinstance(payload.path, str)
         assert isinstance(payload.raw_path, str)
