@@ -171,6 +171,15 @@ def test_fc_context_numbers_that_overflow_are_unread() -> None:
     assert number(float("inf")) is None
 
 
+def test_a_deep_body_through_yandex_integration_raw_is_text() -> None:
+    target = str(Path(__file__).with_name("path_echo.py")) + ":on_event"
+    body = DEEP + "]" * 5000
+    test_client = client(target, provider="yandex")
+    with test_client, test_client.post("/?integration=raw", data=body) as response:
+        assert response.status_code == 200, response.get_data()
+        assert response.get_json() == {"type": "str", "size": 10000}
+
+
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), 10**400, 1e308])
 def test_context_times_a_clock_cannot_add_make_no_deadline(value: Any) -> None:
     yandex = copy.copy(yandex_context())

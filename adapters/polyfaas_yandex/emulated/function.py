@@ -67,7 +67,7 @@ def raw_event(body: bytes) -> Any:
     ([unconfirmed]: ``str`` rather than ``bytes``; not-UTF-8 stays ``bytes``)."""
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than it parses
         pass
     try:
         return body.decode("utf-8")
