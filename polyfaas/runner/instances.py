@@ -7,6 +7,8 @@ that crashes or exits is replaced; the runner itself never goes down with one.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -55,11 +57,14 @@ class WorkerProcess:
         # reader thread (and two thread switches a call) only for concurrency > 1.
         self.concurrency = concurrency
         parent_sock, child_sock = socket.socketpair()
+        # Its own session (and process group): stopping the instance stops every
+        # process the function started too.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "polyfaas.runner.worker", str(child_sock.fileno())],
             pass_fds=(child_sock.fileno(),),
             cwd=str(target.folder),
             env=process_environ(environ),
+            start_new_session=os.name == "posix",
         )
         child_sock.close()
         self.conn = Connection(parent_sock.detach())
@@ -80,6 +85,7 @@ class WorkerProcess:
         """Wait for the TARGET to load; ``InstanceStartError`` if it does not."""
         try:
             if not self.conn.poll(timeout):
+                self.kill()
                 raise InstanceStartError(
                     LoadFailure(
                         reason="timeout",
@@ -91,6 +97,7 @@ class WorkerProcess:
             kind, payload = self.conn.recv()
         except (EOFError, OSError):
             code = self.process.wait()
+            self.kill()
             raise InstanceStartError(
                 LoadFailure(
                     reason="crash",
@@ -193,15 +200,26 @@ class WorkerProcess:
         return not self.closed and self.process.poll() is None
 
     def kill(self) -> None:
-        """Stop the instance now: SIGTERM (the platforms' notice), SIGKILL shortly after."""
+        """Stop the instance now and every process it started: SIGTERM to its process
+        group (the platforms' notice), SIGKILL to the group shortly after."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self._signal_group(signal.SIGTERM)
             try:
                 self.process.wait(0.2)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal_group(signal.SIGKILL)
                 self.process.wait()
+        # What the function started may outlive the instance's own process.
+        self._signal_group(signal.SIGKILL)
         self.conn.close()
+
+    def _signal_group(self, signum: int) -> None:
+        if os.name != "posix":
+            if self.process.poll() is None:
+                self.process.send_signal(signum)
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signum)
 
 
 class Pool:
@@ -266,7 +284,7 @@ class Pool:
                             error=ErrorInfo(type="RunnerStopping", message="runner stopping"),
                         )
                     )
-                self.instances = [i for i in self.instances if i.alive]
+                self._prune()
                 for instance in self.instances:
                     if instance.busy < self.concurrency:
                         instance.busy += 1
@@ -278,14 +296,44 @@ class Pool:
         try:
             instance = self._spawn()
             instance.wait_ready()
-        finally:
+        except BaseException:
             with self.condition:
                 self.starting -= 1
                 self.condition.notify_all()
+            raise
+        # One step from starting to started: a waiting call that saw neither would
+        # start one instance too many.
+        if self._started(instance):
+            return instance
+        instance.kill()
+        raise InstanceStartError(
+            LoadFailure(
+                reason="crash",
+                error=ErrorInfo(type="RunnerStopping", message="runner stopping"),
+            )
+        )
+
+    def _started(self, instance: WorkerProcess) -> bool:
+        """Count a started instance in, busy, unless the pool closed meanwhile."""
         with self.condition:
+            self.starting -= 1
+            self.condition.notify_all()
+            if self.closed:
+                return False
             instance.busy = 1
             self.instances.append(instance)
-        return instance
+            return True
+
+    def _prune(self) -> None:
+        """Forget dead instances (under the condition); an idle one is stopped with its
+        process group here, a busy one by the call that holds it."""
+        alive = []
+        for instance in self.instances:
+            if instance.alive:
+                alive.append(instance)
+            elif instance.busy == 0:
+                instance.kill()
+        self.instances = alive
 
     def _release(self, instance: WorkerProcess) -> None:
         with self.condition:

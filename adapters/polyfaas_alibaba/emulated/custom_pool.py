@@ -208,18 +208,17 @@ class Server:
             idle, self.idle = self.idle, []
         for conn in idle:
             conn.close()
-        if self.process.poll() is not None:
-            return
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL to the process group now: the server and whatever it started."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 def _error_of(answer: ServerResponse) -> ErrorInfo:
@@ -259,6 +258,8 @@ class ServerPool:
         self.server: Server | None = None
         self.lock = threading.Lock()
         self.closed = False
+        #: Servers being stopped after their call was answered, and their stoppers.
+        self.stopping: dict[Server, threading.Thread] = {}
         # PDEATHSIG follows the thread that started the child: one long-lived thread.
         self.spawner = ThreadPoolExecutor(1, thread_name_prefix="polyfaas-custom-runtime")
 
@@ -327,10 +328,29 @@ class ServerPool:
         )
 
     def _drop(self, server: Server) -> None:
+        """Forget ``server`` and stop it in the background: the call that gave up on it
+        is answered now, not after the server's grace period."""
         with self.lock:
             if self.server is server:
                 self.server = None
-        server.stop()
+            if self.closed:
+                stopper = None
+            else:
+                stopper = threading.Thread(
+                    target=self._stop, args=(server,), name="polyfaas-custom-stop", daemon=True
+                )
+                self.stopping[server] = stopper
+        if stopper is None:
+            server.kill()
+        else:
+            stopper.start()
+
+    def _stop(self, server: Server) -> None:
+        try:
+            server.stop()
+        finally:
+            with self.lock:
+                self.stopping.pop(server, None)
 
     def restart(self) -> None:
         """Stop the server (code changed); the next call starts a new one."""
@@ -344,6 +364,11 @@ class ServerPool:
         with self.lock:
             self.closed = True
             server, self.server = self.server, None
+            stopping = list(self.stopping.items())
         if server is not None:
             server.stop(self._hook_request("/pre-stop"))
+        # Servers still in their grace period go now, with everything they started.
+        for stopped, stopper in stopping:
+            stopped.kill()
+            stopper.join(STOP_GRACE_S)
         self.spawner.shutdown(wait=False)
