@@ -28,9 +28,11 @@ is accepted too; asynchronous invocations and the memory limit are not emulated.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import attrs
 
@@ -65,8 +67,45 @@ _HOOK_PATHS = {
     HOOKS["pre-stop"]: "/pre-stop",
     HOOKS["pre-freeze"]: "/pre-freeze",
 }
-#: Request headers FC sets itself (a client's own are dropped).
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "content-length", "transfer-encoding"})
+#: Request headers FC sets itself (a client's own are dropped); ``Expect`` is answered
+#: by the front door (``100-continue``) and never reaches the server, which would
+#: refuse any other expectation with 417.
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "content-length", "transfer-encoding", "expect"}
+)
+#: Bytes a request target cannot carry on the wire: controls, space, DEL, non-ASCII.
+_UNSAFE_IN_TARGET = re.compile(r"[^\x21-\x7e]+")
+
+
+def wire_target(target: str) -> str:
+    """``target`` as FC's front door passes it on: what cannot appear in a request
+    line percent-encoded (UTF-8), everything else, ``%`` escapes included, unchanged."""
+    return _UNSAFE_IN_TARGET.sub(
+        lambda found: quote(found.group().encode("utf-8", "surrogateescape"), safe=""), target
+    )
+
+
+def forwarded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A client's headers as FC forwards them: none it sets itself, and repeated
+    ``Cookie`` headers as one, joined with ``; `` (a server would join them with ``,``,
+    which splits no cookie)."""
+    forwarded: list[tuple[str, str]] = []
+    cookies: list[str] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower.startswith("x-fc-") or lower in _HOP_BY_HOP:
+            continue
+        if lower == "cookie":
+            if not cookies:
+                forwarded.append((name, ""))  # keeps the first one's place
+            cookies.append(value)
+            continue
+        forwarded.append((name, value))
+    if cookies:
+        forwarded = [
+            (n, "; ".join(cookies)) if n.lower() == "cookie" else (n, v) for n, v in forwarded
+        ]
+    return forwarded
 
 
 def common_headers(
@@ -181,15 +220,11 @@ class AlibabaCustomPlatform(FCPlatform):
         region = fc_base.region_of(config)
         if isinstance(payload, Request):
             control = "/http-invoke"
-            client = [
-                (name, value)
-                for name, value in payload.headers.items()
-                if not name.lower().startswith("x-fc-") and name.lower() not in _HOP_BY_HOP
-            ]
+            client = forwarded_headers(payload.headers.items())
             if payload.client_ip:
                 client.append(("x-fc-client-ip", payload.client_ip))
             query = payload.query_string
-            target = payload.raw_path + (f"?{query}" if query else "")
+            target = wire_target(payload.raw_path + (f"?{query}" if query else ""))
             method, body = payload.method, payload.body
         elif payload.type in HOOKS.values():
             control = _HOOK_PATHS[payload.type]
