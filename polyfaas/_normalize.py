@@ -8,9 +8,13 @@ from typing import Any
 from polyfaas._response import Response, header_fields_problem
 from polyfaas.errors import HTTPError, ResponseFormatError
 
-# The fields last found sendable: a response checked by the entry and again by the
-# runtime half's encode (both call to_response) is checked once.
+# What makes the check cheap a call: the fields last found sendable (a response the
+# entry checked and the runtime half's encode checks again is the same tuple), and the
+# short fields found sendable before (``Content-Type: application/json``), bounded.
 _last_sendable: list[object] = [None]
+_sendable_fields: set[tuple[str, str]] = set()
+_MAX_SENDABLE_FIELDS = 2048
+_MAX_REMEMBERED_FIELD = 160
 
 
 def check_response(response: Response) -> Response:
@@ -18,12 +22,16 @@ def check_response(response: Response) -> Response:
     HTTP token or a value with CR, LF or NUL (a header injection) is a
     ``ResponseFormatError``."""
     pairs = response.headers._pairs
-    if pairs is _last_sendable[0]:
+    if pairs is _last_sendable[0] or _sendable_fields.issuperset(pairs):
         return response
     problem = header_fields_problem(pairs)
     if problem is not None:
         raise ResponseFormatError(problem)
     _last_sendable[0] = pairs
+    if len(_sendable_fields) < _MAX_SENDABLE_FIELDS:
+        _sendable_fields.update(
+            field for field in pairs if len(field[0]) + len(field[1]) <= _MAX_REMEMBERED_FIELD
+        )
     return response
 
 
