@@ -141,7 +141,7 @@ def parse_epoch(value: Any, where: str, *, scale: int = 1) -> datetime | None:
     digits) as an aware UTC datetime; ``EventFormatError`` when it is none or out of range."""
     if value is None:
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # not "²"
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EventFormatError(f"{where}: not an epoch time: {value!r:.80}")

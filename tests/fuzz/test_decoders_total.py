@@ -18,6 +18,7 @@ from polyfaas.errors import EventFormatError, PolyfaasError
 from polyfaas.platform import FunctionConfig
 from polyfaas.runtime import (
     format_rfc3339,
+    parse_epoch,
     parse_rfc3339,
     payload_data,
     read_wsgi_input,
@@ -122,6 +123,15 @@ def test_a_deep_yandex_raw_payload_is_data() -> None:
 def test_times_out_of_range_are_event_format_errors(text: str) -> None:
     with pytest.raises(EventFormatError, match="not a valid time"):
         parse_rfc3339(text, "t")
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "1e400", 10**400, float("inf")])
+def test_epoch_times_that_are_no_number_are_event_format_errors(value: Any) -> None:
+    with pytest.raises(EventFormatError):
+        parse_epoch(value, "t")
+    sls = {"jobName": "j", "taskId": "t", "cursorTime": value, "source": {}}
+    with pytest.raises(EventFormatError):
+        decoded("alibaba", json.dumps(sls).encode(), None)
 
 
 def test_format_rfc3339_keeps_the_offset_where_utc_is_out_of_range() -> None:
