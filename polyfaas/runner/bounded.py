@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import attrs
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
@@ -177,6 +178,24 @@ class BoundedRequestHandler(WSGIRequestHandler):
         self.reader.deadline = None
         self.connection.settimeout(self.server.limits.idle_timeout)
         return True
+
+    def make_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().make_environ()
+        # The request line's target, read as latin-1: a native string. http.server
+        # reduces a leading "//" to "/" in self.path, and werkzeug encodes the native
+        # string as UTF-8 once more (a non-ASCII path arrives mangled): the path and the
+        # query are taken from the request line as they came.
+        words = self.requestline.split()
+        target = words[1] if len(words) >= 2 else self.path
+        if target.startswith("/"):
+            raw_path, _, query = target.partition("?")
+            environ["REQUEST_URI"] = environ["RAW_URI"] = target
+            environ["PATH_INFO"] = unquote_to_bytes(raw_path).decode("latin-1")
+            environ["QUERY_STRING"] = query
+        cookies = self.headers.get_all("Cookie") or []
+        if len(cookies) > 1:  # one Cookie field, as RFC 6265 §5.4 has it: "; ", not ","
+            environ["HTTP_COOKIE"] = "; ".join(cookies)
+        return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
