@@ -221,3 +221,15 @@ def test_the_runners_provider_setting_never_reaches_an_instance():
         answer = requests.get(f"{r.url}/", timeout=10)
     assert answer.status_code == 200, answer.text
     assert answer.json()["provider"] == "alibaba"
+
+
+def test_the_access_line_masks_secret_query_values():
+    with polyfaas_run(TARGET) as runner:
+        answer = requests.get(f"{runner.url}/?token=s3cr3t-value&page=2", timeout=10)
+        assert answer.status_code == 200
+        deadline = time.monotonic() + 5
+        while "GET /?" not in "".join(runner.lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    log = "".join(runner.lines)
+    assert "GET /?token=***&page=2 200" in log, log
+    assert "s3cr3t-value" not in log

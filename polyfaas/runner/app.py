@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from polyfaas._event import Event
+from polyfaas._multidict import mask_urls
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.platform import (
@@ -155,7 +156,8 @@ class RunnerApp:
         status = str(response.status)
         if self.colour:
             status = f"\x1b[{STATUS_COLOURS.get(response.status // 100, '0')}m{status}\x1b[0m"
-        target = request.raw_path + (f"?{request.query_string}" if request.query else "")
+        # A token in the query (?token=…) never reaches the log; nor does the path's own.
+        target = mask_urls(request.raw_path + (f"?{request.query_string}" if request.query else ""))
         self.access_log.write(
             f"{request.client_ip or '-'} {request.method} {target} {status} "
             f"{ms:.1f} ms {request_id}\n"

@@ -303,11 +303,6 @@ def test_polyfaas_run_keeps_the_path(provider: str, tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="http.server's parse_request (gh-87389) rewrites a leading '//' to '/' before "
-    "werkzeug builds the environ: the fix belongs in polyfaas/runner/server.py",
-)
 def test_polyfaas_run_keeps_a_leading_double_slash(tmp_path: Path) -> None:
     assert served_paths("local", tmp_path, ["//x"]) == [("//x", "//x")]
 
