@@ -44,9 +44,6 @@ _TOKEN_NAMES: set[str] = {
     "Allow",
     "Access-Control-Allow-Origin",
     "X-Request-Id",
-    "X-Fc-Request-Id",
-    "X-Fc-Error-Type",
-    "X-Function-Error",
 }
 _MAX_TOKEN_NAMES = 1024
 
