@@ -330,11 +330,9 @@ class AlibabaCustomPlatform(FCPlatform):
     @override
     def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
         """FC's InvokeFunction URL for the function's events; the HTTP trigger."""
-        return [
-            f"events (InvokeFunction): POST {base_url}/2023-03-30/functions/{config.name}"
-            "/invocations",
-            f"HTTP requests (the HTTP trigger): {base_url}/",
-        ]
+        from polyfaas_alibaba.emulated import front_door
+
+        return front_door.endpoints(config, base_url)
 
     @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:

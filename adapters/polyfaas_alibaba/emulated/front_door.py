@@ -31,6 +31,15 @@ FORBIDDEN_RESPONSE = frozenset(
 )
 
 
+def endpoints(config: FunctionConfig, base_url: str) -> list[str]:
+    """Where the runner takes calls: FC 3.0's InvokeFunction path for this function's
+    events, and the HTTP trigger for everything else."""
+    return [
+        f"events (InvokeFunction): POST {base_url}/2023-03-30/functions/{config.name}/invocations",
+        f"HTTP requests (the HTTP trigger): {base_url}/",
+    ]
+
+
 def admit_invocation(request: Request, config: FunctionConfig) -> Event | Response | None:
     """What an InvokeFunction request is: the event invocation of this function,
     FC's 404 for another function's name, 400 ``EntityTooLarge`` over 32 MB; ``None``
