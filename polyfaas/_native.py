@@ -124,6 +124,14 @@ class FunctionConfig:
     #: The command that starts the function's own server, for platforms whose
     #: instances are servers (FC's custom runtime); empty: the platform's default.
     bootstrap: str = ""
+    #: The platform's own settings of the function, by the names its platform half
+    #: declares (``PlatformHalf.settings``; ``--NAME`` on ``polyfaas run``/``invoke``):
+    #: lifecycle hooks, payload versions, access control. Absent: the default.
+    settings: Mapping[str, str] = attrs.field(factory=dict, converter=_to_dict)
+
+    def setting(self, name: str, default: str = "") -> str:
+        """The value of the platform setting ``name``, or ``default`` when unset."""
+        return self.settings.get(name, default)
 
 
 @attrs.frozen(kw_only=True)

@@ -20,7 +20,7 @@ from polyfaas.errors import PolyfaasError
 
 if TYPE_CHECKING:
     from polyfaas._target import Target
-    from polyfaas.platform import FunctionConfig
+    from polyfaas.platform import FunctionConfig, Setting
 
 EPILOG = "TARGET is path/file.py:name, module:name, or the platforms' own file.name."
 
@@ -87,7 +87,58 @@ def _add_function_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: ``args`` attribute names of the chosen provider's settings → setting name.
+_SETTING_DESTS = "_polyfaas_settings"
+
+
+def _chosen_provider(argv: Sequence[str]) -> str:
+    """The ``--provider`` of a command line before it is fully parsed (its settings
+    decide which options the command has)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--provider", default=os.environ.get("POLYFAAS_PROVIDER", "local"))
+    known, _ = pre.parse_known_args(list(argv))
+    return str(known.provider or "local")
+
+
+def _provider_settings(name: str) -> Sequence[Setting]:
+    try:
+        return providers.platform_half(name).settings()
+    except Exception:  # an unknown provider is refused, with its reason, by the command
+        return ()
+
+
+def _add_settings(parser: argparse.ArgumentParser, provider: str) -> None:
+    settings = _provider_settings(provider)
+    if not settings:
+        return
+    group = parser.add_argument_group(f"settings of provider {provider}")
+    dests: dict[str, str] = {}
+    for setting in settings:
+        dest = "setting_" + setting.name.replace("-", "_")
+        dests[dest] = setting.name
+        if setting.flag:
+            group.add_argument(
+                f"--{setting.name}",
+                dest=dest,
+                action="store_const",
+                const="true",
+                default=None,
+                help=setting.help,
+            )
+        else:
+            group.add_argument(
+                f"--{setting.name}",
+                dest=dest,
+                metavar=None if setting.choices else setting.metavar,
+                default=None,
+                choices=list(setting.choices) or None,
+                help=setting.help,
+            )
+    parser.set_defaults(**{_SETTING_DESTS: dests})
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    provider = _chosen_provider(argv)
     parser = argparse.ArgumentParser(
         prog="polyfaas",
         description="Write a Python serverless function once; run it anywhere.",
@@ -100,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="serve a handler locally as the platform would", epilog=EPILOG
     )
     _add_function_options(run)
+    _add_settings(run, provider)
     run.add_argument(
         "--host",
         default=os.environ.get("POLYFAAS_HOST", "127.0.0.1"),
@@ -137,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "invoke", help="make one event invocation and print what the caller receives", epilog=EPILOG
     )
     _add_function_options(invoke)
+    _add_settings(invoke, provider)
     source = invoke.add_mutually_exclusive_group()
     source.add_argument(
         "--event", "-e", type=Path, metavar="FILE", help="the event payload, from a file"
@@ -208,6 +261,10 @@ def function_config(args: argparse.Namespace, handler: str) -> FunctionConfig:
         raise PolyfaasError("--memory must be a positive number of MB")
     if args.timeout is not None and args.timeout <= 0:
         raise PolyfaasError("--timeout must be a positive number of seconds")
+    dests: Mapping[str, str] = getattr(args, _SETTING_DESTS, {})
+    settings = {
+        name: value for dest, name in dests.items() if (value := getattr(args, dest)) is not None
+    }
     return FunctionConfig(
         name=args.function_name or "polyfaas-function",
         handler=handler,
@@ -215,6 +272,7 @@ def function_config(args: argparse.Namespace, handler: str) -> FunctionConfig:
         timeout=args.timeout,
         environment=environ,
         bootstrap=getattr(args, "bootstrap", "") or "",
+        settings=settings,
     )
 
 
@@ -288,6 +346,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if settings.instances < 1 or settings.concurrency < 1:
         raise PolyfaasError("--instances and --concurrency must be at least 1")
+    platform.check_settings(settings.config)
     run(settings)
     return 0
 
@@ -342,6 +401,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     target = prepare_target(parse_target(args.target), args.provider)
     inherit_environment(args)
     config = function_config(args, target.handler_string)
+    platform.check_settings(config)
     raw = read_payload(args)
     with body_only_on_stdout() as stdout:
         pool = make_pool(platform, target, config)
@@ -458,7 +518,8 @@ def users_traceback(exc: PolyfaasError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": cmd_run,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +116,27 @@ class ProviderFacts:
     http_only: bool = False
 
 
+@attrs.frozen
+class Setting:
+    """One platform setting of a function that a deploy makes (an FC initializer, the
+    Yandex gateway's payload version): ``--NAME`` on ``polyfaas run`` and ``invoke``
+    when that provider is chosen, ``FunctionConfig(settings={NAME: value})`` in the
+    test kit. A switch (``flag``) is ``"true"`` when set."""
+
+    name: str
+    help: str
+    metavar: str = "VALUE"
+    flag: bool = False
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: str) -> str | None:
+        """Why ``value`` is not a value of this setting, or ``None``."""
+        allowed = ("true", "false") if self.flag else self.choices
+        if allowed and value not in allowed:
+            return f"--{self.name} takes one of {', '.join(allowed)}, not {value!r}"
+        return None
+
+
 def load_samples(package: str) -> dict[str, Any]:
     """The sample native events of ``package``'s ``samples/`` folder, by kind (the file
     name without its suffix): ``.json`` files parsed, other files as bytes; sorted."""
@@ -154,6 +175,30 @@ class PlatformHalf:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         check_overrides(cls)
+
+    # -- the function's platform settings -----------------------------------------
+
+    def settings(self) -> Sequence[Setting]:
+        """The settings a deploy can make on this platform beyond the common ones
+        (``FunctionConfig.settings``); none by default."""
+        return ()
+
+    def check_settings(self, config: FunctionConfig) -> None:
+        """Refuse (``PolyfaasError``) a setting this platform does not have, or a value
+        it does not take: a typo must not silently become the default."""
+        from polyfaas.errors import PolyfaasError
+
+        known = {setting.name: setting for setting in self.settings()}
+        for name, value in config.settings.items():
+            setting = known.get(name)
+            if setting is None:
+                offered = ", ".join(sorted(known)) or "none"
+                raise PolyfaasError(
+                    f"provider {self.name!r} has no setting {name!r} (it has: {offered})"
+                )
+            reason = setting.check(value)
+            if reason is not None:
+                raise PolyfaasError(reason)
 
     # -- the native call and its answer ------------------------------------------
 
@@ -348,6 +393,7 @@ __all__ = [
     "PASS_THROUGH",
     "PlatformHalf",
     "ProviderFacts",
+    "Setting",
     "RequestIdFilter",
     "call_native",
     "configure_root_logger",

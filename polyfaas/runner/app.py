@@ -75,6 +75,7 @@ class Dispatcher:
         config: FunctionConfig,
         log: TextIO | None = None,
     ) -> None:
+        platform.check_settings(config)
         self.platform = platform
         self.pool = pool
         self.config = config
