@@ -11,7 +11,7 @@ log lines).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from polyfaas import Request, Response
@@ -22,9 +22,12 @@ from polyfaas.platform import (
     NativeCall,
     PlatformHalf,
     ProviderFacts,
+    Setting,
+    override,
 )
 from polyfaas_alibaba import native_context, serialize
 from polyfaas_alibaba.context import field, number
+from polyfaas_alibaba.emulated.settings import FC_SETTINGS
 from polyfaas_alibaba.serialize import ERROR_TYPE_HEADER, UNHANDLED, error_bytes
 
 DEFAULT_ACCOUNT_ID = "1234567890123456"
@@ -59,6 +62,11 @@ class FCPlatform(PlatformHalf):
         self.python = python
         self.default_domain = default_domain
         self.instance_id = f"c-{os.urandom(4).hex()}-{os.urandom(4).hex()}-{os.urandom(6).hex()}"
+
+    @override
+    def settings(self) -> Sequence[Setting]:
+        """FC's lifecycle hooks and the custom domain (``emulated.settings``)."""
+        return FC_SETTINGS
 
     def context(self, config: FunctionConfig, rid: str) -> Any:
         """The context object FC passes, in this platform's Python shape."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from polyfaas import Event, EventType, HTTPError, Request, Response
@@ -45,12 +46,14 @@ from polyfaas.platform import (
     Outcome,
     PlatformHalf,
     ProviderFacts,
+    Setting,
     override,
 )
 from polyfaas.runtime import new_id, resolve_awaitable, to_response
 from polyfaas_yandex.emulated import router
 from polyfaas_yandex.emulated.context import DEFAULT_TIMEOUT, make_context, token_of
 from polyfaas_yandex.emulated.instance import instance_environ
+from polyfaas_yandex.emulated.settings import FUNCTION_SETTINGS, GATEWAY_SETTINGS
 from polyfaas_yandex.emulated.trigger_calls import encode_batch
 
 _log = logging.getLogger("polyfaas.yandex")
@@ -110,6 +113,12 @@ class YandexPlatform(PlatformHalf):
             # The gateway's front door takes HTTP only; triggers call the function itself.
             http_only=gateway is not None,
         )
+
+    @override
+    def settings(self) -> Sequence[Setting]:
+        """A private function's access check; the gateway's payload version
+        (``emulated.settings``)."""
+        return FUNCTION_SETTINGS if self.gateway is None else GATEWAY_SETTINGS
 
     @override
     def instance_setup(self) -> str | None:
