@@ -44,6 +44,7 @@ class LocalPlatform(PlatformHalf):
             request_id=context.request_id,
             deadline=deadline,
             payload=payload,
+            config=config,
         )
 
     @override

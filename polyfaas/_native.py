@@ -154,6 +154,9 @@ class NativeCall:
     #: outcome's value (e.g. a WSGI call, whose answer arrives through
     #: ``start_response`` and an iterable that must be read in the instance).
     via: Callable[[Any, NativeCall], Any] | None = attrs.field(default=None, eq=False)
+    #: The function's configuration the call was made under (its settings decide
+    #: parts of the answer, e.g. FC's custom domain).
+    config: FunctionConfig = attrs.field(factory=FunctionConfig, eq=False, repr=False)
 
 
 @attrs.frozen

@@ -73,6 +73,7 @@ class AlibabaPlatform(FCPlatform):
             request_id=rid,
             deadline=now + self.timeout(config),
             payload=payload,
+            config=config,
         )
 
     @override

@@ -246,6 +246,7 @@ class AlibabaCustomPlatform(FCPlatform):
             request_id=rid,
             deadline=now + timeout,
             payload=payload,
+            config=config,
             via=serve_in_process,
         )
 

@@ -154,6 +154,7 @@ class AlibabaWSGIPlatform(FCPlatform):
             request_id=rid,
             deadline=now + self.timeout(config),
             payload=payload,
+            config=config,
             via=call_wsgi,
         )
 

@@ -152,6 +152,7 @@ class YandexPlatform(PlatformHalf):
             request_id=request_id,
             deadline=now + timeout,
             payload=payload,
+            config=config,
             via=call_handler,
         )
 
