@@ -100,6 +100,12 @@ def environ_from_request(
 
 _THE_ENVIRON: Any = object()
 
+#: An environ key a server may set: the request's header fields as they came, a list of
+#: ``(name, value)`` in order, repeats apart (the environ joins them with ``,``).
+HEADER_FIELDS = "polyfaas.header_fields"
+#: Fields the environ itself gives, one each (what a server or a test client put there).
+_ENVIRON_FIELDS = frozenset({"content-type", "content-length", "cookie", "host"})
+
 
 def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIRON) -> Request:
     """The canonical ``Request`` of a WSGI call (``native`` defaults to the environ).
@@ -129,6 +135,9 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
             headers.append((key[5:].replace("_", "-").title(), from_native_str(_str(key, value))))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((key.replace("_", "-").title(), from_native_str(_str(key, value))))
+    fields = environ.get(HEADER_FIELDS)
+    if fields is not None:
+        headers = _with_fields(fields, headers)
     scheme = _environ_text(environ, "wsgi.url_scheme", "http")
     host = _environ_text(environ, "HTTP_HOST", "") or _server_host(environ, scheme)
     return Request(
@@ -147,6 +156,28 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
         else "",
         native=environ if native is _THE_ENVIRON else native,
     )
+
+
+def _with_fields(fields: Any, joined: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # The fields in order, repeats apart; Content-Type, Content-Length, Cookie and Host
+    # as the environ has them (a test client's cookie jar, a body put in place), each
+    # at its first field's place, or first when no field had it.
+    if not isinstance(fields, (list, tuple)):
+        raise EventFormatError(f"WSGI environ: {HEADER_FIELDS} must be a list of pairs")
+    own = {name.lower(): (name, value) for name, value in joined if name.lower() in _ENVIRON_FIELDS}
+    kept: list[tuple[str, str]] = []
+    for field in fields:
+        if not (isinstance(field, tuple) and len(field) == 2):
+            raise EventFormatError(f"WSGI environ: {HEADER_FIELDS} must be a list of pairs")
+        name = _str(HEADER_FIELDS, field[0]).replace("_", "-").title()
+        lower = name.lower()
+        if lower in _ENVIRON_FIELDS:
+            found = own.pop(lower, None)
+            if found is not None:
+                kept.append((name, found[1]))
+            continue
+        kept.append((name, from_native_str(_str(HEADER_FIELDS, field[1]))))
+    return [*own.values(), *kept]
 
 
 def _str(key: str, value: Any) -> str:

@@ -25,6 +25,8 @@ from urllib.parse import unquote_to_bytes
 import attrs
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from polyfaas.wsgi_bridge import HEADER_FIELDS
+
 #: How much of a body one read asks the client's stream for.
 READ_CHUNK = 64 * 1024
 
@@ -195,6 +197,14 @@ class BoundedRequestHandler(WSGIRequestHandler):
         cookies = self.headers.get_all("Cookie") or []
         if len(cookies) > 1:  # one Cookie field, as RFC 6265 §5.4 has it: "; ", not ","
             environ["HTTP_COOKIE"] = "; ".join(cookies)
+        # The environ joins repeated fields ("1,2"): the fields as they came ride along,
+        # so a platform that keeps repeats apart (Yandex's multiValueHeaders) gets them.
+        # Filtered as werkzeug filters them: no name with "_", no CR/LF of a folded line.
+        environ[HEADER_FIELDS] = [
+            (name, value.replace("\r\n", ""))
+            for name, value in self.headers.items()
+            if "_" not in name
+        ]
         return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

@@ -34,7 +34,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder, TestResponse
 
 from polyfaas import providers
 from polyfaas._entry import PROVIDER_ENV, payload_data
@@ -48,11 +48,13 @@ from polyfaas.platform import (
     FunctionConfig,
     InstancePool,
     NativeCall,
+    Outcome,
     PlatformHalf,
     call_native,
     instance_environment,
 )
 from polyfaas.runner.app import Dispatcher, RunnerApp
+from polyfaas.wsgi_bridge import HEADER_FIELDS
 
 # os.environ is the process's: one in-process call at a time, whatever the entry.
 _instance_lock = threading.RLock()
@@ -64,10 +66,25 @@ def default_provider() -> str:
 
 
 class InProcessInstance:
-    """An ``InstancePool`` of one instance of ``entry`` in this process (the test kit's)."""
+    """An ``InstancePool`` of one instance of ``entry`` in this process (the test kit's).
 
-    def __init__(self, entry: Any) -> None:
+    ``hooks`` (``"module:function"``, a platform half's ``instance_hooks()``) makes the
+    object whose ``before_call``/``after_call``/``stop`` run around the calls, as in a
+    worker process; an instance that cannot serve (its ``before_call`` answered) is
+    replaced by a new one (a new hooks object; the entry stays the same)."""
+
+    def __init__(self, entry: Any, hooks: str | None = None) -> None:
         self.entry = entry
+        self.hooks_target = hooks
+        self.hooks: Any = None
+
+    def _hooks(self) -> Any:
+        if self.hooks is None and self.hooks_target:
+            from importlib import import_module
+
+            module_name, _, attribute = self.hooks_target.partition(":")
+            self.hooks = getattr(import_module(module_name), attribute)()
+        return self.hooks
 
     def start(self) -> None:
         """Nothing to start: the entry is loaded."""
@@ -75,14 +92,26 @@ class InProcessInstance:
     def run(self, call: NativeCall, timeout: float) -> CallResult:
         """Make the call here, in the instance environment the platform sets."""
         with _instance_lock, instance_environment(call.environ):
+            hooks = self._hooks()
+            if hooks is not None:
+                instead = hooks.before_call(call)
+                if isinstance(instead, Outcome):  # this instance cannot serve
+                    self.hooks = None
+                    return CallResult(ending="returned", outcome=instead)
             outcome = call_native(self.entry, call)
+            if hooks is not None:
+                hooks.after_call(call)
         return CallResult(ending="returned", outcome=outcome)
 
     def restart(self) -> None:
         """Nothing to restart: the entry object stays the same."""
 
     def close(self) -> None:
-        """Nothing to stop."""
+        """The instance's stop hook, if any."""
+        hooks, self.hooks = self.hooks, None
+        if hooks is not None:
+            with _instance_lock:
+                hooks.stop()
 
 
 class PolyfaasClient(Client):
@@ -95,6 +124,42 @@ class PolyfaasClient(Client):
         super().__init__(app)
         self.runner_app = app
         self._pool = pool
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """werkzeug's ``open``; the headers a test sends reach the platform half as
+        sent, repeats apart (``X-A: 1``, ``X-A: 2``; the environ alone has ``1, 2``),
+        repeated ``Cookie`` headers as one joined with ``; `` (RFC 6265 §5.4)."""
+        buffered = kwargs.pop("buffered", False)
+        follow_redirects = kwargs.pop("follow_redirects", False)
+        given = not kwargs and len(args) == 1
+        if given and isinstance(args[0], dict):
+            builder = EnvironBuilder.from_environ(args[0])
+        elif given and isinstance(args[0], EnvironBuilder):
+            builder = args[0]  # the test's own: not closed here
+        elif given:  # a werkzeug Request: its environ is made already
+            return super().open(*args, buffered=buffered, follow_redirects=follow_redirects)
+        else:
+            builder = EnvironBuilder(*args, **kwargs)
+        fields: list[tuple[str, str]] = []
+        cookies: list[str] = []
+        for name, value in builder.headers.to_wsgi_list():
+            if name.lower() == "cookie":
+                if not cookies:
+                    fields.append((name, ""))  # its place; the value is the environ's
+                cookies.append(value)
+            else:
+                fields.append((name, value))
+        before = builder.environ_overrides
+        overrides = {**(before or {}), HEADER_FIELDS: fields}
+        if cookies:
+            overrides["HTTP_COOKIE"] = "; ".join(cookies)
+        builder.environ_overrides = overrides
+        try:
+            return super().open(builder, buffered=buffered, follow_redirects=follow_redirects)
+        finally:
+            builder.environ_overrides = before
+            if not (given and builder is args[0]):
+                builder.close()
 
     def close(self) -> None:
         """Stop the instances this client started, if any."""
@@ -136,7 +201,7 @@ def _pool(
     """The platform's own instances (servers, started as real processes) when its
     instances are servers, else the entry in this process."""
     if not platform.facts.runs_server:
-        return InProcessInstance(entry)
+        return InProcessInstance(entry, platform.instance_hooks())
     from polyfaas.runner.server import make_pool
 
     return make_pool(platform, where or target_of(entry), config)
