@@ -4,7 +4,11 @@ FC passes ``handler(event, context)`` a context whose shape depends on the runti
 
 - Python 3.9 / 3.10 (and 2.7/3.6): ``FCContext`` with ``credentials``, ``function``,
   ``service``, ``tracing``, snake_case attributes plus camelCase aliases
-  (``requestId``, ``accessKeyId``…), ``getLogger()`` and ``to_json()``;
+  (``requestId`` a plain attribute, ``accessKeyId``… read-only properties),
+  ``getLogger()`` and ``to_json()``, which returns a JSON *string*; each part has a
+  ``to_dict()``. At instance concurrency 1 FC's runtime passes ``function.timeout``
+  and ``retry_count`` as the header strings they arrive in (``"60"``, ``"0"``);
+  ``memory`` is an ``int`` (ASSUMPTIONS.md, "FC context details");
 - Python 3.12: ``FCContext(account_id, request_id, function_meta, logger,
   log_project, log_store, region)``, no credentials (they are in the
   ``ALIBABA_CLOUD_*`` environment variables), no ``service``, no ``tracing``.
@@ -51,6 +55,14 @@ class Credentials:
     def securityToken(self) -> str:
         return self.security_token
 
+    def to_dict(self) -> dict[str, str]:
+        """The camelCase form ``FCContext.to_json`` writes (secrets included, as FC's)."""
+        return {
+            "accessKeyId": self.access_key_id,
+            "accessKeySecret": self.access_key_secret,
+            "securityToken": self.security_token,
+        }
+
     def __repr__(self) -> str:
         key = self.access_key_id
         shown = repr(key[:4] + "***") if len(key) > 4 else _masked(key)
@@ -83,6 +95,15 @@ class FunctionMeta:
         if qualifier is not None:
             self.qualifier = qualifier
 
+    def to_dict(self) -> dict[str, Any]:
+        """The form ``FCContext.to_json`` writes (``timeout`` as it is typed)."""
+        return {
+            "name": self.name,
+            "handler": self.handler,
+            "memory": self.memory,
+            "timeout": self.timeout,
+        }
+
 
 class ServiceMeta:
     """``context.service`` (Python 3.9/3.10 only)."""
@@ -95,6 +116,16 @@ class ServiceMeta:
         self.log_store = log_store
         self.qualifier = qualifier
         self.version_id = version_id
+
+    def to_dict(self) -> dict[str, str]:
+        """The camelCase form ``FCContext.to_json`` writes."""
+        return {
+            "name": self.name,
+            "logProject": self.log_project,
+            "logStore": self.log_store,
+            "qualifier": self.qualifier,
+            "versionId": self.version_id,
+        }
 
 
 class Tracing:
@@ -113,6 +144,14 @@ class Tracing:
     def parseOpenTracingBaggages(self) -> dict[str, str]:
         """The baggage items (already decoded)."""
         return dict(self.span_baggages)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The camelCase form ``FCContext.to_json`` writes."""
+        return {
+            "openTracingSpanContext": self.span_context,
+            "openTracingSpanBaggages": self.span_baggages,
+            "jaegerEndpoint": self.jaeger_endpoint,
+        }
 
 
 class _LoggerMixin:
@@ -140,8 +179,10 @@ class FCContext(_LoggerMixin):
         region: str,
         tracing: Tracing | None = None,
         logger: logging.Logger | None = None,
-        retry_count: int = 0,
+        retry_count: int | str = 0,
     ) -> None:
+        # FC's runtime sets both names as plain attributes (``vars(context)`` has them).
+        self.requestId = request_id
         self.request_id = request_id
         self.credentials = credentials
         self.function = function_meta
@@ -152,41 +193,22 @@ class FCContext(_LoggerMixin):
         self.logger = logger
         self.retry_count = retry_count
 
-    @property
-    def requestId(self) -> str:
-        return self.request_id
+    def to_json(self) -> str:
+        """The camelCase JSON document (a string, as FC's ``to_json`` returns)."""
+        import json
 
-    def to_json(self) -> dict[str, Any]:
-        """The camelCase form FC's runtime logs and serialises."""
-        return {
-            "requestId": self.request_id,
-            "credentials": {
-                "accessKeyId": self.credentials.access_key_id,
-                "accessKeySecret": self.credentials.access_key_secret,
-                "securityToken": self.credentials.security_token,
-            },
-            "function": {
-                "name": self.function.name,
-                "handler": self.function.handler,
-                "memory": self.function.memory,
-                "timeout": self.function.timeout,
-            },
-            "service": {
-                "name": self.service.name,
-                "logProject": self.service.log_project,
-                "logStore": self.service.log_store,
-                "qualifier": self.service.qualifier,
-                "versionId": self.service.version_id,
-            },
-            "region": self.region,
-            "accountId": self.account_id,
-            "retryCount": self.retry_count,
-            "tracing": {
-                "openTracingSpanContext": self.tracing.span_context,
-                "openTracingSpanBaggages": self.tracing.span_baggages,
-                "jaegerEndpoint": self.tracing.jaeger_endpoint,
-            },
-        }
+        return json.dumps(
+            {
+                "requestId": self.request_id,
+                "credentials": self.credentials.to_dict(),
+                "function": self.function.to_dict(),
+                "service": self.service.to_dict(),
+                "region": self.region,
+                "accountId": self.account_id,
+                "retryCount": self.retry_count,
+                "tracing": self.tracing.to_dict(),
+            }
+        )
 
     def __repr__(self) -> str:
         return f"FCContext(request_id={self.request_id!r}, function={self.function.name!r})"

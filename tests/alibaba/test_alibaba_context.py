@@ -45,20 +45,25 @@ def test_the_3_10_shape():
     assert ctx.credentials.access_key_secret == ctx.credentials.accessKeySecret == SECRET
     assert ctx.credentials.security_token == ctx.credentials.securityToken == TOKEN
     function = ctx.function
+    # FC's runtime (concurrency 1) passes the timeout and retry count as header strings.
     assert (function.name, function.handler, function.memory, function.timeout) == (
         "fn",
         "index.handler",
         256,
-        30,
+        "30",
     )
     assert (ctx.service.qualifier, ctx.service.version_id) == ("LATEST", "3")
-    assert (ctx.region, ctx.account_id, ctx.retry_count) == ("cn-shanghai", "1111", 0)
+    assert (ctx.region, ctx.account_id, ctx.retry_count) == ("cn-shanghai", "1111", "0")
     assert ctx.tracing.span_baggages == {}
     assert ctx.tracing.parseOpenTracingBaggages() == {}
     assert ctx.logger is None
     assert ctx.getLogger() is logging.getLogger()
-    document = ctx.to_json()
+    assert vars(ctx)["requestId"] == RID  # a plain attribute, as in FC's runtime
+    text = ctx.to_json()
+    assert isinstance(text, str)  # FC's to_json() returns the JSON document as a string
+    document = json.loads(text)
     assert document["requestId"] == RID
+    assert (document["function"]["timeout"], document["retryCount"]) == ("30", "0")
     assert document["credentials"]["accessKeyId"] == "STS.abcdef"
     assert set(document["service"]) == {"name", "logProject", "logStore", "qualifier", "versionId"}
     assert set(document["tracing"]) == {

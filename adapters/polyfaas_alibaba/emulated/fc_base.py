@@ -88,11 +88,13 @@ class FCPlatform(PlatformHalf):
                 (creds.access_key_secret or "") if creds else "",
                 (creds.security_token or "") if creds else "",
             ),
+            # At concurrency 1 FC's runtime passes these two as their header strings.
             function_meta=native_context.FunctionMeta(
-                config.name, config.handler, config.memory_mb, timeout
+                config.name, config.handler, config.memory_mb, str(timeout)
             ),
             service_meta=native_context.ServiceMeta("", "", "", "LATEST", version),
             region=region,
+            retry_count="0",
         )
 
     def environment(self, config: FunctionConfig) -> dict[str, str]:
