@@ -231,6 +231,19 @@ class PlatformHalf:
         platform's own (its limits, unknown endpoints)."""
         return request
 
+    def asynchronous(self, request: Request, call: NativeCall) -> Response | None:
+        """The immediate answer when ``request`` (as it reached the front door) asks
+        for an asynchronous invocation, ``call`` being the native call made for it
+        (e.g. 202 with its request id): the runner then makes the call in the
+        background. ``None`` (the default): the call is synchronous."""
+        return None
+
+    def async_retry(self, call: NativeCall, response: Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying an asynchronous ``call`` whose
+        ``attempt``-th try (``1`` the first) was answered with ``response``, or ``None``
+        for no further try (the default: never retried)."""
+        return None
+
     def function_failed(self, response: Response) -> bool:
         """Whether an answer reports a failed function (for ``polyfaas invoke``'s exit
         status): by default, whether it carries ``facts.failure_header``."""

@@ -9,9 +9,12 @@ The hooks a platform half offers (each with a default) are in ``polyfaas.platfor
 
 from __future__ import annotations
 
+import os
+import queue
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from polyfaas._event import Event
@@ -83,6 +86,11 @@ class Dispatcher:
 
     def __call__(self, payload: Request | Event) -> tuple[Response, NativeCall, CallResult]:
         call = self.platform.call(payload, self.config)
+        response, result = self.run(call)
+        return response, call, result
+
+    def run(self, call: NativeCall) -> tuple[Response, CallResult]:
+        """Make ``call`` once, between the platform's log lines: what its caller gets."""
         self._lines(self.platform.start_lines(call))
         started = time.perf_counter()
         result = self.pool.run(call, self.platform.timeout(self.config))
@@ -98,7 +106,29 @@ class Dispatcher:
             or result.outcome.error is not None,
         )
         self._lines(self.platform.end_lines(call, report))
-        return response, call, result
+        return response, result
+
+    def attempts(self, call: NativeCall, wait: Callable[[float], bool] | None = None) -> int:
+        """Make an asynchronous ``call`` and its retries, as the platform's
+        ``async_retry`` decides (``wait(seconds)`` between them, returning ``False``
+        to give up; ``None`` retries at once): the number of attempts made."""
+        attempt = 0
+        while True:
+            attempt += 1
+            response, _ = self.run(call)
+            delay = self.platform.async_retry(call, response, attempt)
+            if delay is None:
+                return attempt
+            if wait is not None and not wait(delay):
+                self.note(
+                    f"asynchronous invocation {call.request_id} cancelled before retry "
+                    f"{attempt}: the runner is stopping"
+                )
+                return attempt
+
+    def note(self, text: str) -> None:
+        """One line of the runner's own in the function's log."""
+        self._lines([f" * {text}"])
 
     def _lines(self, lines: list[str]) -> None:
         if lines:
@@ -106,13 +136,140 @@ class Dispatcher:
             self.log.flush()
 
 
-class RunnerApp:
-    """WSGI application: HTTP → platform half → instance → platform half → HTTP."""
+#: Asynchronous invocations the runner holds at most (queued or being retried).
+MAX_PENDING_ASYNC = 100
+#: Threads that make them (each waits for a free instance, like an HTTP request).
+ASYNC_WORKERS = 4
+#: Multiplies the platform's waits between retries (``0`` retries at once).
+ASYNC_BACKOFF_SCALE_ENV = "POLYFAAS_ASYNC_BACKOFF_SCALE"
 
-    def __init__(self, dispatcher: Dispatcher, access_log: TextIO | None = None) -> None:
+
+def backoff_scale() -> float:
+    """``POLYFAAS_ASYNC_BACKOFF_SCALE`` as a factor ≥ 0 (``1`` when unset or unusable)."""
+    try:
+        scale = float(os.environ.get(ASYNC_BACKOFF_SCALE_ENV, "1"))
+    except ValueError:
+        return 1.0
+    return scale if scale >= 0 else 1.0
+
+
+class Background:
+    """The runner's asynchronous invocations: a bounded queue, a few threads, the
+    platform's retries; ``close`` cancels what has not started, with a log line
+    each, and waits for the attempts under way."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        workers: int = ASYNC_WORKERS,
+        limit: int = MAX_PENDING_ASYNC,
+        scale: float | None = None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.scale = backoff_scale() if scale is None else scale
+        self.calls: queue.Queue[NativeCall | None] = queue.Queue()
+        self.slots = threading.BoundedSemaphore(limit)
+        self.stopping = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"polyfaas-async-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, call: NativeCall) -> bool:
+        """Queue ``call``; ``False`` when the queue is full or the runner is stopping."""
+        if self.stopping.is_set() or not self.slots.acquire(blocking=False):
+            return False
+        self.calls.put(call)
+        return True
+
+    def _wait(self, delay: float) -> bool:
+        return not self.stopping.wait(max(0.0, delay) * self.scale)
+
+    def _work(self) -> None:
+        while True:
+            call = self.calls.get()
+            if call is None:
+                return
+            try:
+                if self.stopping.is_set():
+                    self.dispatcher.note(
+                        f"asynchronous invocation {call.request_id} cancelled before it "
+                        "started: the runner is stopping"
+                    )
+                else:
+                    self.dispatcher.attempts(call, self._wait)
+            except Exception as exc:  # never lose the thread: say what happened
+                self.dispatcher.note(
+                    f"asynchronous invocation {call.request_id} failed in the runner: {exc!r}"
+                )
+            finally:
+                self.slots.release()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop taking calls, cancel the queued ones (logged), and wait (up to
+        ``timeout`` seconds) for the attempts under way."""
+        self.stopping.set()
+        for _ in self.threads:
+            self.calls.put(None)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self.threads:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(left)
+
+
+def queue_full(call: NativeCall) -> Response:
+    """The runner's own answer when it holds ``MAX_PENDING_ASYNC`` asynchronous calls."""
+    return Response.from_text(
+        "Too many pending asynchronous invocations; retry later",
+        503,
+        [("Retry-After", "1"), ("X-Request-Id", call.request_id)],
+    )
+
+
+class RunnerApp:
+    """WSGI application: HTTP → platform half → instance → platform half → HTTP.
+
+    An asynchronous invocation (the platform's ``asynchronous`` answers it) runs in
+    ``background`` when there is one (``polyfaas run``); without one (the test kit)
+    its attempts, retries included and without the waits, are made before the
+    platform's immediate answer is returned.
+    """
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        access_log: TextIO | None = None,
+        background: Background | None = None,
+    ) -> None:
         self.dispatcher = dispatcher
         self.access_log = access_log if access_log is not None else sys.stderr
         self.colour = self.access_log.isatty()
+        self.background = background
+
+    def close(self, timeout: float | None = None) -> None:
+        """Cancel the queued asynchronous calls and wait for those under way."""
+        if self.background is not None:
+            self.background.close(timeout)
+
+    def invoke(self, request: Request, admitted: Request | Event) -> tuple[Response, str]:
+        """The answer to an admitted request, and its request id: the call made now,
+        or, for an asynchronous invocation, the platform's immediate answer."""
+        dispatcher = self.dispatcher
+        call = dispatcher.platform.call(admitted, dispatcher.config)
+        immediate = dispatcher.platform.asynchronous(request, call)
+        if immediate is None:
+            response, _ = dispatcher.run(call)
+        elif self.background is None:
+            dispatcher.attempts(call)
+            response = immediate
+        elif self.background.submit(call):
+            response = immediate
+        else:
+            response = queue_full(call)
+        return response, call.request_id
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -136,8 +293,7 @@ class RunnerApp:
             if isinstance(admitted, Response):
                 response = admitted
             else:
-                response, call, _ = self.dispatcher(admitted)
-                request_id = call.request_id
+                response, request_id = self.invoke(request, admitted)
         self._access(request, response, (time.perf_counter() - started) * 1000, request_id)
         body = start_wsgi_response(response, start_response)
         return [] if request.method == "HEAD" else body

@@ -18,7 +18,7 @@ from polyfaas import providers
 from polyfaas._target import Target
 from polyfaas.errors import PolyfaasError
 from polyfaas.platform import FunctionConfig, InstancePool, PlatformHalf
-from polyfaas.runner.app import Dispatcher, RunnerApp
+from polyfaas.runner.app import Background, Dispatcher, RunnerApp
 from polyfaas.runner.bounded import BoundedWSGIServer, ServerLimits
 from polyfaas.runner.instances import Pool
 
@@ -185,8 +185,13 @@ def build_server(settings: RunSettings, log: TextIO) -> tuple[BoundedWSGIServer,
         concurrency=settings.concurrency,
     )
     try:
-        app = RunnerApp(Dispatcher(platform, pool, settings.config, log))
-        server = BoundedWSGIServer(settings.host, settings.port, app, settings.limits)
+        dispatcher = Dispatcher(platform, pool, settings.config, log)
+        app = RunnerApp(dispatcher, background=Background(dispatcher))
+        try:
+            server = BoundedWSGIServer(settings.host, settings.port, app, settings.limits)
+        except BaseException:
+            app.close(0)
+            raise
     except BaseException:
         pool.close()
         raise
@@ -252,4 +257,8 @@ def run(settings: RunSettings, log: TextIO | None = None) -> None:
         if reloader is not None:
             reloader.stopped.set()
         server.server_close()
+        # Queued asynchronous calls are cancelled (a log line each); those under way
+        # end within their timeout, before the instances go.
+        if isinstance(server.app, RunnerApp):
+            server.app.close(platform.timeout(settings.config) + 1)
         pool.close()

@@ -33,9 +33,10 @@ from polyfaas_alibaba.builtin import NAME, request_id
 from polyfaas_alibaba.context import field
 from polyfaas_alibaba.emulated import fc_base
 from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCPlatform
+from polyfaas_alibaba.emulated.front_door import FCAsync
 
 
-class AlibabaPlatform(FCPlatform):
+class AlibabaPlatform(FCAsync, FCPlatform):
     """Platform half of ``alibaba``: imitates FC calling a built-in Python function
     (``python`` and ``default_domain`` as in ``FCPlatform``)."""
 

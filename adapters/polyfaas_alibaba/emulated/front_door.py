@@ -4,6 +4,11 @@ requests and on a function's HTTP answer, and the errors FC answers itself.
 
 Limits (ASSUMPTIONS.md §3): request headers over 8 KB, path plus query over 4 KB, a body
 over 32 MB: 400 ``InvalidArgument``; response headers over 8 KB: 502 ``BadResponse``.
+
+Asynchronous invocations (ASSUMPTIONS.md, "Asynchronous invocations"):
+``X-Fc-Invocation-Type: Async`` on InvokeFunction or through the HTTP trigger gets
+202 with an empty body and ``X-Fc-Request-Id`` at once (``FCAsync``), a body over
+128 KB 400 ``EntityTooLarge``; a failed call is retried up to 3 times.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import re
 from collections.abc import Iterable
 
 from polyfaas import Event, EventType, Request, Response
-from polyfaas.platform import FunctionConfig, NativeCall
+from polyfaas.platform import FunctionConfig, NativeCall, PlatformHalf, override
 from polyfaas.runtime import dump_json, new_id, payload_data
 from polyfaas_alibaba.emulated.fc_base import MAX_BODY, REQUEST_ID_HEADER, error_answer
+from polyfaas_alibaba.serialize import ERROR_TYPE_HEADER
 
 #: ``POST /2023-03-30/functions/{name}/invocations`` (FC 3.0); the FC 2.0 form
 #: ``/2016-08-15/services/{service}/functions/{name}/invocations`` is accepted too.
@@ -25,6 +31,19 @@ INVOKE_PATH = re.compile(
 MAX_HEADERS = 8 * 1024
 MAX_PATH_AND_QUERY = 4 * 1024
 MAX_RESPONSE_HEADERS = 8 * 1024
+#: The request header that makes an invocation asynchronous (``Async``; ``Sync`` the default).
+INVOCATION_TYPE_HEADER = "X-Fc-Invocation-Type"
+#: An asynchronous task's id, as the caller names it: FC 3.0's header, then FC 2.0's;
+#: FC's 202 carries it back under the same name.
+TASK_ID_HEADERS = ("X-Fc-Async-Task-Id", "X-Fc-Stateful-Async-Invocation-Id")
+#: A task id FC takes: a letter or ``_`` first, then letters, digits, ``_``, ``-``; ≤ 128.
+TASK_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+#: The largest payload of an asynchronous invocation (128 KB).
+MAX_ASYNC_BODY = 128 * 1024
+#: How often FC retries an asynchronous call that failed (``maxAsyncRetryAttempts``).
+MAX_ASYNC_RETRIES = 3
+#: The wait before the first retry, doubled before each next one.
+FIRST_RETRY_S = 0.5
 #: Response headers a function may not set (FC sets its own or drops them).
 FORBIDDEN_RESPONSE = frozenset(
     {"connection", "content-length", "date", "keep-alive", "server", "transfer-encoding"}
@@ -57,7 +76,7 @@ def admit_invocation(request: Request, config: FunctionConfig) -> Event | Respon
         )
     if len(request.body) > MAX_BODY:
         return fc_error(400, "EntityTooLarge", "the payload is over the 32 MB limit")
-    return event
+    return check_async(request) or event
 
 
 def invocation_of(request: Request) -> Event | None:
@@ -71,6 +90,70 @@ def invocation_of(request: Request) -> Event | None:
         datacontenttype=request.content_type,
         native=request.body,
     )
+
+
+def is_async(request: Request) -> bool:
+    """Whether ``request`` asks for an asynchronous invocation."""
+    return request.headers.get(INVOCATION_TYPE_HEADER, "").strip().lower() == "async"
+
+
+def check_async(request: Request) -> Response | None:
+    """FC's 400 for an asynchronous invocation it does not take (a payload over
+    128 KB, a task id it does not accept), else ``None``."""
+    if not is_async(request):
+        return None
+    if len(request.body) > MAX_ASYNC_BODY:
+        return fc_error(
+            400, "EntityTooLarge", "an asynchronous invocation's payload is over 128 KB"
+        )
+    for name in TASK_ID_HEADERS:
+        value = request.headers.get(name)
+        if value is not None and TASK_ID.fullmatch(value) is None:
+            return fc_error(
+                400,
+                "InvalidArgument",
+                f"{name} must start with a letter or '_' and hold letters, digits, "
+                "'_' or '-' (at most 128)",
+            )
+    return None
+
+
+def accepted(request: Request, call: NativeCall) -> Response | None:
+    """FC's answer to an asynchronous invocation: 202, no body, the request id (and
+    the caller's task id); ``None`` for a synchronous one."""
+    if not is_async(request):
+        return None
+    headers = [(REQUEST_ID_HEADER, call.request_id), ("Content-Length", "0")]
+    for name in TASK_ID_HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            headers.append((name, value))
+    return Response(202, headers, b"")
+
+
+def retry_delay(response: Response, attempt: int) -> float | None:
+    """The wait before FC retries an asynchronous call whose ``attempt``-th try got
+    ``response``: only a failed function (``X-Fc-Error-Type``) is retried, at most
+    ``MAX_ASYNC_RETRIES`` times, 0.5 s, 1 s, 2 s apart ([guess]: FC documents that
+    back-off for throttled calls)."""
+    if attempt > MAX_ASYNC_RETRIES or ERROR_TYPE_HEADER not in response.headers:
+        return None
+    return float(FIRST_RETRY_S * 2 ** (attempt - 1))
+
+
+class FCAsync(PlatformHalf):
+    """FC's asynchronous invocations, as hooks an FC platform half inherits (first
+    among its bases)."""
+
+    @override
+    def asynchronous(self, request: Request, call: NativeCall) -> Response | None:
+        """202 at once for ``X-Fc-Invocation-Type: Async``; the runner makes the call."""
+        return accepted(request, call)
+
+    @override
+    def async_retry(self, call: NativeCall, response: Response, attempt: int) -> float | None:
+        """FC's retries of a failed asynchronous call (``retry_delay``)."""
+        return retry_delay(response, attempt)
 
 
 def fc_error(status: int, code: str, message: str) -> Response:
@@ -107,7 +190,7 @@ def check_request(request: Request) -> Response | None:
         return fc_error(
             400, "InvalidArgument", f"request body is {len(request.body)} bytes; the limit is 32 MB"
         )
-    return None
+    return check_async(request)
 
 
 def function_response(response: Response, call: NativeCall, *, default_domain: bool) -> Response:

@@ -34,7 +34,7 @@ from polyfaas.runtime import EventFormatError, native_str, new_id, run_wsgi_app
 from polyfaas_alibaba.context import field
 from polyfaas_alibaba.emulated import fc_base
 from polyfaas_alibaba.emulated.fc_base import FCPlatform
-from polyfaas_alibaba.emulated.front_door import check_request, function_response
+from polyfaas_alibaba.emulated.front_door import FCAsync, check_request, function_response
 from polyfaas_alibaba.wsgi import DEFAULT_CONTENT_TYPE, NAME
 
 #: Request headers a client may not send to an FC function (FC drops them).
@@ -122,7 +122,7 @@ def call_wsgi(entry: Any, call: NativeCall) -> Response:
     return run_wsgi_app(entry, call.args[0], lenient=True)
 
 
-class AlibabaWSGIPlatform(FCPlatform):
+class AlibabaWSGIPlatform(FCAsync, FCPlatform):
     """Platform half of ``alibaba-wsgi``: imitates FC calling an HTTP function."""
 
     name = NAME

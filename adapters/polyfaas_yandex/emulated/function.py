@@ -277,6 +277,15 @@ class YandexPlatform(PlatformHalf):
         return self._tagged(response, call)
 
     @override
+    def asynchronous(self, request: Request, call: NativeCall) -> Response | None:
+        """``?integration=async`` on the function's URL: 202 with an empty body at once;
+        the call runs after, fire and forget (no retries: ASSUMPTIONS.md, "Asynchronous
+        invocation"). The test kit makes the call before it answers."""
+        if self.gateway is None and integration(request) == "async":
+            return self._tagged(Response(202), call)
+        return None
+
+    @override
     def function_failed(self, response: Response) -> bool:
         """The router marks a function that raised with ``X-Function-Error: true``."""
         return response.headers.get("X-Function-Error") == "true"
