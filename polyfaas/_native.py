@@ -201,6 +201,10 @@ class Outcome:
     value: Any = attrs.field(default=None, repr=_shape_repr)
     error: ErrorInfo | None = None
     duration_ms: float = 0.0
+    #: What the call wrote to the instance's standard output and error (the last
+    #: 16 KB; empty where the instance cannot tell a call's output apart), for
+    #: platforms that return a call's log (FC's ``X-Fc-Log-Result``). Shown by size only.
+    log: str = attrs.field(default="", repr=_shape_repr)
 
 
 @attrs.frozen(kw_only=True)

@@ -265,7 +265,18 @@ class PlatformHalf:
     def instance_setup(self) -> str | None:
         """``"module:function"`` run in each worker-process instance before the user's
         code is imported (logging set up as the platform's runtime does); what it
-        returns, if callable, runs before every call with it."""
+        returns, if callable, runs before every call with it (or, an object with the
+        methods ``instance_hooks`` describes, around every call)."""
+        return None
+
+    def instance_hooks(self) -> str | None:
+        """``"module:function"`` making the object whose methods run in an instance
+        around its calls (a platform's instance lifecycle hooks, e.g. FC's
+        Initializer): ``before_call(call)`` before each call (an ``Outcome`` it
+        returns answers the call instead, and the instance is replaced),
+        ``after_call(call)`` after each, ``stop()`` before the instance goes. Used
+        by the test kit's instance in this process; a worker process gets the same
+        object from ``instance_setup``'s function. Default: none."""
         return None
 
     def make_pool(

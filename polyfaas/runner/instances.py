@@ -38,6 +38,9 @@ from polyfaas.runner.worker import resident_memory_mb
 
 # How often a waiting call checks its instance's memory.
 MEMORY_POLL_S = 0.05
+#: How long an idle instance told to stop may take (its platform's stop hook, e.g.
+#: FC's PreStop, runs within its own timeout) before it is killed.
+STOP_WAIT_S = 70.0
 
 
 class WorkerProcess:
@@ -117,9 +120,11 @@ class WorkerProcess:
     def _read(self) -> None:
         while True:
             try:
-                call_id, outcome, peak_kb = self.conn.recv()
+                call_id, outcome, peak_kb, retire = self.conn.recv()
             except (EOFError, OSError):
                 break
+            if retire:
+                self.closed = True
             with self.lock:
                 future = self.pending.pop(call_id, None)
             if future is not None:
@@ -188,8 +193,10 @@ class WorkerProcess:
             return future.result(wait)
         if not self.conn.poll(wait):
             raise FutureTimeout
-        _, outcome, peak_kb = self.conn.recv()
+        _, outcome, peak_kb, retire = self.conn.recv()
         assert isinstance(outcome, Outcome)
+        if retire:  # the instance could not serve (e.g. its initializer failed)
+            self.closed = True
         return outcome, peak_kb
 
     def _exit_detail(self) -> str:
@@ -198,6 +205,20 @@ class WorkerProcess:
     @property
     def alive(self) -> bool:
         return not self.closed and self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop an idle instance the way a platform retires one: its end of the socket
+        closed, it runs its stop hook and exits (killed after ``STOP_WAIT_S``); a
+        closed or dead one is killed at once."""
+        if self.closed or self.process.poll() is not None:
+            self.kill()
+            return
+        self.closed = True
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(STOP_WAIT_S)
+        self.kill()
 
     def kill(self) -> None:
         """Stop the instance now and every process it started: SIGTERM to its process
@@ -338,22 +359,28 @@ class Pool:
     def _release(self, instance: WorkerProcess) -> None:
         with self.condition:
             instance.busy -= 1
-            retired = not instance.alive or instance.generation < self.generation
-            if retired and instance.busy == 0:
-                instance.kill()
-                if instance in self.instances:
-                    self.instances.remove(instance)
+            dead = not instance.alive
+            retired = dead or instance.generation < self.generation
+            stopping = retired and instance.busy == 0
+            if stopping and instance in self.instances:
+                self.instances.remove(instance)
             self.condition.notify_all()
+        if stopping:
+            if dead:
+                instance.kill()
+            else:
+                instance.stop()
 
     def restart(self) -> None:
         """Replace every instance (code changed): idle ones now, busy ones when done."""
         with self.condition:
             self.generation += 1
-            for instance in list(self.instances):
-                if instance.busy == 0:
-                    instance.kill()
-                    self.instances.remove(instance)
+            idle = [instance for instance in self.instances if instance.busy == 0]
+            for instance in idle:
+                self.instances.remove(instance)
             self.condition.notify_all()
+        for instance in idle:
+            instance.stop()
 
     def close(self) -> None:
         """Stop every instance."""
@@ -362,5 +389,8 @@ class Pool:
             instances, self.instances = self.instances, []
             self.condition.notify_all()
         for instance in instances:
-            instance.kill()
+            if instance.busy:
+                instance.kill()
+            else:
+                instance.stop()
         self.spawner.shutdown(wait=False)

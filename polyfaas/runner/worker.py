@@ -3,8 +3,16 @@
 Started by the runner as ``python -m polyfaas.runner.worker FD``; ``FD`` is its end
 of a socket pair. The runner sends the target and the instance's environment, then
 ``(call_id, NativeCall)`` messages; the instance answers ``(call_id, Outcome,
-peak memory in KiB)``.
-stdout and stderr are the runner's, as a platform's log captures a function's output.
+peak memory in KiB, retire)``; ``retire`` set, the instance is not used again.
+stdout and stderr are the runner's, as a platform's log captures a function's output;
+what a call writes to them is also kept with its outcome (``Outcome.log``, one call
+at a time only). The runner closing its end of the socket stops the instance (after
+the platform's ``stop`` hook).
+
+A platform's instance setup may return a callable, run before every call, or an
+object with the hooks of ``PlatformHalf.instance_hooks``: ``before_call(call)``
+(an ``Outcome`` it returns answers the call instead, and the instance retires),
+``after_call(call)`` after the answer is sent, ``stop()`` before the instance goes.
 """
 
 from __future__ import annotations
@@ -16,13 +24,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from multiprocessing.connection import Connection
-from typing import Any, Callable
+from typing import Any, Callable, TextIO
+
+import attrs
 
 from polyfaas._native import ErrorInfo, NativeCall, Outcome, call_native
 from polyfaas._target import Target, load_target
 from polyfaas.errors import HandlerImportError
 
 PR_SET_PDEATHSIG = 1
+#: How much of a call's output the instance keeps with its outcome (characters).
+KEPT_LOG = 16 * 1024
 
 
 def die_with_parent() -> None:
@@ -64,26 +76,91 @@ def resident_memory_mb(pid: int) -> float:
     return 0.0
 
 
+class Tee:
+    """A text stream that writes through to ``stream`` and, while a call runs, keeps
+    what is written (the call's log)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.kept: list[str] | None = None
+
+    def write(self, text: str) -> int:
+        kept = self.kept
+        if kept is not None:
+            kept.append(text)
+        return self.stream.write(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class CallLog:
+    """The instance's standard output and error, a call's writes kept for its outcome."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.streams = (Tee(sys.stdout), Tee(sys.stderr))
+        sys.stdout, sys.stderr = self.streams
+
+    def start(self) -> None:
+        self.kept = []
+        for stream in self.streams:
+            stream.kept = self.kept
+
+    def stop(self) -> str:
+        for stream in self.streams:
+            stream.flush()
+            stream.kept = None
+        return "".join(self.kept)[-KEPT_LOG:]
+
+
+class InstanceHooks:
+    """What a platform's instance setup returned, as the three hooks."""
+
+    def __init__(self, setup: Any) -> None:
+        if setup is not None and hasattr(setup, "before_call"):
+            self.before: Callable[[NativeCall], Any] | None = setup.before_call
+            self.after: Callable[[NativeCall], Any] | None = getattr(setup, "after_call", None)
+            self.stop: Callable[[], Any] | None = getattr(setup, "stop", None)
+        else:
+            self.before, self.after, self.stop = setup, None, None
+
+
 class InstanceLoop:
     """The instance side of the protocol: receives calls, sends outcomes."""
 
     def __init__(
-        self, conn: Connection, concurrency: int, before_call: Callable[[NativeCall], Any] | None
+        self, conn: Connection, concurrency: int, hooks: Any, log: CallLog | None = None
     ) -> None:
         self.conn = conn
-        self.before_call = before_call
+        self.hooks = hooks if isinstance(hooks, InstanceHooks) else InstanceHooks(hooks)
+        self.before_call = self.hooks.before
         self.send_lock = threading.Lock()
         self.pool = ThreadPoolExecutor(concurrency) if concurrency > 1 else None
+        # A call's own output can be told apart only when it runs alone.
+        self.log = log if concurrency == 1 else None
+        self.retired = False
 
     def send(self, message: tuple[Any, ...]) -> None:
         with self.send_lock:
             self.conn.send(message)
 
     def serve(self, entry: Any) -> None:
-        while True:
+        while not self.retired:
             try:
                 call_id, call = self.conn.recv()
             except (EOFError, OSError):
+                if self.pool is not None:
+                    self.pool.shutdown(wait=True)
+                if self.hooks.stop is not None:
+                    self.hooks.stop()
                 return
             if self.pool is None:
                 self.answer(entry, call_id, call)
@@ -92,30 +169,38 @@ class InstanceLoop:
 
     def answer(self, entry: Any, call_id: int, call: NativeCall) -> None:
         os.environ.update(call.environ)
-        if self.before_call is not None:
-            self.before_call(call)
+        instead = self.before_call(call) if self.before_call is not None else None
+        if isinstance(instead, Outcome):  # the instance cannot serve (its initializer failed)
+            self.retired = True
+            self.send((call_id, instead, own_peak_kb(), True))
+            return
+        if self.log is not None:
+            self.log.start()
         outcome = call_native(entry, call)
+        if self.log is not None:
+            outcome = attrs.evolve(outcome, log=self.log.stop())
         try:
             # The peak memory travels with the answer: the runner reads no /proc per call.
-            self.send((call_id, outcome, own_peak_kb()))
+            self.send((call_id, outcome, own_peak_kb(), False))
         except Exception as exc:  # the value cannot leave the instance (not picklable)
             error = ErrorInfo(
                 type=type(exc).__name__,
                 message=f"the handler returned a {type(outcome.value).__name__} that "
                 f"cannot be sent back to the caller: {exc}",
             )
-            self.send(
-                (call_id, Outcome(error=error, duration_ms=outcome.duration_ms), own_peak_kb())
-            )
+            failed = Outcome(error=error, duration_ms=outcome.duration_ms, log=outcome.log)
+            self.send((call_id, failed, own_peak_kb(), False))
+        if self.hooks.after is not None:
+            self.hooks.after(call)
 
 
-def instance_setup(target: str) -> Callable[[NativeCall], Any] | None:
+def instance_setup(target: str) -> InstanceHooks:
     """Run a platform's instance setup (``"module:function"``, before the user's code
-    is imported); what it returns, if anything, is called before every call."""
+    is imported); what it returns, if anything, is called before every call (or is an
+    object with the instance hooks)."""
     module_name, _, attribute = target.partition(":")
     setup = getattr(import_module(module_name), attribute)
-    before_call: Callable[[NativeCall], Any] | None = setup()
-    return before_call
+    return InstanceHooks(setup())
 
 
 def main(argv: list[str]) -> int:
@@ -125,7 +210,8 @@ def main(argv: list[str]) -> int:
     assert isinstance(target, Target)
     os.environ.update(environ)
     os.chdir(target.folder)
-    before_call = instance_setup(setup) if setup else None
+    log = CallLog() if concurrency == 1 else None
+    hooks = instance_setup(setup) if setup else InstanceHooks(None)
     started = time.perf_counter()
     try:
         entry = load_target(target)
@@ -134,7 +220,9 @@ def main(argv: list[str]) -> int:
         return 1
     conn.send(("ready", (time.perf_counter() - started) * 1000))
     sys.stdout.flush()
-    InstanceLoop(conn, concurrency, before_call).serve(entry)
+    InstanceLoop(conn, concurrency, hooks, log).serve(entry)
+    sys.stdout.flush()
+    sys.stderr.flush()
     return 0
 
 

@@ -79,8 +79,20 @@ class AlibabaPlatform(FCAsync, FCPlatform):
 
     @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
-        from polyfaas_alibaba.emulated.http_trigger import BadResult, response_from_result
+        """FC's answer (``X-Fc-Log-Result`` with it when the caller asked for the log)."""
+        from polyfaas_alibaba.emulated.instance_logging import with_log_tail
 
+        return with_log_tail(self._answer(outcome, call), outcome, call)
+
+    def _answer(self, outcome: Outcome, call: NativeCall) -> Response:
+        from polyfaas_alibaba.emulated.http_trigger import BadResult, response_from_result
+        from polyfaas_alibaba.emulated.lifecycle import (
+            InitializationFailure,
+            initialization_failed,
+        )
+
+        if isinstance(outcome.value, InitializationFailure):
+            return initialization_failed(outcome.value, call)
         if outcome.error is not None:
             return fc_base.failed_answer(outcome.error, call)
         try:
@@ -145,6 +157,11 @@ class AlibabaPlatform(FCAsync, FCPlatform):
     def instance_setup(self) -> str | None:
         """The runner sets each instance's logging up as FC's Python bootstrap does."""
         return "polyfaas_alibaba.emulated.instance_logging:setup_instance"
+
+    @override
+    def instance_hooks(self) -> str | None:
+        """FC's Initializer, PreFreeze and PreStop (``emulated.lifecycle``), in the test kit."""
+        return "polyfaas_alibaba.emulated.lifecycle:instance_hooks"
 
     @override
     def start_lines(self, call: NativeCall) -> list[str]:

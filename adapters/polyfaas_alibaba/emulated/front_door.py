@@ -14,6 +14,7 @@ Asynchronous invocations (ASSUMPTIONS.md, "Asynchronous invocations"):
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 
 from polyfaas import Event, EventType, Request, Response
@@ -83,13 +84,24 @@ def invocation_of(request: Request) -> Event | None:
     """The event invocation ``request`` makes, or ``None`` when it is not one."""
     if request.method != "POST" or INVOKE_PATH.fullmatch(request.path) is None:
         return None
-    return Event(
+    event = Event(
         type=EventType.DIRECT,
         data=payload_data(request.body),
         source="acs:fc:invoke",
         datacontenttype=request.content_type,
         native=request.body,
     )
+    if request.headers.get(LOG_TYPE_HEADER, "").strip().lower() == "tail":
+        LOG_TAILED[id(event)] = event
+    return event
+
+
+#: InvokeFunction's request header asking for the call's log (``Tail``; ``None`` the
+#: default), answered with ``X-Fc-Log-Result`` (``emulated.instance_logging.log_tail``).
+LOG_TYPE_HEADER = "X-Fc-Log-Type"
+#: The event invocations whose caller asked for the log tail, by ``id`` (an event's
+#: hash reads its data, which may be a dict).
+LOG_TAILED: weakref.WeakValueDictionary[int, Event] = weakref.WeakValueDictionary()
 
 
 def is_async(request: Request) -> bool:

@@ -161,6 +161,13 @@ class AlibabaWSGIPlatform(FCAsync, FCPlatform):
     @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """The function's answer within FC's limits, or FC's error answer (502)."""
+        from polyfaas_alibaba.emulated.lifecycle import (
+            InitializationFailure,
+            initialization_failed,
+        )
+
+        if isinstance(outcome.value, InitializationFailure):
+            return initialization_failed(outcome.value, call)
         if outcome.error is not None:  # a header with CR/LF: BadResponse
             return fc_base.failed_answer(outcome.error, call)
         value = outcome.value
@@ -197,6 +204,11 @@ class AlibabaWSGIPlatform(FCAsync, FCPlatform):
     def instance_setup(self) -> str | None:
         """The runner sets each instance's logging up as FC's Python bootstrap does."""
         return "polyfaas_alibaba.emulated.instance_logging:setup_instance"
+
+    @override
+    def instance_hooks(self) -> str | None:
+        """FC's Initializer, PreFreeze and PreStop (``emulated.lifecycle``), in the test kit."""
+        return "polyfaas_alibaba.emulated.lifecycle:instance_hooks"
 
     @override
     def start_lines(self, call: NativeCall) -> list[str]:
