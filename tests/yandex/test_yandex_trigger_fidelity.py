@@ -383,3 +383,47 @@ def test_polyfaas_run_takes_a_telegram_update_both_ways(tmp_path):
     assert raw == {"type": triggers.TELEGRAM_UPDATE, "id": "268447315", "update_id": 268447315}
     assert http["type"] == EventType.DIRECT
     assert http["update_id"] == 268447315
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("mail", [{"type": triggers.MAIL, "source": "mail", "subject": None}]),
+        (
+            "iot-broker",
+            [
+                {
+                    "type": EventType.IOT_MESSAGE,
+                    "source": "arenou2oj4ct********",
+                    "subject": "broker/topic",
+                }
+            ]
+            * 2,
+        ),
+        ("cloud-logs", [{"type": EventType.LOG, "source": "cloud-logs", "subject": None}]),
+        (
+            "telegram",
+            {"type": triggers.TELEGRAM_UPDATE, "source": "telegram", "subject": "message"},
+        ),
+    ],
+)
+def test_polyfaas_events_and_invoke(kind, expected, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def polyfaas_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "polyfaas", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    shown = polyfaas_cli("events", "yandex", kind)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == sample(kind)
+    event_file = tmp_path / f"{kind}.json"
+    event_file.write_text(shown.stdout)
+    seed = Path(__file__).parent / "functions" / "seed.py"
+    invoked = polyfaas_cli(
+        "invoke", "--provider", "yandex", f"{seed}:on_event_types", "--event", str(event_file)
+    )
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads(invoked.stdout) == expected
