@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import socket
 import sys
 import threading
@@ -209,6 +210,24 @@ class BoundedRequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's refusal of a request it cannot read (a bad request line or
+        version, a header line too long, too many headers): a small JSON answer, not
+        its HTML page, and never the client's bytes (a token may be in them)."""
+        short, long = self.responses.get(code, ("Error", "the request cannot be read"))
+        self.log_error("code %d, %s", code, short)
+        if self.request_version == "HTTP/0.9":  # no status line otherwise: answer 1.1
+            self.request_version = "HTTP/1.1"
+        body = json.dumps({"errorMessage": long, "errorType": short.replace(" ", "")}).encode()
+        self.close_connection = True
+        self.send_response(code, short)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
 
 REFUSED_BODY = b"polyfaas run: too many open connections, try again\n"

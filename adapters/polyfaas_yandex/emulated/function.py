@@ -158,7 +158,7 @@ class YandexPlatform(PlatformHalf):
 
     @staticmethod
     def _too_large(event: Any) -> Response | None:
-        if router.payload_size(event) <= router.MAX_PAYLOAD:
+        if router.event_size(event) <= router.MAX_PAYLOAD:
             return None
         message = "request JSON is over the 3.5 MB limit"  # [unconfirmed] the wording
         refused: Response = router.error_body(413, "RequestTooLarge", message)
@@ -267,7 +267,11 @@ class YandexPlatform(PlatformHalf):
             return self._tagged(router.malformed("<response over 3.5 MB>"), call)
         if mode == "raw":
             # The output as the Python runtime serialised it, passed "without converting".
-            body = json.dumps(outcome.value, ensure_ascii=False)
+            text = json.dumps(outcome.value, ensure_ascii=False)
+            try:
+                body = text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate ("\ud800" in): escaped, still JSON
+                body = json.dumps(outcome.value).encode("ascii")
             return self._tagged(Response(200, [("Content-Type", "application/json")], body), call)
         try:
             response = to_response(router.response_of(outcome.value))  # sendable fields

@@ -200,8 +200,19 @@ def http_event(
 
 def payload_size(value: Any) -> int:
     """The size in bytes of ``value`` as the JSON the platform would carry (as the
-    Python runtime serialises it: ``json.dumps``, not the router's compact JSON)."""
+    Python runtime serialises it: ``json.dumps``, not the router's compact JSON).
+    ``TypeError``/``ValueError`` for a value JSON cannot carry."""
     return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def event_size(event: Any) -> int:
+    """The size in bytes of the ``event`` the router hands on: a raw body that is not
+    JSON (``?integration=raw``; bytes when it is not UTF-8) travels as it came."""
+    if isinstance(event, (bytes, bytearray)):
+        return len(event)
+    if isinstance(event, str):
+        return len(event.encode("utf-8", "surrogatepass"))
+    return payload_size(event)
 
 
 def error_body(status: int, error_type: str, message: str, **extra: Any) -> Response:

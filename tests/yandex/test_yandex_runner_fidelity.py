@@ -1,0 +1,145 @@
+"""``polyfaas run --provider yandex|yandex-gateway`` against the platform's documented
+behaviour, over real HTTP: hostile ``?integration=raw`` bodies, the gateway's payload
+v1.0, private functions.
+
+The handlers below are the targets (``tests.yandex.test_yandex_runner_fidelity:NAME``).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import polyfaas
+from tests.runner_process import polyfaas_run
+
+ROOT = Path(__file__).parents[2]
+MODULE = "tests.yandex.test_yandex_runner_fidelity"
+
+
+def event_type(event: Any, context: Any) -> dict[str, Any]:
+    """What the function received, by type (a raw call's output is this value)."""
+    shown = event.hex() if isinstance(event, bytes) else event
+    return {"type": type(event).__name__, "event": shown}
+
+
+@polyfaas.event
+def portable(event: polyfaas.Event, context: polyfaas.Context) -> Any:
+    """A portable event handler: the raw payload's ``data``."""
+    data = event.data
+    return {"type": type(data).__name__, "data": data.hex() if isinstance(data, bytes) else data}
+
+
+def exchange(url: str, data: bytes, half_close: bool = False) -> tuple[int, dict[str, str], bytes]:
+    """``data`` sent as it is on one connection: the status, headers and body back."""
+    host, port = url.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(data)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0].startswith("HTTP/1."), got[:200]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding") == "chunked":
+        body = dechunk(body)
+    return int(lines[0].split()[1]), headers, body
+
+
+def dechunk(data: bytes) -> bytes:
+    out = b""
+    while data:
+        size_line, _, data = data.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        out, data = out + data[:size], data[size + 2 :]
+    return out
+
+
+def raw_post(body: bytes, query: str = "integration=raw") -> bytes:
+    return (
+        f"POST /?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode() + body
+
+
+NOT_UTF8 = b"\xff\xfe\x00\x80"
+
+
+def test_raw_body_that_is_not_utf8_reaches_the_function_as_bytes():
+    with polyfaas_run(f"{MODULE}:event_type", "--provider", "yandex", cwd=ROOT) as runner:
+        status, headers, body = exchange(runner.url, raw_post(NOT_UTF8))
+        surrogate = exchange(runner.url, raw_post(b"\xed\xa0\x80"))  # a UTF-8 surrogate
+        text = exchange(runner.url, raw_post("héllo".encode()))
+    assert (status, headers["content-type"]) == (200, "application/json")
+    assert json.loads(body) == {"type": "bytes", "event": NOT_UTF8.hex()}
+    assert json.loads(surrogate[2]) == {"type": "bytes", "event": "eda080"}
+    assert json.loads(text[2]) == {"type": "str", "event": "héllo"}
+
+
+def test_raw_body_that_is_not_utf8_reaches_a_portable_handler_as_bytes():
+    with polyfaas_run(f"{MODULE}:portable", "--provider", "yandex", cwd=ROOT) as runner:
+        status, _, body = exchange(runner.url, raw_post(NOT_UTF8))
+    assert status == 200
+    assert json.loads(body) == {"type": "bytes", "data": NOT_UTF8.hex()}
+
+
+HOSTILE = {
+    "not-utf8": raw_post(NOT_UTF8),
+    "surrogate-escape": raw_post(b'"\\ud800"'),
+    "deep": raw_post(b"[" * 100_000),
+    "nul": raw_post(b"\x00" * 10),
+    "not-utf8-json-typed": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 2\r\nConnection: close\r\n\r\n\xff\xfe",
+    "bad-length": b"POST /?integration=raw HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n"
+    b"Connection: close\r\n\r\n",
+    "bad-request-line": b"GARBAGE\r\n\r\n",
+    "bad-version": b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+    "header-too-long": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 70_000 + b"\r\n\r\n",
+    "too-many-headers": b"GET / HTTP/1.1\r\n"
+    + b"".join(b"X-%d: 1\r\n" % i for i in range(150))
+    + b"\r\n",
+    "not-latin1-query": b"POST /?integration=raw&a=%ed%a0%80 HTTP/1.1\r\nHost: x\r\n"
+    b"Content-Length: 0\r\nConnection: close\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("provider", ["yandex", "yandex-gateway"])
+def test_hostile_requests_get_json_answers_never_an_html_page(provider: str):
+    with polyfaas_run(f"{MODULE}:event_type", "--provider", provider, cwd=ROOT) as runner:
+        answers = {name: exchange(runner.url, data) for name, data in HOSTILE.items()}
+        # A body cut short is never invoked (the runner's own 400, not HTML either).
+        short = exchange(
+            runner.url,
+            b"POST /?integration=raw HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab",
+            half_close=True,
+        )
+        log = runner.output()
+    assert "Traceback" not in log, log
+    for name, (status, headers, body) in answers.items():
+        assert "html" not in headers.get("content-type", ""), (name, status, body[:200])
+        assert b"<html" not in body.lower(), name
+        raw = provider == "yandex" and b"integration=raw" in HOSTILE[name].split(b"\r\n")[0]
+        if status >= 400 or raw:  # (through the gateway, ?integration=raw is a query)
+            assert headers.get("content-type") == "application/json", (name, status, body[:200])
+            json.loads(body)  # the function's raw output or the platform's error
+    assert answers["not-utf8"][0] == 200
+    assert answers["surrogate-escape"][0] == 200
+    assert answers["bad-request-line"][0] == 400
+    assert answers["header-too-long"][0] == 431
+    assert short[0] == 400
+    assert b"<html" not in short[2].lower()
