@@ -12,7 +12,15 @@
   subject, data ``messageBody``;
 - Kafka through EventBridge (a JSON array) → an ``EventBatch`` of ``STREAM_RECORD``:
   the CloudEvent's source and subject, data the record's ``value``;
-- other CloudEvents → their native ``type``, fields as in the CloudEvent;
+- OSS through EventBridge (``oss:ObjectCreated:*``, ``oss:ObjectRemoved:*``, other
+  ``oss:Object…`` types) → the direct OSS trigger's types and fields: source the
+  bucket name, subject the object key, data the CloudEvent's ``data``;
+- RocketMQ (``mq:Topic:SendMessage``) and RabbitMQ (``amqp:Queue:SendMessage``)
+  through EventBridge → ``QUEUE_MESSAGE``: the CloudEvent's source and subject (the
+  instance's ARN, ``acs:mq:…`` / ``acs:amqp:…``), data the message ``body``; an
+  event-stream batch of them (a JSON array) → an ``EventBatch``;
+- other CloudEvents (any other EventBridge source) → their native ``type``, fields
+  as in the CloudEvent;
 - anything else → ``DIRECT``: source ``acs:fc``, data JSON, else text, else bytes.
 
 Events that carry no id take the invocation's request id. ``native`` always keeps
@@ -37,6 +45,10 @@ if TYPE_CHECKING:  # datetime is imported when an event carries a time, not at s
 
 MNS_QUEUE_TYPE = "mns:Queue:SendMessage"
 KAFKA_TYPE = "alikafka:Topic:Message"
+ROCKETMQ_TYPE = "mq:Topic:SendMessage"
+RABBITMQ_TYPE = "amqp:Queue:SendMessage"
+#: The prefix of EventBridge's OSS event types (``oss:ObjectCreated:PutObject``).
+OSS_EVENTBRIDGE_PREFIX = "oss:Object"
 TIMER_SOURCE = "acs:fc:timer"
 DIRECT_SOURCE = "acs:fc"
 
@@ -230,6 +242,15 @@ def from_cloud_event(event: dict[str, Any], request_id: str) -> Event:
             None,
             EventType.QUEUE_MESSAGE,
         )
+    elif native_type in (ROCKETMQ_TYPE, RABBITMQ_TYPE):
+        name = "RocketMQ" if native_type == ROCKETMQ_TYPE else "RabbitMQ"
+        if not isinstance(data, dict):
+            raise _bad(name, "'data' must be an object")
+        body = data.get("body")
+        data, portable_type = body, EventType.QUEUE_MESSAGE
+        content_type = None if isinstance(body, str) else "application/json"
+    elif native_type.startswith(OSS_EVENTBRIDGE_PREFIX) and _has_oss_record(data):
+        return _oss_eventbridge(event, native_type, request_id)
     elif native_type == KAFKA_TYPE:
         if not isinstance(data, dict):
             raise _bad("Kafka", "'data' must be an object")
@@ -245,6 +266,36 @@ def from_cloud_event(event: dict[str, Any], request_id: str) -> Event:
         time=_time(event.get("time"), kind),
         data=data,
         datacontenttype=content_type,
+        native=event,
+    )
+
+
+def _has_oss_record(data: Any) -> bool:
+    # EventBridge's OSS data is assumed to be the OSS record; anything else keeps its type.
+    oss = data.get("oss") if isinstance(data, dict) else None
+    return (
+        isinstance(oss, dict)
+        and isinstance(oss.get("bucket"), dict)
+        and (isinstance(oss.get("object"), dict))
+    )
+
+
+def _oss_eventbridge(event: dict[str, Any], native_type: str, request_id: str) -> Event:
+    """An OSS event delivered by EventBridge: the direct OSS trigger's canonical form."""
+    kind = "OSS (EventBridge)"
+    data = _dict(event, "data", kind)
+    oss = _dict(data, "oss", kind)
+    bucket = _str(_dict(oss, "bucket", kind), "name", kind)
+    key = _str(_dict(oss, "object", kind), "key", kind)
+    action = native_type.split(":")[1] if native_type.count(":") >= 2 else ""
+    return Event(
+        type=_OSS_TYPES.get(action, EventType.OBJECT_CHANGED),
+        id=_str(event, "id", kind, required=False) or request_id,
+        source=str(bucket),
+        subject=key,
+        time=_time(event.get("time"), kind),
+        data=data,
+        datacontenttype="application/json",
         native=event,
     )
 

@@ -1,6 +1,15 @@
 """FC 3.0 HTTP triggers, the emulated side: the JSON event FC builds for a
 ``Request``, and the ``Response`` a handler's ``{statusCode, …}`` result stands for.
-The cloud side (event → ``Request``, ``Response`` → result) is ``http_trigger``."""
+The cloud side (event → ``Request``, ``Response`` → result) is ``http_trigger``.
+
+Request bodies (ASSUMPTIONS.md, "FC 3.0 HTTP-trigger request bodies"): FC sends a body
+as text (``isBase64Encoded: false``) only when its ``Content-Type`` is textual (``text/*``,
+JSON, XML, ``+json``/``+xml``, JavaScript, SVG) or absent (the docs' sample), it has no
+``Content-Encoding`` and it is valid UTF-8. Everything else is base64: forms (``curl -d``)
+and multipart bodies, and binary types. An empty body is ``""``, flagged
+``isBase64Encoded: true`` unless its ``Content-Type`` is textual (a GET without one, as
+observed on ``fcapp.run``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +17,41 @@ import time
 from typing import Any
 
 from polyfaas import Request, Response
-from polyfaas.runtime import EventFormatError, body_from_text_or_base64
-from polyfaas_alibaba.http_trigger import encode_body, joined
+from polyfaas.runtime import (
+    EventFormatError,
+    body_from_text_or_base64,
+    body_to_text_or_base64,
+    media_type,
+)
+from polyfaas_alibaba.http_trigger import joined
+
+#: Media types beyond ``text/*``, ``+json`` and ``+xml`` FC sends as text.
+_TEXT_REQUEST_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/x-javascript",
+        "application/ecmascript",
+        "application/xml",
+        "image/svg+xml",
+    }
+)
+
+
+def request_body(
+    body: bytes, content_type: str | None, content_encoding: str | None
+) -> tuple[str, bool]:
+    """``(body, isBase64Encoded)`` of a request body as FC 3.0 puts it in the event."""
+    media = media_type(content_type) if content_type else ""
+    textual = (
+        media.startswith("text/")
+        or media in _TEXT_REQUEST_TYPES
+        or media.endswith(("+json", "+xml"))
+    )
+    identity = not content_encoding or content_encoding.strip().lower() == "identity"
+    if not body:
+        return "", not (textual and identity)
+    return body_to_text_or_base64(body, (textual or not media) and identity)
 
 
 def event_from_request(
@@ -22,7 +64,7 @@ def event_from_request(
         ((n, v) for n, v in request.headers.items() if n.lower() != "host"), ",", canonical=True
     )
     query = joined(request.query.items(multi=True), ",", canonical=False)
-    body, is_base64 = encode_body(
+    body, is_base64 = request_body(
         request.body, request.headers.get("content-type"), request.headers.get("content-encoding")
     )
     return {

@@ -5,6 +5,10 @@ Each portable type becomes its usual FC trigger: ``TIMER`` → timer, ``OBJECT_*
 OSS, ``LOG`` → SLS, ``TOPIC_MESSAGE`` → MNS topic (JSON mode), ``QUEUE_MESSAGE`` →
 MNS queue through EventBridge, ``STREAM_RECORD`` → a Kafka batch of one; ``DIRECT``
 → the payload itself; any other type → an EventBridge CloudEvent of that type.
+A queue message whose subject is a RocketMQ (``acs:mq:…``) or RabbitMQ
+(``acs:amqp:…``) ARN goes as that source's EventBridge event; an object event that
+came from EventBridge (its ``native`` an ``oss:Object…`` CloudEvent) goes back the
+same way.
 Fields the canonical form does not carry are filled with the function's account and
 region, or a fixed default; ``triggers`` reads every result back to the same event.
 """
@@ -18,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from polyfaas import Event, EventType
 from polyfaas.runtime import dump_json, format_rfc3339
-from polyfaas_alibaba.triggers import KAFKA_TYPE, MNS_QUEUE_TYPE
+from polyfaas_alibaba.triggers import (
+    KAFKA_TYPE,
+    MNS_QUEUE_TYPE,
+    OSS_EVENTBRIDGE_PREFIX,
+    RABBITMQ_TYPE,
+    ROCKETMQ_TYPE,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -27,6 +37,8 @@ _OSS_NAMES = {
     EventType.OBJECT_CREATED: ("ObjectCreated", "ObjectCreated:PutObject"),
     EventType.OBJECT_DELETED: ("ObjectRemoved", "ObjectRemoved:DeleteObject"),
 }
+#: The EventBridge queue sources a queue message's subject (an ARN) names.
+_MQ_TYPES = {"acs:mq:": ROCKETMQ_TYPE, "acs:amqp:": RABBITMQ_TYPE}
 
 
 def _dumps(obj: Any) -> str:
@@ -93,6 +105,8 @@ def native_event(event: Event, *, account_id: str, region: str) -> Any:
             "payload": _text(event.data),
         }
     if event.type in (EventType.OBJECT_CREATED, EventType.OBJECT_DELETED, EventType.OBJECT_CHANGED):
+        if _from_eventbridge(event.native, OSS_EVENTBRIDGE_PREFIX):
+            return _oss_eventbridge(event, account_id, region)
         return {"events": [_oss_record(event, account_id, region)]}
     if event.type == EventType.LOG:
         return _sls(event, region)
@@ -186,7 +200,26 @@ def _cloud_event(event: Event, account_id: str, region: str) -> dict[str, Any]:
         "aliyunpublishaddr": "127.0.0.1",
         "data": _text(event.data) if isinstance(event.data, (bytes, bytearray)) else event.data,
     }
-    if event.type == EventType.QUEUE_MESSAGE:
+    mq_type = next(
+        (kind for prefix, kind in _MQ_TYPES.items() if (event.subject or "").startswith(prefix)),
+        None,
+    )
+    if event.type == EventType.QUEUE_MESSAGE and mq_type is not None:
+        native["type"] = mq_type
+        native["datacontenttype"] = "application/json; charset=utf-8"
+        data = _native_data(event.native, mq_type)
+        if mq_type == ROCKETMQ_TYPE:
+            data.setdefault("topic", (event.subject or "").rpartition("%")[2] or "polyfaas")
+            data.setdefault("systemProperties", {})
+            data.setdefault("userProperties", {})
+            data["body"] = _text(event.data)
+        else:
+            data.setdefault("envelope", {"deliveryTag": 1, "exchange": "", "redeliver": False})
+            data.setdefault("props", {"messageId": event.id})
+            text_body = isinstance(event.data, (str, bytes, bytearray)) or event.data is None
+            data["body"] = _text(event.data) if text_body else event.data
+        native["data"] = data
+    elif event.type == EventType.QUEUE_MESSAGE:
         native["type"] = MNS_QUEUE_TYPE
         native["datacontenttype"] = "application/json;charset=utf-8"
         native["data"] = {
@@ -207,3 +240,53 @@ def _cloud_event(event: Event, account_id: str, region: str) -> dict[str, Any]:
             "value": None if event.data is None else _text(event.data),
         }
     return {key: value for key, value in native.items() if value is not None or key == "data"}
+
+
+def _from_eventbridge(native: Any, prefix: str) -> bool:
+    return isinstance(native, dict) and str(native.get("type", "")).startswith(prefix)
+
+
+def _native_data(native: Any, native_type: str) -> dict[str, Any]:
+    """A copy of the ``data`` of the CloudEvent an event came from, when it is one of
+    ``native_type``, so the fields the canonical form drops go back as they came."""
+    if isinstance(native, dict) and native.get("type") == native_type:
+        data = native.get("data")
+        if isinstance(data, dict):
+            return copy.deepcopy(data)
+    return {}
+
+
+_OSS_EVENTBRIDGE_TYPES = {
+    EventType.OBJECT_CREATED: ("oss:ObjectCreated:", "oss:ObjectCreated:PutObject"),
+    EventType.OBJECT_DELETED: ("oss:ObjectRemoved:", "oss:ObjectRemoved:DeleteObject"),
+}
+
+
+def _oss_eventbridge(event: Event, account_id: str, region: str) -> dict[str, Any]:
+    """An object event as EventBridge delivers OSS's: a CloudEvent whose ``data`` is
+    the OSS record (bucket and key from ``source`` and ``subject``)."""
+    native: dict[str, Any] = event.native if isinstance(event.native, dict) else {}
+    prefix, default_type = _OSS_EVENTBRIDGE_TYPES.get(
+        event.type, ("oss:Object", "oss:ObjectModified:UpdateObjectMeta")
+    )
+    native_type = str(native.get("type", ""))
+    data: dict[str, Any] = copy.deepcopy(event.data) if isinstance(event.data, dict) else {}
+    oss = data.setdefault("oss", {})
+    oss.setdefault("bucket", {})["name"] = event.source
+    oss.setdefault("object", {})["key"] = event.subject or ""
+    cloud_event = _cloud_event(
+        Event(
+            type=native_type if native_type.startswith(prefix) else default_type,
+            id=event.id,
+            source="acs.oss",
+            subject=native.get("subject") or f"acs:oss:{region}:{account_id}:{event.source}",
+            time=event.time,
+            data=data,
+            datacontenttype="application/json;charset=utf-8",
+        ),
+        account_id,
+        region,
+    )
+    if isinstance(native.get("source"), str):
+        cloud_event["source"] = native["source"]
+    return cloud_event
