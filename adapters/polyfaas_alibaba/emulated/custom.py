@@ -5,7 +5,9 @@ custom container), an HTTP server FC starts and talks to on ``FC_CUSTOM_LISTEN_P
 The platform half (the runner and the test client) starts the function's server as
 FC would (``python -m polyfaas serve …`` for a Python TARGET, or the command given
 with ``--bootstrap``) with ``FC_CUSTOM_LISTEN_PORT`` set to a free port, waits up
-to 120 s for it to listen, posts ``/initialize`` once, and forwards requests with
+to 120 s for it to listen, posts ``/initialize`` once when the function has an
+initializer (``--initializer``; ``/pre-freeze`` after each call and ``/pre-stop``
+before it stops likewise, ``emulated.lifecycle``), and forwards requests with
 the common ``x-fc-*`` headers: HTTP requests with ``x-fc-control-path:
 /http-invoke``, event invocations — ``POST /2023-03-30/functions/{name}/invocations``
 at the front door — with ``x-fc-control-path: /invoke`` and the body passed
@@ -17,10 +19,9 @@ test kit) the same requests go to the server's WSGI application directly.
 Assumptions where the reference says UNCONFIRMED (also in ``ASSUMPTIONS.md``): the
 caller of a failed ``/invoke`` gets 200, ``X-Fc-Error-Type:
 UnhandledInvocationError`` and the server's body; a failed HTTP answer keeps the
-server's status and gets the same header; ``/initialize`` is posted even when no
-initializer is configured (so a portable init hook runs before the first call); a
-failed ``/initialize`` fails the invocation that started the instance like a
-handler error and the next one starts a new instance; a timeout stops the instance;
+server's status and gets the same header; a failed ``/initialize`` answers the
+invocation that started the instance with FC's ``InitializationError`` and the next
+one starts a new instance; a timeout stops the instance;
 every common header is sent, empty when unset, as observed on FC 3.0; the FC 2.0
 InvokeFunction path ``/2016-08-15/services/{service}/functions/{name}/invocations``
 is accepted too; asynchronous invocations and the memory limit are not emulated.
@@ -52,6 +53,7 @@ from polyfaas_alibaba.custom import NAME
 from polyfaas_alibaba.emulated import fc_base
 from polyfaas_alibaba.emulated.custom_pool import ServerPool, ServerRequest, ServerResponse
 from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCPlatform
+from polyfaas_alibaba.emulated.lifecycle import InitializationFailure
 
 if TYPE_CHECKING:
     from polyfaas.runtime import Target
@@ -112,8 +114,12 @@ def common_headers(
     config: FunctionConfig, rid: str, control: str, *, timeout: float, region: str, account: str
 ) -> list[tuple[str, str]]:
     """FC's common request headers (ASSUMPTIONS.md §4), empty strings where unset."""
+    from polyfaas_alibaba.emulated.lifecycle import hook_timeout
+
     creds = config.credentials
     version = config.version or "LATEST"
+    initializer = config.setting("initializer")
+    init_timeout = f"{hook_timeout(config, 'initializer'):g}" if initializer else ""
     return [
         ("x-fc-request-id", rid),
         ("x-fc-access-key-id", (creds.access_key_id or "") if creds else ""),
@@ -122,10 +128,10 @@ def common_headers(
         ("x-fc-function-handler", config.handler),
         ("x-fc-function-memory", str(config.memory_mb)),
         ("x-fc-function-timeout", str(int(timeout))),
-        ("x-fc-function-initializer", ""),
-        ("x-fc-initialization-timeout", ""),
-        ("x-fc-instance-lifecycle-pre-stop-handler", ""),
-        ("x-fc-instance-lifecycle-pre-freeze-handler", ""),
+        ("x-fc-function-initializer", initializer),
+        ("x-fc-initialization-timeout", init_timeout),
+        ("x-fc-instance-lifecycle-pre-stop-handler", config.setting("pre-stop")),
+        ("x-fc-instance-lifecycle-pre-freeze-handler", config.setting("pre-freeze")),
         ("x-fc-region", region),
         ("x-fc-account-id", account),
         ("x-fc-qualifier", "LATEST"),
@@ -143,32 +149,46 @@ def common_headers(
     ]
 
 
-def serve_in_process(entry: Any, call: NativeCall) -> ServerResponse:
-    """Send the call's request to the server's WSGI application in this process
-    (posting ``/initialize`` first, once per entry)."""
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
+def _hook_request(request: ServerRequest, control: str) -> ServerRequest:
+    """The request FC sends into the hook at ``control``, built from a call's."""
+    return attrs.evolve(
+        request,
+        method="POST" if control == "/initialize" else "GET",
+        target=control,
+        headers=tuple(
+            (k, {"x-fc-control-path": control, "x-fc-request-id": request_id()}.get(k, v))
+            for k, v in request.headers
+            if k.lower().startswith("x-fc-")
+        ),
+        body=b"",
+    )
 
-    from polyfaas_alibaba.custom import INITIALIZE, CustomRuntimeApp
+
+def serve_in_process(entry: Any, call: NativeCall) -> ServerResponse | InitializationFailure:
+    """Send the call's request to the server's WSGI application in this process
+    (posting ``/initialize`` first, once per entry, when the function has an
+    initializer; ``/pre-freeze`` after it when it has that hook)."""
+    from polyfaas_alibaba.custom import CustomRuntimeApp
 
     request: ServerRequest = call.args[0]
     app = _apps.get(id(entry))
     if app is None or app.target is not entry:
         app = _apps[id(entry)] = CustomRuntimeApp(entry)
-        init = attrs.evolve(
-            request,
-            method="POST",
-            target=INITIALIZE,
-            headers=tuple(
-                (k, {"x-fc-control-path": INITIALIZE, "x-fc-request-id": request_id()}.get(k, v))
-                for k, v in request.headers
-                if k.lower().startswith("x-fc-")
-            ),
-            body=b"",
-        )
-        answer = serve_in_process(entry, attrs.evolve(call, args=(init,)))
-        if answer.header("x-fc-status") == "404":
-            del _apps[id(entry)]
-            return answer
+        if call.config.setting("initializer"):
+            answer = _serve(app, _hook_request(request, "/initialize"))
+            failed = (answer.header("x-fc-status") or "").strip() == "404"
+            if failed or not 200 <= answer.status < 300:
+                del _apps[id(entry)]
+                return InitializationFailure(answer.body)
+    answer = _serve(app, request)
+    if call.config.setting("pre-freeze"):
+        _serve(app, _hook_request(request, "/pre-freeze"))
+    return answer
+
+
+def _serve(app: Any, request: ServerRequest) -> ServerResponse:
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
     path, _, query = request.target.partition("?")
     builder = EnvironBuilder(
         path=path,
@@ -253,9 +273,13 @@ class AlibabaCustomPlatform(FCPlatform):
     @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         """Only the body of an event invocation; an HTTP answer within FC's limits;
-        ``x-fc-status: 404`` as FC's unhandled error."""
+        ``x-fc-status: 404`` as FC's unhandled error; a failed ``/initialize`` as FC's
+        ``InitializationError``."""
         from polyfaas_alibaba.emulated.front_door import function_response
+        from polyfaas_alibaba.emulated.lifecycle import initialization_failed
 
+        if isinstance(outcome.value, InitializationFailure):
+            return initialization_failed(outcome.value, call)
         if outcome.error is not None:
             if outcome.error.type == fc_base.RESPONSE_FORMAT_ERROR:
                 return fc_base.bad_response(outcome.error.message, call)

@@ -4,10 +4,13 @@
 server command with ``FC_CUSTOM_LISTEN_PORT`` set to a free port (in its own process
 group, killed with the runner), waits up to 120 s for the port to accept connections,
 posts ``/initialize`` once (a plain 404 means the server has no initializer), and
-sends each call's ``ServerRequest`` over keep-alive connections. A call that outlives
-its timeout stops the server, as does a failed ``/initialize``; the next call starts
-a new one. ``close()`` sends ``/pre-stop``
-first, then SIGTERM, then SIGKILL.
+sends each call's ``ServerRequest`` over keep-alive connections. FC's lifecycle
+hooks (ASSUMPTIONS.md, "Instance lifecycle hooks") go as FC sends them, each only
+when the function configures it and within its timeout: ``/initialize`` once per
+server before its first call, ``/pre-freeze`` after each call, ``/pre-stop`` before
+the server is stopped. A call that outlives its timeout stops the server, as does a
+failed ``/initialize`` (its call answered with FC's ``InitializationError``); the
+next call starts a new one. Stopping is SIGTERM, then SIGKILL.
 """
 
 from __future__ import annotations
@@ -41,13 +44,14 @@ from polyfaas.platform import (
     process_environ,
 )
 from polyfaas.runtime import from_native_str
+from polyfaas_alibaba.emulated.lifecycle import InitializationFailure, hook_timeout
+from polyfaas_alibaba.serialize import error_bytes
 
 if TYPE_CHECKING:
     from polyfaas.runtime import Target
 
 POLL_S = 0.05
 STOP_GRACE_S = 5.0
-PRE_STOP_TIMEOUT_S = 3.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -124,7 +128,7 @@ class Server:
         self.started = time.perf_counter()
         self.init_duration_ms: float | None = None
         self.first_call = True
-        self.init_error: ErrorInfo | None = None
+        self.init_failure: InitializationFailure | None = None
 
     def wait_listening(self, timeout: float = START_TIMEOUT_S) -> None:
         """Return once the port accepts connections; ``InstanceStartError`` if the
@@ -198,12 +202,12 @@ class Server:
         """Why the server is gone, or ``""`` while it runs."""
         return exit_detail(self.process, 0.5)
 
-    def stop(self, pre_stop: ServerRequest | None = None) -> None:
-        """``/pre-stop`` (when given and running), SIGTERM to the process group, SIGKILL
-        after a grace period."""
+    def stop(self, pre_stop: ServerRequest | None = None, timeout: float = 3.0) -> None:
+        """``/pre-stop`` (when given and running, within ``timeout``), SIGTERM to the
+        process group, SIGKILL after a grace period."""
         if pre_stop is not None and self.process.poll() is None:
             with contextlib.suppress(OSError, http.client.HTTPException):
-                self.send(pre_stop, PRE_STOP_TIMEOUT_S)
+                self.send(pre_stop, timeout)
         with self.lock:
             idle, self.idle = self.idle, []
         for conn in idle:
@@ -221,20 +225,23 @@ class Server:
         self.process.wait()
 
 
-def _error_of(answer: ServerResponse) -> ErrorInfo:
+def _failure_of(answer: ServerResponse) -> InitializationFailure:
+    """A failed ``/initialize`` as its caller gets it: the server's error document as
+    it sent it, else one that says what it answered."""
     try:
         document = json.loads(answer.body)
     except ValueError:
         document = None
     if isinstance(document, dict) and "errorMessage" in document:
-        return ErrorInfo(
-            type=str(document.get("errorType", "InitializationError")),
-            message=str(document["errorMessage"]),
-        )
+        return InitializationFailure(answer.body)
     text = answer.body.decode("utf-8", "replace")
-    return ErrorInfo(
-        type="InitializationError",
-        message=f"/initialize answered {answer.status}" + (f": {text}" if text else ""),
+    message = f"/initialize answered {answer.status}" + (f": {text}" if text else "")
+    return _failure(message)
+
+
+def _failure(message: str) -> InitializationFailure:
+    return InitializationFailure(
+        error_bytes({"errorMessage": message, "errorType": "InitializationError"})
     )
 
 
@@ -263,26 +270,32 @@ class ServerPool:
         # PDEATHSIG follows the thread that started the child: one long-lived thread.
         self.spawner = ThreadPoolExecutor(1, thread_name_prefix="polyfaas-custom-runtime")
 
-    def _hook_request(self, control: str) -> ServerRequest:
-        # the platform half builds the request FC sends into a lifecycle hook
-        return self.hook_request({"/initialize": "initializer", "/pre-stop": "pre-stop"}[control])
-
     def _spawn(self) -> Server:
         cwd = str(self.target.folder)
         server = self.spawner.submit(Server, self.command, cwd, self.environ).result()
         server.wait_listening()
-        timeout = self.config.timeout if self.config.timeout is not None else 60.0
-        try:
-            answer = server.send(self._hook_request("/initialize"), timeout)
-        except (OSError, http.client.HTTPException) as exc:
-            server.init_error = ErrorInfo(type="InitializationError", message=str(exc))
+        # FC posts /initialize only when the function has an initializer.
+        if not self.config.setting("initializer"):
             return server
-        failed = answer.header("x-fc-status") == "404"
-        # A 404 without x-fc-status is a server that has no /initialize route: FC
-        # calls /initialize only when an initializer is configured.
-        if failed or not (200 <= answer.status < 300 or answer.status == 404):
-            server.init_error = _error_of(answer)
+        timeout = hook_timeout(self.config, "initializer")
+        try:
+            answer = server.send(self.hook_request("initializer"), timeout)
+        except (TimeoutError, socket.timeout):
+            server.init_failure = _failure(f"Function initialization timeout after {timeout:g}s")
+            return server
+        except (OSError, http.client.HTTPException) as exc:
+            server.init_failure = _failure(f"/initialize failed: {exc}")
+            return server
+        failed = (answer.header("x-fc-status") or "").strip() == "404"
+        if failed or not 200 <= answer.status < 300:
+            server.init_failure = _failure_of(answer)
         return server
+
+    def _hook(self, server: Server, hook: str) -> None:
+        """Send ``hook`` (``pre-freeze``, ``pre-stop``) if the function configures it."""
+        if self.config.setting(hook) and server.process.poll() is None:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                server.send(self.hook_request(hook), hook_timeout(self.config, hook))
 
     def _current(self) -> Server:
         with self.lock:
@@ -304,10 +317,12 @@ class ServerPool:
             return CallResult(ending="load-failed", load_failure=exc.failure)
         init = server.init_duration_ms if server.first_call else None
         server.first_call = False
-        if server.init_error is not None:
+        if server.init_failure is not None:
             self._drop(server)
             return CallResult(
-                ending="returned", outcome=Outcome(error=server.init_error), init_duration_ms=init
+                ending="returned",
+                outcome=Outcome(value=server.init_failure),
+                init_duration_ms=init,
             )
         request = call.args[0]
         started = time.perf_counter()
@@ -321,6 +336,7 @@ class ServerPool:
             self._drop(server)
             return CallResult(ending="crash", detail=detail, init_duration_ms=init)
         duration = (time.perf_counter() - started) * 1000
+        self._hook(server, "pre-freeze")
         return CallResult(
             ending="returned",
             outcome=Outcome(value=answer, duration_ms=duration),
@@ -357,7 +373,12 @@ class ServerPool:
         with self.lock:
             server, self.server = self.server, None
         if server is not None:
-            server.stop(self._hook_request("/pre-stop"))
+            self._stop_server(server)
+
+    def _stop_server(self, server: Server) -> None:
+        """``/pre-stop`` first when configured, then the process group."""
+        hook = self.hook_request("pre-stop") if self.config.setting("pre-stop") else None
+        server.stop(hook, hook_timeout(self.config, "pre-stop"))
 
     def close(self) -> None:
         """Stop the server: ``/pre-stop``, then the process group."""
@@ -366,7 +387,7 @@ class ServerPool:
             server, self.server = self.server, None
             stopping = list(self.stopping.items())
         if server is not None:
-            server.stop(self._hook_request("/pre-stop"))
+            self._stop_server(server)
         # Servers still in their grace period go now, with everything they started.
         for stopped, stopper in stopping:
             stopped.kill()
