@@ -21,7 +21,7 @@ INITIALIZER = Setting(
     metavar="HANDLER",
 )
 INITIALIZER_TIMEOUT = Setting(
-    "initializer-timeout", "seconds the Initializer hook may run", metavar="SECONDS"
+    "initializer-timeout", "seconds the Initializer hook may run (default 60)", metavar="SECONDS"
 )
 PRE_STOP = Setting(
     "pre-stop",
@@ -30,7 +30,7 @@ PRE_STOP = Setting(
     metavar="HANDLER",
 )
 PRE_STOP_TIMEOUT = Setting(
-    "pre-stop-timeout", "seconds the PreStop hook may run", metavar="SECONDS"
+    "pre-stop-timeout", "seconds the PreStop hook may run (default 3)", metavar="SECONDS"
 )
 PRE_FREEZE = Setting(
     "pre-freeze",
@@ -39,7 +39,7 @@ PRE_FREEZE = Setting(
     metavar="HANDLER",
 )
 PRE_FREEZE_TIMEOUT = Setting(
-    "pre-freeze-timeout", "seconds the PreFreeze hook may run", metavar="SECONDS"
+    "pre-freeze-timeout", "seconds the PreFreeze hook may run (default 3)", metavar="SECONDS"
 )
 
 #: Every FC setting, in the order ``--help`` lists them.
