@@ -19,6 +19,7 @@ from tests.runner_process import polyfaas_run
 
 ROOT = Path(__file__).parents[2]
 MODULE = "tests.yandex.test_yandex_runner_fidelity"
+SEED = Path(__file__).parent / "functions" / "seed.py"
 
 
 def event_type(event: Any, context: Any) -> dict[str, Any]:
@@ -143,3 +144,144 @@ def test_hostile_requests_get_json_answers_never_an_html_page(provider: str):
     assert answers["header-too-long"][0] == 431
     assert short[0] == 400
     assert b"<html" not in short[2].lower()
+
+
+@polyfaas.http
+def portable_http(request: polyfaas.Request, context: polyfaas.Context) -> Any:
+    """A portable HTTP handler: what it sees of the request."""
+    return {
+        "path": request.path,
+        "path_params": dict(request.path_params),
+        "query": request.query.getlist("x"),
+        "cookie": request.cookies.get("c"),
+    }
+
+
+def http_get(url: str, path: str, extra: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    request = f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".encode()
+    return exchange(url, request + extra + b"\r\n")
+
+
+V1_FIELDS = {"version", "resource", "path", "pathParameters", "parameters", "operationId"}
+
+
+def test_gateway_payload_version_1_0_from_the_command_line():
+    with polyfaas_run(
+        f"{SEED}:handler", "--provider", "yandex-gateway", "--payload-version", "1.0"
+    ) as runner:
+        status, _, body = http_get(runner.url, "/a/b?x=1")
+    assert status == 200
+    event = json.loads(body)["event"]  # the docs' debug function shows the event
+    assert set(event) >= V1_FIELDS
+    assert event["version"] == "1.0"
+    assert (event["resource"], event["path"]) == ("/{url+}", "/a/b")
+    assert event["pathParameters"] == {"url": "a/b"}
+    assert event["queryStringParameters"] == {"x": "1"}
+    assert "url" not in event
+    assert "params" not in event
+    # A portable handler decodes the v1.0 event whole (the runtime half reads both).
+    with polyfaas_run(
+        f"{MODULE}:portable_http",
+        "--provider",
+        "yandex-gateway",
+        "--payload-version",
+        "1.0",
+        cwd=ROOT,
+    ) as runner:
+        status, _, body = http_get(runner.url, "/a/b?x=1&x=2", b"Cookie: c=3\r\n")
+    assert status == 200
+    assert json.loads(body) == {
+        "path": "/a/b",
+        "path_params": {"url": "a/b"},
+        "query": ["1", "2"],
+        "cookie": "3",
+    }
+
+
+def test_gateway_payload_version_in_the_test_kit():
+    from polyfaas.platform import FunctionConfig
+    from polyfaas.testing import client
+
+    seed = f"{SEED}:handler"
+    v1 = FunctionConfig(settings={"payload-version": "1.0"})
+    with client(seed, provider="yandex-gateway", config=v1) as http_client:
+        event = json.loads(http_client.get("/a/b").get_data())["event"]
+    assert event["version"] == "1.0"
+    assert event["path"] == "/a/b"
+    with client(seed, provider="yandex-gateway") as http_client:  # the default: v0.1
+        event = json.loads(http_client.get("/a/b").get_data())["event"]
+    assert "version" not in event
+    assert event["url"] == "/a/b"
+    v0 = FunctionConfig(settings={"payload-version": "0.1"})
+    with client(seed, provider="yandex-gateway", config=v0) as http_client:
+        event = json.loads(http_client.get("/a/b").get_data())["event"]
+    assert event["url"] == "/a/b"
+    assert event["path"] == "/{url+}"
+
+
+def starts(log: str) -> int:
+    return log.count("START RequestID:")
+
+
+def test_private_function_refuses_calls_without_valid_credentials():
+    with polyfaas_run(f"{SEED}:handler", "--provider", "yandex", "--private") as runner:
+        anonymous = http_get(runner.url, "/")
+        basic = http_get(runner.url, "/", b"Authorization: Basic dXNlcjpwYXNz\r\n")
+        empty = http_get(runner.url, "/?integration=raw", b"Authorization: Bearer \r\n")
+        refused_log = runner.output()
+        bearer = http_get(runner.url, "/", b"Authorization: Bearer t1.secret-iam-token\r\n")
+        api_key = http_get(runner.url, "/?integration=raw", b"Authorization: Api-Key AQVN-key\r\n")
+        assert runner.wait_for_output("REPORT RequestID", timeout=10)
+        log = runner.output()
+    assert anonymous[0] == 403
+    assert json.loads(anonymous[2])["errorType"] == "Forbidden"
+    assert anonymous[1]["content-type"] == "application/json"
+    assert "x-request-id" in anonymous[1]
+    assert (basic[0], json.loads(basic[2])["errorType"]) == (401, "Unauthorized")
+    assert empty[0] == 401
+    assert starts(refused_log) == 0  # the handler never ran for a refused call
+    assert bearer[0] == 200
+    assert "Authorization" not in json.loads(bearer[2])["event"]["headers"]  # stripped
+    assert api_key[0] == 200
+    assert starts(log) == 2
+    assert "secret-iam-token" not in log
+    assert "AQVN-key" not in log
+
+
+def test_private_function_takes_only_the_configured_tokens():
+    env = {"POLYFAAS_YANDEX_TOKENS": "good-token, good-key"}
+    with polyfaas_run(f"{SEED}:handler", "--provider", "yandex", "--private", env=env) as runner:
+        wrong = http_get(runner.url, "/", b"Authorization: Bearer other-token\r\n")
+        token = http_get(runner.url, "/", b"Authorization: Bearer good-token\r\n")
+        key = http_get(runner.url, "/", b"Authorization: Api-Key good-key\r\n")
+    assert (wrong[0], json.loads(wrong[2])["errorType"]) == (403, "Forbidden")
+    assert (token[0], key[0]) == (200, 200)
+
+
+def test_private_function_in_the_test_kit_and_triggers_are_not_refused():
+    from polyfaas.platform import FunctionConfig
+    from polyfaas.testing import client, invoke
+
+    private = FunctionConfig(settings={"private": "true"})
+    with client(f"{SEED}:handler", provider="yandex", config=private) as http_client:
+        assert http_client.get("/").status_code == 403
+        authorized = http_client.get("/", headers={"Authorization": "Bearer t"})
+        assert authorized.status_code == 200
+    timer = {
+        "messages": [
+            {
+                "event_metadata": {
+                    "event_id": "a1",
+                    "event_type": "yandex.cloud.events.serverless.triggers.TimerMessage",
+                    "created_at": "2024-01-01T00:00:00Z",
+                    "cloud_id": "b1g",
+                    "folder_id": "b1g",
+                },
+                "details": {"trigger_id": "a1s", "payload": "tick"},
+            }
+        ]
+    }
+    # A trigger calls with its own service account: never refused.
+    answer = invoke(f"{SEED}:on_event_types", timer, provider="yandex", config=private)
+    assert answer.status == 200
+    assert json.loads(answer.body)[0]["source"] == "a1s"

@@ -22,7 +22,9 @@ Three objects, one a front door:
   the official TypeScript types (``X-Forwarded-Proto``, ``X-Envoy-Original-Path``,
   ``X-Serverless-Gateway-Id``…). Errors and the response contract are the function's;
 - ``gateway_platform_v1``: the same gateway with ``payload_format_version: "1.0"``
-  (AWS REST v1-like).
+  (AWS REST v1-like), as ``gateway_platform`` is under the setting ``payload-version``
+  ``1.0`` (``polyfaas run --provider yandex-gateway --payload-version 1.0``), read per
+  call from the call's ``FunctionConfig``.
 
 Both runtimes (``polyfaas_yandex.function``) decode what any of them sends.
 """
@@ -141,7 +143,11 @@ class YandexPlatform(PlatformHalf):
             now=now,
         )
         event = self.event_for(
-            payload, request_id=request_id, now=now, function_id=context.function_name
+            payload,
+            request_id=request_id,
+            now=now,
+            function_id=context.function_name,
+            gateway=self.payload_version(config),
         )
         refused = self._too_large(event)
         if refused is not None:
@@ -166,9 +172,17 @@ class YandexPlatform(PlatformHalf):
 
     @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
-        """What an HTTP request to the function's URL is: 413 over 3.5 MB, a raw event
-        for ``?integration=raw``, otherwise the HTTP invocation itself."""
-        event = self.event_for(request, request_id="0" * 36, now=time.time())
+        """What an HTTP request to the function's URL is: a private function's 401/403
+        without valid credentials, 413 over 3.5 MB, a raw event for
+        ``?integration=raw``, otherwise the HTTP invocation itself."""
+        if self.gateway is None and config.setting("private") == "true":
+            denied = router.access_denied(request.headers.get("authorization"))
+            if denied is not None:
+                headers = [*denied.headers.items(), ("X-Request-Id", new_id())]
+                return Response(denied.status, headers, denied.body)
+        event = self.event_for(
+            request, request_id="0" * 36, now=time.time(), gateway=self.payload_version(config)
+        )
         refused = self._too_large(event)
         if refused is not None:
             return refused
@@ -222,10 +236,25 @@ class YandexPlatform(PlatformHalf):
         request = Request("POST", "/", query="integration=raw", body=body)
         return self.call(request, config)
 
+    def payload_version(self, config: FunctionConfig) -> str | None:
+        """The gateway's payload format for ``config`` (its ``payload-version`` setting,
+        else this half's own), or ``None`` for a direct call."""
+        if self.gateway is None:
+            return None
+        return config.setting("payload-version") or self.gateway
+
     def event_for(
-        self, payload: Request | Event, *, request_id: str, now: float, function_id: str = ""
+        self,
+        payload: Request | Event,
+        *,
+        request_id: str,
+        now: float,
+        function_id: str = "",
+        gateway: str | None = "",
     ) -> Any:
-        """The ``event`` argument the function receives for ``payload``."""
+        """The ``event`` argument the function receives for ``payload`` (``gateway``: the
+        payload format, ``None`` for a direct call; by default this half's own)."""
+        gateway = self.gateway if gateway == "" else gateway
         if isinstance(payload, Event):
             if payload.type == EventType.DIRECT:
                 data = payload.data
@@ -233,13 +262,13 @@ class YandexPlatform(PlatformHalf):
                     return ""  # an empty raw body, as `yc … invoke` with no data sends
                 return raw_event(bytes(data)) if isinstance(data, (bytes, bytearray)) else data
             return encode_batch([payload])
-        if self.gateway is None and integration(payload) != "http":
+        if gateway is None and integration(payload) != "http":
             return raw_event(payload.body)
         return router.http_event(
             payload,
             request_id=request_id,
             now=now,
-            gateway=self.gateway,
+            gateway=gateway,
             function_id=function_id,
         )
 
@@ -328,5 +357,6 @@ class YandexPlatform(PlatformHalf):
 platform = YandexPlatform("yandex")
 #: ``yandex-gateway``: API Gateway, payload format v0.1 (the default).
 gateway_platform = YandexPlatform("yandex-gateway", gateway="0.1")
-#: The same gateway with ``payload_format_version: "1.0"`` (AWS REST v1-like).
+#: The same gateway with ``payload_format_version: "1.0"`` (AWS REST v1-like) by default;
+#: a ``payload-version`` setting still decides.
 gateway_platform_v1 = YandexPlatform("yandex-gateway", gateway="1.0")

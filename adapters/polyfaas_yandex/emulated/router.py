@@ -7,6 +7,7 @@ Facts and their sources: ASSUMPTIONS.md. Choices where the docs are silent are m
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import time
@@ -196,6 +197,38 @@ def http_event(
         )
         context["apiGateway"] = {"operationContext": {}}
     return event
+
+
+#: The credentials a private function accepts under the emulation: a comma-separated
+#: list of IAM tokens and API keys. Unset, any well-formed credentials are accepted.
+TOKENS_ENV = "POLYFAAS_YANDEX_TOKENS"
+#: The forms of ``Authorization`` a private function takes (auth-invoke-private.md).
+CREDENTIAL_SCHEMES = ("bearer", "api-key")
+
+
+def access_denied(
+    authorization: str | None, environ: Mapping[str, str] = os.environ
+) -> Response | None:
+    """The router's refusal of a call to a private function, or ``None`` to let it in.
+
+    No ``Authorization``: 403, anonymous callers hold no invoker role. One that is not
+    ``Bearer <IAM token>`` or ``Api-Key <key>``: 401, it authenticates no one. A token
+    outside ``POLYFAAS_YANDEX_TOKENS`` (when set): 403. [unconfirmed] the bodies.
+    """
+    if authorization is None:
+        return error_body(403, "Forbidden", "Permission denied: the function is private")
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() not in CREDENTIAL_SCHEMES or not credential or " " in credential:
+        message = "the Authorization header is not 'Bearer <IAM token>' or 'Api-Key <key>'"
+        return error_body(401, "Unauthorized", message)
+    accepted = [item.strip() for item in environ.get(TOKENS_ENV, "").split(",") if item.strip()]
+    given = credential.encode("utf-8", "surrogateescape")
+    if accepted and not any(
+        hmac.compare_digest(given, item.encode("utf-8", "surrogateescape")) for item in accepted
+    ):
+        return error_body(403, "Forbidden", "Permission denied: the function is private")
+    return None
 
 
 def payload_size(value: Any) -> int:
