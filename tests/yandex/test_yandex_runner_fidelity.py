@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import polyfaas
 from tests.runner_process import polyfaas_run
@@ -285,3 +287,46 @@ def test_private_function_in_the_test_kit_and_triggers_are_not_refused():
     answer = invoke(f"{SEED}:on_event_types", timer, provider="yandex", config=private)
     assert answer.status == 200
     assert json.loads(answer.body)[0]["source"] == "a1s"
+
+
+def echo_back(event: Any, context: Any) -> Any:
+    """Returns its event as it came: a raw call's output is the event itself."""
+    return event
+
+
+FRONT_DOORS: dict[tuple[str, bool], Any] = {}
+
+
+def front_door(provider: str, private: bool) -> Any:
+    """One test client a front door (the test kit's, the same platform half as the runner)."""
+    from polyfaas.platform import FunctionConfig
+    from polyfaas.testing import client
+
+    key = (provider, private)
+    if key not in FRONT_DOORS:
+        settings = {"private": "true"} if private else {}
+        config = FunctionConfig(settings=settings)
+        FRONT_DOORS[key] = client(echo_back, provider=provider, config=config)
+    return FRONT_DOORS[key]
+
+
+@given(
+    body=st.binary(max_size=64) | st.sampled_from([b'"\\ud800"', b"[" * 5000, b"\xed\xa0\x80"]),
+    query=st.sampled_from(["integration=raw", "integration=async", "", "integration=x"]),
+    content_type=st.sampled_from([None, "application/json", "text/plain; charset=latin-1"]),
+    authorization=st.none() | st.sampled_from(["Bearer t", "Api-Key k", "Basic x", "Bearer"]),
+    door=st.sampled_from([("yandex", False), ("yandex", True), ("yandex-gateway", False)]),
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_front_door_answers_any_body_as_the_platform_never_raising(
+    body: bytes, query: str, content_type: str | None, authorization: str | None, door: Any
+):
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    # The test client lets an exception out of the front door: none may come.
+    response = front_door(*door).post(f"/?{query}", data=body, headers=headers)
+    assert response.status_code in {200, 202, 401, 403, 413, 502}, response.get_data()[:200]
+    assert "html" not in response.headers.get("Content-Type", "")
+    if response.status_code >= 400:
+        json.loads(response.get_data())
