@@ -285,8 +285,13 @@ def test_bad_base64_is_an_event_format_error():
 # -- responses -----------------------------------------------------------------------------
 
 
+#: A function behind a custom domain: no Content-Disposition: attachment (the default
+#: fcapp.run domain's is tested in test_alibaba_fidelity.py).
+CUSTOM_DOMAIN = FunctionConfig(settings={"custom-domain": "true"})
+
+
 def caller_sees(response: Response) -> Response:
-    call = platform.call(Request(), FunctionConfig())
+    call = platform.call(Request(), CUSTOM_DOMAIN)
     native = runtime.encode(response, runtime.decode(call.args, call.kwargs))
     json.dumps(native)  # what the handler returns must be plain JSON for FC
     return platform.receive(Outcome(value=native), call)
@@ -343,7 +348,7 @@ def echo(request, context):
 
 
 def answers(request: Request, provider: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    response = emulate(echo, request, provider)
+    response = emulate(echo, request, provider, CUSTOM_DOMAIN if provider == "alibaba" else None)
     headers = [
         (n, v)
         for n, v in response.headers.items()

@@ -111,7 +111,7 @@ class AlibabaPlatform(FCAsync, FCPlatform):
             document = {"errorMessage": str(exc), "errorType": type(exc).__name__}
             return fc_base.error_answer(document, call)
         headers = [*response.headers.items(), (REQUEST_ID_HEADER, call.request_id)]
-        if self.default_domain and isinstance(call.payload, Request):
+        if self.on_default_domain(call.config) and isinstance(call.payload, Request):
             headers.append(("Content-Disposition", "attachment"))
         return Response(response.status, headers, response.body)
 
@@ -136,7 +136,7 @@ class AlibabaPlatform(FCAsync, FCPlatform):
         """FC's InvokeFunction URL for the function's events; the HTTP trigger."""
         from polyfaas_alibaba.emulated import front_door
 
-        return front_door.endpoints(config, base_url)
+        return front_door.endpoints(config, base_url, default_domain=self.on_default_domain(config))
 
     @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
@@ -174,6 +174,6 @@ class AlibabaPlatform(FCAsync, FCPlatform):
         return fc_base.end_lines(call, report)
 
 
-platform = AlibabaPlatform()
+platform = AlibabaPlatform(default_domain=True)  # the fcapp.run domain unless --custom-domain
 
 __all__ = ["AlibabaPlatform", "platform"]

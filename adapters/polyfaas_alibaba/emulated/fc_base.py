@@ -54,14 +54,23 @@ class FCPlatform(PlatformHalf):
 
     ``python`` picks the context shape (``"3.12"`` has no credentials, service or
     tracing; anything else gets the 3.9/3.10 shape). ``default_domain=True`` adds the
-    ``Content-Disposition: attachment`` FC forces on its default ``fcapp.run``
-    domain; the default imitates a custom domain, so a browser shows the page.
+    ``Content-Disposition: attachment`` FC forces on HTTP-trigger answers from its
+    default ``*.fcapp.run`` domain; ``False`` imitates a custom domain. A function's
+    ``custom-domain`` setting (``--custom-domain``) decides per function
+    (``on_default_domain``).
     """
 
     def __init__(self, *, python: str = "3.10", default_domain: bool = False) -> None:
         self.python = python
         self.default_domain = default_domain
         self.instance_id = f"c-{os.urandom(4).hex()}-{os.urandom(4).hex()}-{os.urandom(6).hex()}"
+
+    def on_default_domain(self, config: FunctionConfig | None) -> bool:
+        """Whether the function's HTTP trigger answers from FC's default domain: not
+        when its ``custom-domain`` setting is ``true``, yes when it is ``false``, else
+        as this platform half was made (``default_domain``)."""
+        chosen = config.setting("custom-domain") if config is not None else ""
+        return self.default_domain if chosen not in ("true", "false") else chosen == "false"
 
     @override
     def settings(self) -> Sequence[Setting]:

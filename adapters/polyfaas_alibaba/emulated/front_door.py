@@ -51,13 +51,24 @@ FORBIDDEN_RESPONSE = frozenset(
 )
 
 
-def endpoints(config: FunctionConfig, base_url: str) -> list[str]:
+def endpoints(
+    config: FunctionConfig, base_url: str, *, default_domain: bool | None = None
+) -> list[str]:
     """Where the runner takes calls: FC 3.0's InvokeFunction path for this function's
-    events, and the HTTP trigger for everything else."""
-    return [
+    events, and the HTTP trigger for everything else (and, when ``default_domain`` is
+    given, which domain the HTTP trigger answers as)."""
+    lines = [
         f"events (InvokeFunction): POST {base_url}/2023-03-30/functions/{config.name}/invocations",
         f"HTTP requests (the HTTP trigger): {base_url}/",
     ]
+    if default_domain is True:
+        lines.append(
+            "answers as FC's default *.fcapp.run domain (Content-Disposition: attachment; "
+            "--custom-domain for a custom domain)"
+        )
+    elif default_domain is False:
+        lines.append("answers as a custom domain (no Content-Disposition: attachment)")
+    return lines
 
 
 def admit_invocation(request: Request, config: FunctionConfig) -> Event | Response | None:

@@ -174,7 +174,7 @@ class AlibabaWSGIPlatform(FCAsync, FCPlatform):
         if not isinstance(value, Response):
             message = f"the WSGI handler's answer is a {type(value).__name__}"
             return fc_base.error_answer({"errorMessage": message, "errorType": "BadResponse"}, call)
-        return function_response(value, call, default_domain=self.default_domain)
+        return function_response(value, call, default_domain=self.on_default_domain(call.config))
 
     @override
     def timed_out(self, call: NativeCall) -> Response:
