@@ -65,6 +65,24 @@ def default_provider() -> str:
     return os.environ.get(PROVIDER_ENV) or "local"
 
 
+def _logged_call(entry: Any, call: NativeCall) -> Outcome:
+    """``call_native``, what the call writes to ``sys.stdout``/``sys.stderr`` kept with
+    its outcome (``Outcome.log``) and written through."""
+    import attrs
+
+    from polyfaas.runner.worker import KEPT_LOG, Tee
+
+    kept: list[str] = []
+    out, err = Tee(sys.stdout), Tee(sys.stderr)
+    out.kept = err.kept = kept
+    sys.stdout, sys.stderr = out, err
+    try:
+        outcome = call_native(entry, call)
+    finally:
+        sys.stdout, sys.stderr = out.stream, err.stream
+    return attrs.evolve(outcome, log="".join(kept)[-KEPT_LOG:])
+
+
 class InProcessInstance:
     """An ``InstancePool`` of one instance of ``entry`` in this process (the test kit's).
 
@@ -98,7 +116,7 @@ class InProcessInstance:
                 if isinstance(instead, Outcome):  # this instance cannot serve
                     self.hooks = None
                     return CallResult(ending="returned", outcome=instead)
-            outcome = call_native(self.entry, call)
+            outcome = _logged_call(self.entry, call)
             if hooks is not None:
                 hooks.after_call(call)
         return CallResult(ending="returned", outcome=outcome)

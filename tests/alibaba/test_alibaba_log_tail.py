@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from polyfaas.testing import client
 from tests.runner_process import RunningRunner, polyfaas_run
 
 fc = pytest.importorskip("alibabacloud_fc20230330.client")
@@ -109,3 +110,13 @@ def test_the_tail_is_the_last_4_kb(runner: RunningRunner) -> None:
         + "\n"
     )
     assert b"FC Invoke Start" not in raw  # cut from the front
+
+
+def test_the_test_kit_returns_the_tail_too(tmp_path: Path) -> None:
+    (tmp_path / "index.py").write_text(LOGGING)
+    with client(str(tmp_path / "index.py") + ":handler", "alibaba") as http:
+        answer = http.post(INVOKE, data=b"kit", headers={"X-Fc-Log-Type": "Tail"})
+    text = base64.b64decode(answer.headers["X-Fc-Log-Result"]).decode()
+    rid = answer.headers["X-Fc-Request-Id"]
+    assert text.startswith(f"FC Invoke Start RequestId: {rid}\nprinted kit\n")
+    assert text.endswith(f"FC Invoke End RequestId: {rid}\n")
