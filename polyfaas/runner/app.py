@@ -14,6 +14,7 @@ import queue
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
@@ -289,14 +290,29 @@ class RunnerApp:
             request = head_of(environ)
             response = Response.from_text(f"Bad Request: {exc}", 400)
         else:
-            admitted = self.dispatcher.platform.admit(request, self.dispatcher.config)
-            if isinstance(admitted, Response):
-                response = admitted
-            else:
-                response, request_id = self.invoke(request, admitted)
+            try:
+                admitted = self.dispatcher.platform.admit(request, self.dispatcher.config)
+                if isinstance(admitted, Response):
+                    response = admitted
+                else:
+                    response, request_id = self.invoke(request, admitted)
+            except Exception:  # a fault of the runner or a platform half, not the function's
+                response = self.runner_failed()
         self._access(request, response, (time.perf_counter() - started) * 1000, request_id)
         body = start_wsgi_response(response, start_response)
         return [] if request.method == "HEAD" else body
+
+    def runner_failed(self) -> Response:
+        """The answer when the runner itself failed on a request: its traceback on the
+        runner's log (never werkzeug's HTML page to the client), a JSON 500 that says
+        the fault is the emulation's, and the runner goes on serving."""
+        traceback.print_exc(file=self.access_log)
+        self.access_log.write(
+            f"polyfaas: the {self.dispatcher.platform.name} emulation failed on this request "
+            "(a bug in polyfaas or a provider plugin; the function was not at fault)\n"
+        )
+        body = {"errorType": "PolyfaasRunnerError", "errorMessage": "the local emulation failed"}
+        return Response.from_json(body, 500)
 
     def too_large(self, environ: dict[str, Any]) -> Response:
         """The platform's own answer to this request with a body just over its limit
