@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,11 +166,21 @@ def test_wsgi_functions_get_the_hooks_too(code: Path) -> None:
     assert answer.text.startswith("['init:")
 
 
-def test_the_test_kit_runs_the_hooks_in_process(code: Path) -> None:
+def test_the_test_kit_runs_the_hooks_in_process(
+    code: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a module name of its own: the test kit imports it into this process
+    (code / "fc_hooks_kit.py").write_text(HOOKED)
     (code / "state.txt.fail").write_text("")
-    settings = {"initializer": "main.init", "pre-freeze": "main.freeze", "pre-stop": "main.stop"}
-    config = FunctionConfig(handler="main.handler", settings=settings)
-    with client(str(code / "main.py") + ":handler", "alibaba", config=config) as http:
+    settings = {
+        "initializer": "fc_hooks_kit.init",
+        "pre-freeze": "fc_hooks_kit.freeze",
+        "pre-stop": "fc_hooks_kit.stop",
+    }
+    config = FunctionConfig(handler="fc_hooks_kit.handler", settings=settings)
+    monkeypatch.delitem(sys.modules, "fc_hooks_kit", raising=False)
+    target = str(code / "fc_hooks_kit.py") + ":handler"
+    with client(target, "alibaba", config=config) as http:
         failed = http.post(INVOKE, data=b"{}")
         assert failed.status_code == 200
         assert failed.headers["X-Fc-Error-Type"] == "InitializationError"

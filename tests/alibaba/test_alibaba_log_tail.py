@@ -6,6 +6,7 @@ base64 of the last 4 KB of the call's log (what the function wrote, between FC's
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,11 @@ def test_the_tail_is_the_last_4_kb(runner: RunningRunner) -> None:
     assert b"FC Invoke Start" not in raw  # cut from the front
 
 
-def test_the_test_kit_returns_the_tail_too(tmp_path: Path) -> None:
-    (tmp_path / "index.py").write_text(LOGGING)
-    with client(str(tmp_path / "index.py") + ":handler", "alibaba") as http:
+def test_the_test_kit_returns_the_tail_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a module name of its own: the test kit imports it into this process
+    (tmp_path / "fc_tail_kit.py").write_text(LOGGING)
+    monkeypatch.delitem(sys.modules, "fc_tail_kit", raising=False)
+    with client(str(tmp_path / "fc_tail_kit.py") + ":handler", "alibaba") as http:
         answer = http.post(INVOKE, data=b"kit", headers={"X-Fc-Log-Type": "Tail"})
     text = base64.b64decode(answer.headers["X-Fc-Log-Result"]).decode()
     rid = answer.headers["X-Fc-Request-Id"]
