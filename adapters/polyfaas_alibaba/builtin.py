@@ -33,7 +33,13 @@ from polyfaas.runtime import (
 )
 from polyfaas_alibaba import context as fc_context
 from polyfaas_alibaba.http_trigger import is_http_event, request_from_event, result_from_response
-from polyfaas_alibaba.triggers import direct_event, event_from_native, kind_of
+from polyfaas_alibaba.triggers import (
+    direct_event,
+    event_from_native,
+    is_tablestore,
+    kind_of,
+    tablestore_event,
+)
 
 NAME = "alibaba"
 
@@ -100,12 +106,18 @@ def decode_payload(
     direct-invocation ``Event``.
 
     With ``kind`` (``"http"``, ``"timer"``, ``"oss"``, ``"sls"``, ``"mns-topic"``,
-    ``"cloudevent"``, ``"kafka"``) the bytes must be that kind of event; without it,
-    whatever is not recognised is a direct invocation (JSON, else text, else bytes).
+    ``"cloudevent"``, ``"kafka"``, ``"tablestore"``) the bytes must be that kind of
+    event; without it, whatever is not recognised is a direct invocation (JSON, else
+    text, else bytes).
     """
     try:
         parsed = json.loads(raw)
     except (ValueError, RecursionError) as exc:
+        # A CBOR map's first byte (0xa0-0xbf) is never JSON's: only then try it.
+        if kind in (None, "tablestore") and raw[:1] and 0xA0 <= raw[0] <= 0xBF:
+            rows = tablestore_rows(raw)  # the one trigger that sends CBOR
+            if rows is not None:
+                return tablestore_event(rows, request_id)
         if kind is not None:
             raise EventFormatError(f"FC {kind} event is not valid JSON: {exc}") from None
         return direct_event(raw, request_id)
@@ -122,6 +134,17 @@ def decode_payload(
     if found != kind:
         raise EventFormatError(f"expected an FC {kind} event, got {found or 'a direct payload'}")
     return event_from_native(parsed, raw, request_id)
+
+
+def tablestore_rows(raw: bytes) -> dict[str, Any] | None:
+    """The decoded Tablestore payload of CBOR ``raw``, or ``None`` when it is none."""
+    from polyfaas_alibaba import cbor
+
+    try:
+        decoded = cbor.loads(raw)
+    except ValueError:
+        return None
+    return decoded if is_tablestore(decoded) else None
 
 
 def event_bytes(event: Any) -> bytes:

@@ -21,6 +21,11 @@
   event-stream batch of them (a JSON array) → an ``EventBatch``;
 - other CloudEvents (any other EventBridge source) → their native ``type``, fields
   as in the CloudEvent;
+- Tablestore (CBOR bytes, ``{"Version": "Sync-v1", "Records": [...]}``; the same
+  object as JSON is taken too, for samples) → ``STREAM_RECORD`` per row: source
+  ``acs:ots``, subject the row's ``Type`` (``PutRow``/``UpdateRow``/``DeleteRow``),
+  time ``Info.Timestamp`` (microseconds), data the row as sent (``Blob`` values as
+  bytes); several rows → an ``EventBatch``;
 - anything else → ``DIRECT``: source ``acs:fc``, data JSON, else text, else bytes.
 
 Events that carry no id take the invocation's request id. ``native`` always keeps
@@ -51,6 +56,7 @@ RABBITMQ_TYPE = "amqp:Queue:SendMessage"
 OSS_EVENTBRIDGE_PREFIX = "oss:Object"
 TIMER_SOURCE = "acs:fc:timer"
 DIRECT_SOURCE = "acs:fc"
+TABLESTORE_SOURCE = "acs:ots"
 
 
 def _bad(kind: str, message: str) -> EventFormatError:
@@ -120,7 +126,19 @@ def kind_of(event: Any) -> str | None:
         return "mns-topic"
     if "specversion" in event and "type" in event:
         return "cloudevent"
+    if is_tablestore(event):
+        return "tablestore"
     return None
+
+
+def is_tablestore(event: Any) -> bool:
+    """Whether a decoded payload is a Tablestore trigger's (its two keys exactly)."""
+    return (
+        isinstance(event, dict)
+        and event.keys() == {"Version", "Records"}
+        and isinstance(event["Version"], str)
+        and isinstance(event["Records"], list)
+    )
 
 
 # -- native → canonical --------------------------------------------------------------
@@ -142,6 +160,8 @@ def event_from_native(event: Any, raw: bytes, request_id: str) -> Event | EventB
         return from_cloud_event(event, request_id)
     if kind == "kafka":
         return _batch(event, request_id)
+    if kind == "tablestore":
+        return tablestore_event(event, request_id)
     return Event(type=EventType.DIRECT, id=request_id, source=DIRECT_SOURCE, data=event, native=raw)
 
 
@@ -308,3 +328,27 @@ def _batch(batch: list[Any], request_id: str) -> EventBatch:
             raise _bad("EventBridge batch", f"element {index} is not a CloudEvent")
         events.append(from_cloud_event(parsed, f"{request_id}#{index}"))
     return EventBatch(events, native=batch)
+
+
+def tablestore_event(event: dict[str, Any], request_id: str) -> Event | EventBatch:
+    """A Tablestore trigger's rows (the decoded CBOR), one event each."""
+    events = []
+    for index, row in enumerate(event["Records"]):
+        kind = f"Tablestore row {index}"
+        if not isinstance(row, dict):
+            raise _bad("Tablestore", f"row {index} must be an object, not {type(row).__name__}")
+        info = _dict(row, "Info", kind)
+        events.append(
+            Event(
+                type=EventType.STREAM_RECORD,
+                id=f"{request_id}#{index}",
+                source=TABLESTORE_SOURCE,
+                subject=_str(row, "Type", kind),
+                time=_epoch(info.get("Timestamp"), kind, scale=1_000_000),
+                data=row,
+                native=row,
+            )
+        )
+    if len(events) == 1:
+        return events[0]
+    return EventBatch(events, native=event)

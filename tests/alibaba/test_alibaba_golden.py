@@ -28,7 +28,7 @@ from tests.alibaba.alibaba_helpers import (
 KINDS = sorted(
     [
         *["http", "http-form", "timer", "oss", "mns-topic", "mns-queue", "sls", "kafka", "direct"],
-        *["oss-eventbridge", "rocketmq", "rabbitmq", "eventbridge"],
+        *["oss-eventbridge", "rocketmq", "rabbitmq", "eventbridge", "tablestore"],
     ]
 )
 #: Kinds whose reverse file the platform half builds from the decoded event itself:

@@ -186,7 +186,7 @@ def test_a_portable_event_handler_sees_every_trigger():
         if kind == "kafka":
             assert result == ["acs:alikafka:alikafka_pre-cn-7pp2t2jwj001:topic:HelloTopic"]
     # the kinds in file-name order: direct, eventbridge, kafka, mns-queue, mns-topic,
-    # oss-eventbridge, oss, rabbitmq, rocketmq, sls, timer
+    # oss-eventbridge, oss, rabbitmq, rocketmq, sls, tablestore, timer
     assert seen == [
         EventType.DIRECT,
         "ecs:Instance:StateChange",
@@ -198,6 +198,7 @@ def test_a_portable_event_handler_sees_every_trigger():
         EventType.QUEUE_MESSAGE,
         EventType.QUEUE_MESSAGE,
         EventType.LOG,
+        EventType.STREAM_RECORD,
         EventType.TIMER,
     ]
 
