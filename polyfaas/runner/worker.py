@@ -223,7 +223,8 @@ def main(argv: list[str]) -> int:
     InstanceLoop(conn, concurrency, hooks, log).serve(entry)
     sys.stdout.flush()
     sys.stderr.flush()
-    return 0
+    # Now, whatever threads the function left running: the runner waits for this exit.
+    os._exit(0)
 
 
 if __name__ == "__main__":

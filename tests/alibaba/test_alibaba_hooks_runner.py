@@ -190,3 +190,20 @@ def test_the_test_kit_runs_the_hooks_in_process(
         assert calls == ["init", "init", "handler"]
         assert not (code / "state.txt").exists()
     assert (code / "state.txt").read_text().startswith("stopped 1-")
+
+
+def test_an_instance_whose_function_left_a_thread_running_still_stops(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(
+        "import threading, time\n"
+        "def stop(context):\n"
+        "    print('pre-stop ran', flush=True)\n"
+        "def handler(event, context):\n"
+        "    threading.Thread(target=time.sleep, args=(600,)).start()  # not a daemon\n"
+        "    return 'ok'\n"
+    )
+    with polyfaas_run(
+        "main.handler", "--provider", "alibaba", "--pre-stop", "main.stop", cwd=tmp_path
+    ) as runner:
+        assert requests.post(runner.url + INVOKE, data=b"{}", timeout=30).text == "ok"
+    assert "pre-stop ran" in runner.output()
+    assert runner.process.returncode != -9  # it stopped by itself, not killed after 10 s
