@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,20 @@ def test_an_instance_whose_function_left_a_thread_running_still_stops(tmp_path: 
         assert requests.post(runner.url + INVOKE, data=b"{}", timeout=30).text == "ok"
     assert "pre-stop ran" in runner.output()
     assert runner.process.returncode != -9  # it stopped by itself, not killed after 10 s
+
+
+def test_pre_stop_runs_when_reload_retires_the_instance(tmp_path: Path) -> None:
+    source = tmp_path / "main.py"
+    version = "def stop(context):\n    print('pre-stop of', VERSION, flush=True)\n"
+    version += "def handler(event, context):\n    return VERSION\n"
+    source.write_text("VERSION = 'v1'\n" + version)
+    args = ("--provider", "alibaba", "--reload", "--pre-stop", "main.stop")
+    with polyfaas_run("main.handler", *args, cwd=tmp_path) as runner:
+        assert requests.post(runner.url + INVOKE, data=b"", timeout=30).text == "v1"
+        time.sleep(1.1)  # past the file-system timestamp resolution
+        source.write_text("VERSION = 'v2'\n" + version)
+        # the old instance is retired: its PreStop runs while the runner goes on
+        assert runner.wait_for_output("pre-stop of v1")
+        assert requests.post(runner.url + INVOKE, data=b"", timeout=30).text == "v2"
+        assert "pre-stop of v2" not in runner.output()
+    assert re.search(rf"FC PreStop Start RequestId: {ID}\npre-stop of v1\n", runner.output())
