@@ -108,7 +108,7 @@ def _provider_settings(name: str) -> Sequence[Setting]:
 
 
 def _add_settings(parser: argparse.ArgumentParser, provider: str) -> None:
-    settings = _provider_settings(provider)
+    settings = _provider_settings(provider) if provider else ()
     if not settings:
         return
     group = parser.add_argument_group(f"settings of provider {provider}")
@@ -137,8 +137,14 @@ def _add_settings(parser: argparse.ArgumentParser, provider: str) -> None:
     parser.set_defaults(**{_SETTING_DESTS: dests})
 
 
+#: The commands that take the chosen provider's settings (``serve`` does not: it is
+#: the cloud's runtime path, which must not load the platform halves).
+_COMMANDS_WITH_SETTINGS = ("run", "invoke")
+
+
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    provider = _chosen_provider(argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), "")
+    provider = _chosen_provider(argv) if command in _COMMANDS_WITH_SETTINGS else ""
     parser = argparse.ArgumentParser(
         prog="polyfaas",
         description="Write a Python serverless function once; run it anywhere.",
