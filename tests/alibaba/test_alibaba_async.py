@@ -224,3 +224,37 @@ def test_the_test_kit_makes_the_call_and_its_retries_before_the_202(code):
     assert answer.status_code == 202
     assert answer.data == b""
     assert attempts(code) == [answer.headers["X-Fc-Request-Id"]] * 4
+
+
+CUSTOM_RUNTIME = """
+import pathlib
+import time
+
+import polyfaas
+
+FOLDER = pathlib.Path({folder!r})
+
+
+@polyfaas.event
+def waits(event, context):
+    deadline = time.monotonic() + 20
+    while not (FOLDER / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (FOLDER / "done").write_text(repr(event.data))
+    return "finished"
+"""
+
+
+def test_a_custom_runtime_takes_async_invocations_too(tmp_path):
+    (tmp_path / "served.py").write_text(CUSTOM_RUNTIME.format(folder=str(tmp_path)))
+    target = f"{tmp_path / 'served.py'}:waits"
+    with polyfaas_run(target, "--provider", "alibaba-custom") as runner:
+        answer = requests.post(runner.url + INVOKE, data=b'{"k": 1}', headers=ASYNC, timeout=WAIT_S)
+        assert not (tmp_path / "done").exists()  # answered before the server's call ended
+        assert answer.status_code == 202
+        assert answer.content == b""
+        request_id = answer.headers["X-Fc-Request-Id"]
+        (tmp_path / "release").write_text("go")
+        assert poll((tmp_path / "done").exists)
+        assert runner.wait_for_output(f"FC Invoke End RequestId: {request_id}")
+    assert (tmp_path / "done").read_text() == "{'k': 1}"

@@ -182,16 +182,21 @@ def test_polyfaas_run_custom_domain_sends_no_download_header(tmp_path):
     assert "custom domain" in banner
 
 
-def test_the_wsgi_function_takes_the_domain_setting():
-    from polyfaas_alibaba.emulated.wsgi import platform as wsgi_platform
+@pytest.mark.parametrize("provider", ["alibaba-wsgi", "alibaba-custom"])
+def test_every_http_surface_models_the_default_domain_unless_a_custom_one(provider):
+    """The download header is the domain's rule, so every FC HTTP surface has it."""
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"x"]
 
-    default = FunctionConfig(settings={"custom-domain": "false"})
-    assert "Content-Disposition" not in emulate(app, Request(), "alibaba-wsgi").headers
-    assert emulate(app, Request(), "alibaba-wsgi", default).headers["Content-Disposition"] == (
-        "attachment"
-    )
-    assert wsgi_platform.on_default_domain(default)
+    custom = FunctionConfig(settings={"custom-domain": "true"})
+    if provider == "alibaba-wsgi":
+        answer = emulate(app, Request(), provider)
+        assert answer.headers["Content-Disposition"] == "attachment"
+        assert "Content-Disposition" not in emulate(app, Request(), provider, custom).headers
+    from polyfaas import providers
+
+    platform_half = providers.platform_half(provider)
+    assert platform_half.on_default_domain(FunctionConfig())
+    assert not platform_half.on_default_domain(custom)

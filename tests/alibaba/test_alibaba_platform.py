@@ -247,7 +247,10 @@ def test_the_default_domain_forces_a_download():
     call = fc.call(Request(), FunctionConfig())
     response = fc.receive(Outcome(value={"statusCode": 200, "body": "x"}), call)
     assert response.headers["Content-Disposition"] == "attachment"
-    assert "Content-Disposition" not in platform.receive(Outcome(value="x"), call).headers
+    custom = FunctionConfig(settings={"custom-domain": "true"})
+    custom_call = platform.call(Request(), custom)
+    assert "Content-Disposition" not in platform.receive(Outcome(value="x"), custom_call).headers
+    assert platform.receive(Outcome(value="x"), call).headers["Content-Disposition"] == "attachment"
 
 
 def test_the_request_id_is_the_one_the_handler_saw():

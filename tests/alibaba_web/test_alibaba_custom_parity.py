@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from polyfaas.platform import FunctionConfig
 from polyfaas.testing import PolyfaasClient, client
 
 ENTRIES = Path(__file__).resolve().parent / "web_entries.py"
@@ -43,7 +44,14 @@ def clients() -> Iterator[dict[tuple[str, str], PolyfaasClient]]:
     try:
         for app in APPS:
             for provider in PROVIDERS:
-                made[app, provider] = client(f"{ENTRIES}:{app}", provider=provider)
+                # behind a custom domain: FC's default one adds a download header
+                config = FunctionConfig(
+                    handler=f"web_entries.{app}", settings={"custom-domain": "true"}
+                )
+                target = f"{ENTRIES}:{app}"
+                made[app, provider] = client(
+                    target, provider=provider, config=config if provider != "local" else None
+                )
         yield made
     finally:
         for each in made.values():

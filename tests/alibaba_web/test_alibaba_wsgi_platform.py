@@ -93,10 +93,13 @@ def test_forbidden_response_headers_are_dropped():
         )
         return [b"abc"]
 
-    response = front_door(handler).get("/")
+    custom_domain = FunctionConfig(settings={"custom-domain": "true"})
+    response = Client(EmulatedApp(handler, "alibaba-wsgi", custom_domain)).get("/")
     assert response.status_code == 201
     assert response.headers.get("X-Fc-Anything") is None
     assert response.headers.get("Content-Disposition") is None
+    on_fcapp_run = front_door(handler).get("/")  # FC's own, not the function's
+    assert on_fcapp_run.headers["Content-Disposition"] == "attachment"
     assert response.headers["X-Kept"] == "k"
     assert response.headers["Content-Length"] == "3"
     assert response.get_data() == b"abc"

@@ -53,6 +53,7 @@ from polyfaas_alibaba.custom import NAME
 from polyfaas_alibaba.emulated import fc_base
 from polyfaas_alibaba.emulated.custom_pool import ServerPool, ServerRequest, ServerResponse
 from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCPlatform
+from polyfaas_alibaba.emulated.front_door import FCAsync
 from polyfaas_alibaba.emulated.lifecycle import InitializationFailure
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def _serve(app: Any, request: ServerRequest) -> ServerResponse:
 _apps: dict[int, Any] = {}
 
 
-class AlibabaCustomPlatform(FCPlatform):
+class AlibabaCustomPlatform(FCAsync, FCPlatform):
     """Platform half of ``alibaba-custom``: imitates FC in front of a custom runtime.
 
     It writes no log lines of its own: a custom runtime's server writes FC's."""
@@ -294,7 +295,9 @@ class AlibabaCustomPlatform(FCPlatform):
                 sent = to_response(Response(answer.status, list(answer.headers), answer.body))
             except ResponseFormatError as exc:  # a header name that is not a token
                 return fc_base.bad_response(str(exc), call)
-            response = function_response(sent, call, default_domain=self.default_domain)
+            response = function_response(
+                sent, call, default_domain=self.on_default_domain(call.config)
+            )
             if failed:
                 headers = [
                     *response.headers.items(),
@@ -357,7 +360,7 @@ class AlibabaCustomPlatform(FCPlatform):
         """FC's InvokeFunction URL for the function's events; the HTTP trigger."""
         from polyfaas_alibaba.emulated import front_door
 
-        return front_door.endpoints(config, base_url)
+        return front_door.endpoints(config, base_url, default_domain=self.on_default_domain(config))
 
     @override
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
@@ -398,4 +401,4 @@ def server_command(target: Target, config: FunctionConfig) -> list[str]:
     ]
 
 
-platform = AlibabaCustomPlatform()
+platform = AlibabaCustomPlatform(default_domain=True)  # fcapp.run unless --custom-domain

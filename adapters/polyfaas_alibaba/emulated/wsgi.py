@@ -221,6 +221,6 @@ class AlibabaWSGIPlatform(FCAsync, FCPlatform):
         return fc_base.end_lines(call, report)
 
 
-platform = AlibabaWSGIPlatform()
+platform = AlibabaWSGIPlatform(default_domain=True)  # fcapp.run unless --custom-domain
 
 __all__ = ["AlibabaWSGIPlatform", "call_wsgi", "fc_environ", "platform"]
