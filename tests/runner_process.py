@@ -10,11 +10,22 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
+
+
+def poll(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
+    """Whether ``condition()`` became true within ``timeout`` seconds (a bounded wait
+    for what a runner's background work does)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def free_port() -> int:

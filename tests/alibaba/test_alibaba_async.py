@@ -6,8 +6,6 @@ the call made before the 202."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import requests
 
 from polyfaas.platform import FunctionConfig
 from polyfaas.testing import client
-from tests.runner_process import RunningRunner, polyfaas_run
+from tests.runner_process import RunningRunner, poll, polyfaas_run
 
 INVOKE = "/2023-03-30/functions/polyfaas-function/invocations"
 ASYNC = {"X-Fc-Invocation-Type": "Async"}
@@ -56,16 +54,6 @@ def quick(event, context):
 def code(tmp_path: Path) -> Path:
     (tmp_path / "fn.py").write_text(HANDLERS.format(folder=str(tmp_path)))
     return tmp_path
-
-
-def poll(condition: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-    """Whether ``condition()`` became true within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def attempts(code: Path) -> list[str]:

@@ -4,15 +4,13 @@ call's); in the test kit, the call made before the 202."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
 from polyfaas.testing import client
-from tests.runner_process import polyfaas_run
+from tests.runner_process import poll, polyfaas_run
 
 WAIT_S = 15.0
 
@@ -45,15 +43,6 @@ def fails(event, context):
 def code(tmp_path: Path) -> Path:
     (tmp_path / "fn.py").write_text(HANDLERS.format(folder=str(tmp_path)))
     return tmp_path
-
-
-def poll(condition: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_integration_async_answers_202_before_the_call_ends(code):

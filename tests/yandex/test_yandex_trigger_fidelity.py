@@ -29,16 +29,9 @@ from polyfaas_yandex.emulated.context import make_context
 from polyfaas_yandex.emulated.function import platform
 from polyfaas_yandex.function import decode_event, runtime
 from tests.runner_process import polyfaas_run
-from tests.yandex.yandex_helpers import sample
+from tests.yandex.yandex_helpers import record, sample, seen
 
 T = datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=timezone.utc)
-seen: list[Event] = []
-
-
-@polyfaas.event
-def record(event: Event, context: polyfaas.Context) -> Any:
-    seen.append(event)
-    return {"type": event.type, "source": event.source, "subject": event.subject}
 
 
 @pytest.fixture(autouse=True)

@@ -16,16 +16,9 @@ from polyfaas.testing import emulate
 from polyfaas_yandex import triggers
 from polyfaas_yandex.emulated.context import make_context
 from polyfaas_yandex.emulated.function import platform
-from tests.yandex.yandex_helpers import sample
+from tests.yandex.yandex_helpers import record, sample, seen
 
-seen: list[Event] = []
 T = datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=timezone.utc)
-
-
-@polyfaas.event
-def record(event: Event, context: polyfaas.Context) -> Any:
-    seen.append(event)
-    return {"type": event.type, "source": event.source, "subject": event.subject}
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import polyfaas
 from polyfaas import Event, EventBatch, Request
 from polyfaas_yandex.emulated.function import platform
 
@@ -81,3 +82,14 @@ def canonical(payload: Request | Event | EventBatch) -> dict[str, Any]:
 
 def load(name: str) -> Any:
     return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+
+
+#: What ``record`` was called with (a test module clears it before each test).
+seen: list[Event] = []
+
+
+@polyfaas.event
+def record(event: Event, context: polyfaas.Context) -> Any:
+    """A portable event handler that keeps each event and answers its routing fields."""
+    seen.append(event)
+    return {"type": event.type, "source": event.source, "subject": event.subject}
