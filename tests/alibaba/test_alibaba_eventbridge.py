@@ -162,4 +162,6 @@ def test_polyfaas_events_lists_and_prints_them():
 
 
 def test_the_sample_bytes_decode_as_fc_passes_them():
-    assert decode_payload(sample_bytes("rabbitmq"), RID).type == EventType.QUEUE_MESSAGE
+    decoded = decode_payload(sample_bytes("rabbitmq"), RID)
+    assert isinstance(decoded, Event)
+    assert decoded.type == EventType.QUEUE_MESSAGE

@@ -17,6 +17,7 @@ from polyfaas import Event, Request
 from polyfaas.platform import FunctionConfig, Outcome
 from polyfaas.testing import client, emulate
 from polyfaas_alibaba.emulated.builtin import AlibabaPlatform, platform
+from polyfaas_alibaba.emulated.fc_base import FCPlatform
 from polyfaas_alibaba.emulated.http_trigger import event_from_request, request_body
 from polyfaas_alibaba.http_trigger import request_from_event
 from tests.alibaba.alibaba_helpers import SEED_EXAMPLE_4
@@ -198,5 +199,6 @@ def test_every_http_surface_models_the_default_domain_unless_a_custom_one(provid
     from polyfaas import providers
 
     platform_half = providers.platform_half(provider)
+    assert isinstance(platform_half, FCPlatform)
     assert platform_half.on_default_domain(FunctionConfig())
     assert not platform_half.on_default_domain(custom)
