@@ -305,11 +305,10 @@ class Pool:
                             error=ErrorInfo(type="RunnerStopping", message="runner stopping"),
                         )
                     )
-                self._prune()
-                for instance in self.instances:
-                    if instance.busy < self.concurrency:
-                        instance.busy += 1
-                        return instance
+                instance = self._free()
+                if instance is not None:
+                    instance.busy += 1
+                    return instance
                 if len(self.instances) + self.starting < self.size:
                     self.starting += 1
                     break
@@ -320,7 +319,7 @@ class Pool:
         except BaseException:
             with self.condition:
                 self.starting -= 1
-                self.condition.notify_all()
+                self.condition.notify()  # room to start one: one waiter may
             raise
         # One step from starting to started: a waiting call that saw neither would
         # start one instance too many.
@@ -338,23 +337,32 @@ class Pool:
         """Count a started instance in, busy, unless the pool closed meanwhile."""
         with self.condition:
             self.starting -= 1
-            self.condition.notify_all()
             if self.closed:
                 return False
             instance.busy = 1
             self.instances.append(instance)
+            if self.concurrency > 1:  # its other slots are free
+                self.condition.notify(self.concurrency - 1)
             return True
 
-    def _prune(self) -> None:
-        """Forget dead instances (under the condition); an idle one is stopped with its
-        process group here, a busy one by the call that holds it."""
-        alive = []
-        for instance in self.instances:
-            if instance.alive:
-                alive.append(instance)
-            elif instance.busy == 0:
-                instance.kill()
-        self.instances = alive
+    def _free(self) -> WorkerProcess | None:
+        """An instance with a free slot (under the condition), or ``None``. Only the
+        instance it would hand out is checked for life: a dead one is forgotten (an
+        idle one stopped with its process group here, a busy one by the call that
+        holds it) and the next looked at."""
+        instances = self.instances
+        index = 0
+        while index < len(instances):
+            instance = instances[index]
+            if instance.busy < self.concurrency:
+                if instance.alive:
+                    return instance
+                del instances[index]
+                if instance.busy == 0:
+                    instance.kill()
+                continue
+            index += 1
+        return None
 
     def _release(self, instance: WorkerProcess) -> None:
         with self.condition:
@@ -364,7 +372,9 @@ class Pool:
             stopping = retired and instance.busy == 0
             if stopping and instance in self.instances:
                 self.instances.remove(instance)
-            self.condition.notify_all()
+            # One slot freed (or, if the instance went, room to start one): one
+            # waiter is woken, never every waiting thread.
+            self.condition.notify()
         if stopping:
             if dead:
                 instance.kill()
