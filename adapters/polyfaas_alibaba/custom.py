@@ -46,6 +46,7 @@ import base64
 import json
 import os
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
@@ -56,6 +57,7 @@ from polyfaas.runtime import (
     RuntimeHalf,
     UnknownCallError,
     describe_call,
+    native_str,
     new_id,
     override,
     read_wsgi_input,
@@ -149,24 +151,64 @@ def context_object(fc: Mapping[str, str], environ: Mapping[str, str]) -> CustomR
     return context
 
 
-def context_from_headers(fc: Mapping[str, str], environ: Mapping[str, str]) -> Context:
-    """The canonical ``Context`` of a request's ``x-fc-*`` headers."""
-    native = context_object(fc, environ)
-    canonical = fc_context.to_canonical(native, environ)
-    if canonical.request_id:
-        return canonical
-    import attrs
+def context_from_headers(
+    fc: Mapping[str, str], environ: Mapping[str, str], request_id: str | None = None
+) -> Context:
+    """The canonical ``Context`` of a request's ``x-fc-*`` headers (``request_id``, or a
+    new id, when they carry none).
 
-    return attrs.evolve(canonical, request_id=new_id())
+    The same ``Context`` as ``polyfaas_alibaba.context.to_canonical`` of the
+    ``context_object``, read straight from the object this module has just built
+    (no look-ups that tolerate other shapes)."""
+    native = context_object(fc, environ)
+    function = native.function
+    service = native.service
+    timeout = fc_context.number(function.timeout)
+    deadline = None
+    if timeout is not None and 0 <= timeout <= fc_context.MAX_TIMEOUT_S:
+        deadline = time.time() + timeout
+    get = environ.get
+    version = (
+        service.version_id
+        or get("FC_FUNCTION_VERSION")
+        or get("FC_VER_ID")
+        or service.qualifier
+        or get("FC_QUALIFIER")
+        or ""
+    )
+    number = fc_context.number
+    return Context(
+        provider=fc_context.PROVIDER,
+        request_id=native.request_id or request_id or new_id(),
+        function_name=function.name or get("FC_FUNCTION_NAME", ""),
+        function_version=version,
+        memory_limit_mb=number(function.memory) or number(get("FC_FUNCTION_MEMORY_SIZE")),
+        deadline=deadline,
+        region=native.region or get("FC_REGION", ""),
+        account_id=native.account_id or get("FC_ACCOUNT_ID", ""),
+        credentials=fc_context.credentials_of(native, environ),
+        native=native,
+        logger=native.getLogger(),
+    )
 
 
 class CustomRuntimeApp:
     """The WSGI application FC talks to: routes by control path, runs the TARGET."""
 
-    def __init__(self, target: Any, out: Any = None) -> None:
+    def __init__(
+        self, target: Any, out: Any = None, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.target = target
         self.entry = target if isinstance(target, Entry) else None
         self.out = out
+        #: The instance's variables the context reads (``FC_REGION``…): ``serve`` passes
+        #: a copy taken at start-up (FC sets them before it starts the server, and they
+        #: never change under it), which spares every request ~14 ``os.environ`` look-ups;
+        #: ``None`` reads ``os.environ`` on each request (the in-process emulation).
+        self.environ = environ
+
+    def _variables(self) -> Mapping[str, str]:
+        return os.environ if self.environ is None else self.environ
 
     def line(self, text: str) -> None:
         """One log line on standard output, where FC collects a function's logs."""
@@ -180,14 +222,19 @@ class CustomRuntimeApp:
         control = environ.get("HTTP_X_FC_CONTROL_PATH") or ""
         path = environ.get("PATH_INFO") or "/"
         route = control or (path if path in CONTROL_PATHS else HTTP_INVOKE)
-        fc = fc_headers(environ)
+        fc_keys = [key for key in environ if key.startswith("HTTP_X_FC_")]
+        fc = {}
+        for key in fc_keys:
+            value = environ[key]
+            if value:
+                fc[key[10:].lower().replace("_", "-")] = value
         rid = fc.get("request-id") or new_id()
         if route == INVOKE:
             status, headers, body = self.invoke_event(environ, fc, rid)
         elif route in HOOK_NAMES:
             status, headers, body = self.hook(route, environ, fc, rid)
         else:
-            return self.http(environ, start_response, fc, rid)
+            return self.http(environ, start_response, fc, rid, fc_keys)
         start_response(status_line(status), [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
@@ -205,7 +252,7 @@ class CustomRuntimeApp:
         raw = read_wsgi_input(environ)
         self.line(f"FC Invoke Start RequestId: {rid}")
         try:
-            context = context_from_headers(fc, os.environ)
+            context = context_from_headers(fc, self._variables(), rid)
             if self.entry is None:
                 value = self.target(raw, context.native)
             else:
@@ -230,7 +277,7 @@ class CustomRuntimeApp:
         self.line(f"FC {name} Start RequestId: {rid}")
         try:
             if route == INITIALIZE and self.entry is not None:
-                self.entry.run_init(context_from_headers(fc, os.environ))
+                self.entry.run_init(context_from_headers(fc, self._variables(), rid))
         except Exception as exc:
             error = self._failed(exc)
             self.line(f"FC {name} End RequestId: {rid}{FAILED_SUFFIX}")
@@ -244,13 +291,18 @@ class CustomRuntimeApp:
         start_response: Callable[..., Any],
         fc: Mapping[str, str],
         rid: str,
+        fc_keys: list[str] | None = None,
     ) -> Iterable[bytes]:
         """An HTTP request passed through to the handler or WSGI application."""
-        import attrs
-
+        if fc_keys is None:
+            fc_keys = [key for key in environ if key.startswith("HTTP_X_FC_")]
         self.line(f"FC Invoke Start RequestId: {rid}")
-        context = context_from_headers(fc, os.environ)
-        view = {k: v for k, v in environ.items() if not k.startswith("HTTP_X_FC_")}
+        context = context_from_headers(fc, self._variables(), rid)
+        view = environ
+        if fc_keys or self.entry is None:  # the x-fc-* headers are FC's, not the client's
+            view = dict(environ)
+            for key in fc_keys:
+                del view[key]
         if self.entry is None:
             view["fc.context"] = context.native
             view["fc.request_uri"] = environ.get("REQUEST_URI") or environ.get("RAW_URI", "")
@@ -264,6 +316,8 @@ class CustomRuntimeApp:
             if base and (request.path == base or request.path.startswith(base + "/")):
                 changes["base_path"] = base
             if changes:
+                import attrs
+
                 request = attrs.evolve(request, **changes)
             response = to_response(self.entry.handle(request, context))
         except Exception as exc:
@@ -274,14 +328,16 @@ class CustomRuntimeApp:
             )
             return start_wsgi_response(response, start_response)
         self.line(f"FC Invoke End RequestId: {rid}")
-        headers = [
-            *((k, v) for k, v in response.headers.items() if k.lower() != "content-length"),
-            ("Content-Length", str(len(response.body))),
-            ("x-fc-status", "200"),
+        # ``to_response`` has checked every field already; only the two added are new.
+        body = response.body
+        fields = [
+            (name, native_str(value))
+            for name, value in response.headers.items()
+            if name.lower() != "content-length"
         ]
-        return start_wsgi_response(
-            Response(response.status, headers, response.body), start_response
-        )
+        fields += [("Content-Length", str(len(body))), ("x-fc-status", "200")]
+        start_response(status_line(response.status), fields)
+        return [body] if body else []
 
 
 class _Logged:
@@ -341,7 +397,7 @@ def serve(target: str, *, host: str | None = None, port: int | None = None) -> i
     from polyfaas.runtime import load_target, parse_target
 
     address = listen_address(host, port)
-    app = CustomRuntimeApp(load_target(parse_target(target)))
+    app = CustomRuntimeApp(load_target(parse_target(target)), environ=dict(os.environ))
     from importlib.util import find_spec
 
     if find_spec("gunicorn") is None:
