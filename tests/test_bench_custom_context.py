@@ -46,7 +46,7 @@ VARIABLES = (
 values = st.one_of(
     st.text(max_size=8),
     st.integers(-5, 10**8).map(str),
-    st.sampled_from(["", "0", "60", "1e400", "inf", "-1", "128.5"]),
+    st.sampled_from(["", "0", "60", "1e400", "inf", "-1", "128.5", "٣", "²", "9" * 20, " 7"]),
 )
 
 

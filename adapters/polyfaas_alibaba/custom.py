@@ -50,7 +50,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
-from polyfaas import Context, Entry, Request, Response
+from polyfaas import Context, Credentials, Entry, Request, Response
 from polyfaas.runtime import (
     ErrorInfo,
     Invocation,
@@ -114,9 +114,42 @@ def _baggages(value: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in decoded.items()} if isinstance(decoded, dict) else {}
 
 
+def _number(value: Any) -> int | None:
+    """``polyfaas_alibaba.context.number``, without its raised and caught errors for the
+    common values: absent, empty, or a few ASCII digits (where ``float`` is exact)."""
+    if not value:
+        return None if value is None or isinstance(value, str) else fc_context.number(value)
+    if type(value) is str and len(value) < 16 and value.isascii() and value.isdigit():
+        return int(value)
+    return fc_context.number(value)
+
+
+def _credentials(native: CustomRuntimeContext, environ: Mapping[str, str]) -> Credentials | None:
+    """``polyfaas_alibaba.context.credentials_of`` for the object ``context_object`` built."""
+    creds = native.credentials
+    key_id = creds.access_key_id
+    secret = creds.access_key_secret
+    token = creds.security_token
+    if not key_id:
+        get = environ.get
+        if get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
+            key_id = environ["ALIBABA_CLOUD_ACCESS_KEY_ID"]
+            secret = get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
+            token = get("ALIBABA_CLOUD_SECURITY_TOKEN", "")
+        elif get("accessKeyID"):
+            key_id = environ["accessKeyID"]
+            secret = get("accessKeySecret", "")
+            token = get("securityToken", "")
+        else:
+            return None
+    return Credentials(
+        access_key_id=key_id, access_key_secret=secret or None, security_token=token or None
+    )
+
+
 def context_object(fc: Mapping[str, str], environ: Mapping[str, str]) -> CustomRuntimeContext:
     """The FC context object the headers describe (variables fill what they lack)."""
-    number = fc_context.number
+    number = _number
     timeout = number(fc.get("function-timeout"))
     context = CustomRuntimeContext(
         account_id=fc.get("account-id") or environ.get("FC_ACCOUNT_ID", ""),
@@ -163,7 +196,7 @@ def context_from_headers(
     native = context_object(fc, environ)
     function = native.function
     service = native.service
-    timeout = fc_context.number(function.timeout)
+    timeout = _number(function.timeout)
     deadline = None
     if timeout is not None and 0 <= timeout <= fc_context.MAX_TIMEOUT_S:
         deadline = time.time() + timeout
@@ -176,7 +209,7 @@ def context_from_headers(
         or get("FC_QUALIFIER")
         or ""
     )
-    number = fc_context.number
+    number = _number
     return Context(
         provider=fc_context.PROVIDER,
         request_id=native.request_id or request_id or new_id(),
@@ -186,7 +219,7 @@ def context_from_headers(
         deadline=deadline,
         region=native.region or get("FC_REGION", ""),
         account_id=native.account_id or get("FC_ACCOUNT_ID", ""),
-        credentials=fc_context.credentials_of(native, environ),
+        credentials=_credentials(native, environ),
         native=native,
         logger=native.getLogger(),
     )
