@@ -1,4 +1,4 @@
-"""``polyfaas run``: a bounded werkzeug server in front, function instances behind."""
+"""``polyfaas run``: a bounded keep-alive HTTP/1.1 server in front, function instances behind."""
 
 from __future__ import annotations
 
