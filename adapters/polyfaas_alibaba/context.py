@@ -8,6 +8,7 @@ FC's surfaces (event handler, WSGI HTTP function, custom runtime) called it."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +40,38 @@ def field(obj: Any, *names: str) -> Any:
             if name in obj:
                 return obj[name]
     return None
+
+
+#: os.environ's own table of encoded names (POSIX): a name absent from it is absent from
+#: os.environ, which spares the raised-and-caught ``KeyError`` of ``os.environ.get``.
+_OS_TABLE: Any = getattr(os.environ, "_data", None) if os.name == "posix" else None
+
+
+def env_get(environ: Mapping[str, str], name: str) -> str | None:
+    """``environ.get(name)``, cheap for an ASCII ``name`` missing from ``os.environ``."""
+    if environ is os.environ and type(_OS_TABLE) is dict and name.encode() not in _OS_TABLE:
+        return None
+    return environ.get(name)
+
+
+def _first(obj: Any, first: str, second: str) -> Any:
+    # ``field(obj, first, second)`` for an object that is no mapping.
+    value = getattr(obj, first, None)
+    return getattr(obj, second, None) if value is None else value
+
+
+#: Types whose instances ``field`` reads as attributes only (no ``__getitem__``).
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(obj: Any) -> bool:
+    kind = type(obj)
+    plain = _PLAIN.get(kind)
+    if plain is None:
+        plain = not hasattr(kind, "__getitem__")
+        if len(_PLAIN) < 64:
+            _PLAIN[kind] = plain
+    return plain
 
 
 def text(value: Any) -> str:
@@ -74,19 +107,42 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
     environment. FC gives no deadline, so it is the call's start plus the timeout."""
     function = field(native, "function")
     service = field(native, "service")
-    timeout = number(field(function, "timeout"))
+    if _plain(native) and _plain(function) and _plain(service):
+        # FC's own context objects: every field an attribute, read straight.
+        request_id = _first(native, "request_id", "requestId")
+        timeout = number(getattr(function, "timeout", None))
+        version = (
+            _first(function, "version_id", "versionId")
+            or _first(service, "version_id", "versionId")
+            or env_get(environ, "FC_FUNCTION_VERSION")
+            or env_get(environ, "FC_VER_ID")
+            or getattr(function, "qualifier", None)
+            or getattr(service, "qualifier", None)
+            or env_get(environ, "FC_QUALIFIER")
+        )
+        name = getattr(function, "name", None)
+        memory = getattr(function, "memory", None)
+        region = getattr(native, "region", None)
+        account_id = _first(native, "account_id", "accountId")
+    else:
+        request_id = field(native, "request_id", "requestId")
+        timeout = number(field(function, "timeout"))
+        version = (
+            field(function, "version_id", "versionId")
+            or field(service, "version_id", "versionId")
+            or env_get(environ, "FC_FUNCTION_VERSION")
+            or env_get(environ, "FC_VER_ID")
+            or field(function, "qualifier")
+            or field(service, "qualifier")
+            or env_get(environ, "FC_QUALIFIER")
+        )
+        name = field(function, "name")
+        memory = field(function, "memory")
+        region = field(native, "region")
+        account_id = field(native, "account_id", "accountId")
     deadline = None
     if timeout is not None and 0 <= timeout <= MAX_TIMEOUT_S:
         deadline = (started if started is not None else time.time()) + timeout
-    version = text(
-        field(function, "version_id", "versionId")
-        or field(service, "version_id", "versionId")
-        or environ.get("FC_FUNCTION_VERSION")
-        or environ.get("FC_VER_ID")
-        or field(function, "qualifier")
-        or field(service, "qualifier")
-        or environ.get("FC_QUALIFIER")
-    )
     logger = None
     get_logger = getattr(native, "getLogger", None)
     if callable(get_logger):
@@ -94,15 +150,13 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
     extra: dict[str, Any] = {} if logger is None else {"logger": logger}
     return Context(
         provider=PROVIDER,
-        request_id=text(field(native, "request_id", "requestId")),
-        function_name=text(field(function, "name")) or environ.get("FC_FUNCTION_NAME", ""),
-        function_version=version,
-        memory_limit_mb=number(field(function, "memory"))
-        or number(environ.get("FC_FUNCTION_MEMORY_SIZE")),
+        request_id=text(request_id),
+        function_name=text(name) or env_get(environ, "FC_FUNCTION_NAME") or "",
+        function_version=text(version),
+        memory_limit_mb=number(memory) or number(env_get(environ, "FC_FUNCTION_MEMORY_SIZE")),
         deadline=deadline,
-        region=text(field(native, "region")) or environ.get("FC_REGION", ""),
-        account_id=text(field(native, "account_id", "accountId"))
-        or environ.get("FC_ACCOUNT_ID", ""),
+        region=text(region) or env_get(environ, "FC_REGION") or "",
+        account_id=text(account_id) or env_get(environ, "FC_ACCOUNT_ID") or "",
         credentials=credentials_of(native, environ),
         native=native,
         **extra,
@@ -113,19 +167,20 @@ def credentials_of(native: Any, environ: Mapping[str, str]) -> CanonicalCredenti
     """The role's keys: ``context.credentials`` (3.9/3.10), else ``ALIBABA_CLOUD_*``
     (3.12), else the legacy ``accessKeyID``… variables; ``None`` without a role."""
     creds = field(native, "credentials")
-    key_id = text(field(creds, "access_key_id", "accessKeyId"))
-    secret = text(field(creds, "access_key_secret", "accessKeySecret"))
-    token = text(field(creds, "security_token", "securityToken"))
+    read = _first if _plain(creds) else field
+    key_id = text(read(creds, "access_key_id", "accessKeyId"))
+    secret = text(read(creds, "access_key_secret", "accessKeySecret"))
+    token = text(read(creds, "security_token", "securityToken"))
     if not key_id:
         # 3.12 has no context.credentials; older runtimes also keep the legacy names.
-        if environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        if env_get(environ, "ALIBABA_CLOUD_ACCESS_KEY_ID"):
             key_id = environ["ALIBABA_CLOUD_ACCESS_KEY_ID"]
-            secret = environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
-            token = environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", "")
-        elif environ.get("accessKeyID"):
+            secret = env_get(environ, "ALIBABA_CLOUD_ACCESS_KEY_SECRET") or ""
+            token = env_get(environ, "ALIBABA_CLOUD_SECURITY_TOKEN") or ""
+        elif env_get(environ, "accessKeyID"):
             key_id = environ["accessKeyID"]
-            secret = environ.get("accessKeySecret", "")
-            token = environ.get("securityToken", "")
+            secret = env_get(environ, "accessKeySecret") or ""
+            token = env_get(environ, "securityToken") or ""
     if not key_id:
         return None
     return CanonicalCredentials(

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polyfaas import Request, Response
+from polyfaas._multidict import Headers, MultiDict
 from polyfaas.runtime import (
     PATH_SAFE,
     EventFormatError,
@@ -105,21 +106,58 @@ def _scalar(item: Any, name: str = "Host") -> str:
     return str(item)
 
 
-def _header_pairs(native: Mapping[str, Any]) -> list[tuple[str, str]]:
-    # The common case (string values, no joined Cookie) stays in C: no Python loop
-    # per header.
-    pairs = list(native.items())
-    cookie = native.get("Cookie", native.get("cookie"))
-    if set(map(type, native.values())) <= {str} and not (isinstance(cookie, str) and "," in cookie):
+def _header_fields(native: Mapping[str, Any], host: str | None) -> tuple[tuple[str, str], ...]:
+    """The header fields of the event's ``headers`` map, with ``Host: host`` put back
+    (when given) where FC's sorted map would have had it."""
+    names = tuple(native)
+    # A set of names seen before (all strings, no Cookie) gives its Host position from
+    # one lookup: the common case costs no Python loop per header.
+    at = _known_names.get(names)
+    if at is not None and set(map(type, native.values())) <= _STR:
+        pairs = tuple(native.items())
+    else:
+        pairs = _checked_pairs(native)
+        at = _host_position(pairs)
+        if (
+            len(_known_names) < 256
+            and pairs
+            and not _has_cookie(names)
+            and len(pairs) == len(names)
+        ):
+            _known_names[names] = at
+    if host is None:
         return pairs
+    return (*pairs[:at], ("Host", host), *pairs[at:])
+
+
+def _has_cookie(names: tuple[Any, ...]) -> bool:
+    return any(type(name) is not str or name.lower() == "cookie" for name in names)
+
+
+def _checked_pairs(native: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     headers: list[tuple[str, str]] = []
-    for name, item in pairs:
+    for key, item in native.items():
+        name = key if type(key) is str else str(key)
         value = item if type(item) is str else _scalar(item, name)
         if "," in value and name.lower() == "cookie":
             headers.extend((name, part.strip()) for part in value.split(",") if part.strip())
         else:
             headers.append((name, value))
-    return headers
+    return tuple(headers)
+
+
+_STR = frozenset({str})
+#: names of a headers map (strings, no Cookie) -> where Host goes among them; bounded.
+_known_names: dict[tuple[Any, ...], int] = {}
+
+
+def _host_position(headers: tuple[tuple[str, str], ...]) -> int:
+    """Where FC's sorted map would have put ``Host``: before the first header whose
+    Go-canonical name sorts after it."""
+    return next(
+        (i for i, (name, _) in enumerate(headers) if go_canonical_header(name) > "Host"),
+        len(headers),
+    )
 
 
 def _optional_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -160,17 +198,15 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     host = domain or _scalar(native_headers.get("Host") or native_headers.get("host") or "")
     # Go keeps Host out of the map; put it back where FC's sorted map would have it.
     pending_host = bool(domain) and "Host" not in native_headers and "host" not in native_headers
-    headers = _header_pairs(native_headers)
-    if pending_host:
-        at = next(
-            (i for i, (name, _) in enumerate(headers) if go_canonical_header(name) > "Host"),
-            len(headers),
+    headers = _header_fields(native_headers, domain if pending_host else None)
+    native_query = _map(event, "queryParameters")
+    if set(map(type, native_query.values())) <= _STR and set(map(type, native_query)) <= _STR:
+        query = tuple(native_query.items())
+    else:
+        query = tuple(
+            (str(name), item if type(item) is str else _scalar(item, name))
+            for name, item in native_query.items()
         )
-        headers.insert(at, ("Host", domain))
-    query = [
-        (name, item if type(item) is str else _scalar(item, name))
-        for name, item in _map(event, "queryParameters").items()
-    ]
     forwarded = native_headers.get("X-Forwarded-Proto")
     scheme = "https"
     if isinstance(forwarded, str):
@@ -179,8 +215,9 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
         method=method,
         path=path,
         raw_path=raw_path,
-        query=query,
-        headers=headers,
+        # Checked above: (str, str) pairs, so the multi-dicts need no second pass.
+        query=MultiDict._trusted(query),
+        headers=Headers._trusted(headers),
         body=body,
         client_ip=client_ip,
         scheme=scheme,

@@ -7,8 +7,11 @@ import json
 import logging
 import time
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import polyfaas
 from polyfaas import Credentials, Event, Request
@@ -249,3 +252,51 @@ def test_the_provider_is_registered_after_local():
     assert providers.platform_half("alibaba") is platform
     assert isinstance(runtime, RuntimeHalf)
     assert isinstance(platform, PlatformHalf)
+
+
+_FIELD_TEXT = st.one_of(st.none(), st.text(max_size=8), st.integers(-5, 10**8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    request_id=_FIELD_TEXT,
+    request_id_camel=_FIELD_TEXT,
+    name=_FIELD_TEXT,
+    memory=st.one_of(st.none(), st.integers(-1, 4096), st.sampled_from(["128", "x", "1e400"])),
+    timeout=st.one_of(st.none(), st.integers(-1, 10**8), st.sampled_from(["60", "inf"])),
+    version=_FIELD_TEXT,
+    qualifier=_FIELD_TEXT,
+    region=_FIELD_TEXT,
+    key_id=_FIELD_TEXT,
+)
+def test_objects_read_straight_equal_the_mapping_reading(
+    request_id: Any,
+    request_id_camel: Any,
+    name: Any,
+    memory: Any,
+    timeout: Any,
+    version: Any,
+    qualifier: Any,
+    region: Any,
+    key_id: Any,
+) -> None:
+    # The attribute fast path for FC's own objects gives what ``field`` reads from the
+    # same values as mappings (None-valued keys left out, as an absent attribute).
+    def shape(**values: Any) -> dict[str, Any]:
+        return {key: value for key, value in values.items() if value is not None}
+
+    function = shape(name=name, memory=memory, timeout=timeout, qualifier=qualifier)
+    service = shape(version_id=version)
+    creds = shape(access_key_id=key_id, access_key_secret="x")
+    top = shape(request_id=request_id, requestId=request_id_camel, region=region)
+    as_dict = {**top, "function": function, "service": service, "credentials": creds}
+    as_object = SimpleNamespace(
+        **top,
+        function=SimpleNamespace(**function),
+        service=SimpleNamespace(**service),
+        credentials=SimpleNamespace(**creds),
+    )
+    environ = {"FC_REGION": "cn-beijing", "FC_QUALIFIER": "LATEST"}
+    assert to_canonical(as_object, environ, started=5.0) == to_canonical(
+        as_dict, environ, started=5.0
+    )

@@ -461,3 +461,33 @@ def test_an_event_handler_behind_an_http_trigger_sees_a_direct_event():
     )
     assert response.status == 200
     assert response.json() == {"type": "polyfaas.direct", "data": {"a": 1}}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    names=st.lists(
+        st.sampled_from(["Accept", "x-a", "Host-X", "hz", "A", "Zeta", "cookie", "HOST-b", "Te"]),
+        unique=True,
+        max_size=6,
+    ),
+    value=st.sampled_from(["v", "a,b", 7]),
+)
+def test_host_is_put_back_in_its_sorted_place_on_every_call(
+    names: list[str], value: object
+) -> None:
+    # The second decode of the same names reuses the first one's Host position.
+    event = {
+        "rawPath": "/",
+        "requestContext": {"http": {"method": "GET"}, "domainName": "d.example"},
+        "headers": dict.fromkeys(names, value),
+    }
+    first = request_from_event(event)
+    again = request_from_event(event)
+    assert first == again
+    fields = list(first.headers.items())
+    at = [name for name, _ in fields].index("Host")
+    assert fields[at] == ("Host", "d.example")
+    # Before the first field whose Go-canonical name sorts after Host (FC sorts them).
+    others = [name for name, _ in fields[:at] + fields[at + 1 :]]
+    after = [canonical_header_name(name) > "Host" for name in others]
+    assert at == (after.index(True) if True in after else len(others))
