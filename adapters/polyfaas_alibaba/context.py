@@ -97,6 +97,11 @@ def looks_like_fc_context(obj: Any) -> bool:
     """Whether ``obj`` has the shape of an FC context (request id plus function meta)."""
     if obj is None or isinstance(obj, (str, bytes)):
         return False
+    if _plain(obj):
+        return (
+            _first(obj, "request_id", "requestId") is not None
+            and getattr(obj, "function", None) is not None
+        )
     return field(obj, "request_id", "requestId") is not None and (
         field(obj, "function") is not None
     )

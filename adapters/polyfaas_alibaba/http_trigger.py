@@ -178,16 +178,27 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     method = http.get("method")
     if not isinstance(method, str) or not method:
         raise _bad("'requestContext.http.method' must be a non-empty string")
-    given_raw_path = _optional_str(event, "rawPath", "")
-    given_path = _optional_str(http, "path", "requestContext.http.")
+    # Strings pass with one type check; anything else goes to the check that names it.
+    given_raw_path = event.get("rawPath")
+    if given_raw_path is not None and type(given_raw_path) is not str:
+        given_raw_path = _optional_str(event, "rawPath", "")
+    given_path = http.get("path")
+    if given_path is not None and type(given_path) is not str:
+        given_path = _optional_str(http, "path", "requestContext.http.")
     raw_path = given_raw_path or (encode_path(given_path) if given_path else "/")
     if not raw_path.isascii():  # raw_path is percent-encoded: escape what is not
         from urllib.parse import quote
 
         raw_path = quote(raw_path, safe=PATH_SAFE + "%", errors="surrogatepass")
     path = given_path or decode_path(raw_path)
-    client_ip = _optional_str(http, "sourceIp", "requestContext.http.") or None
-    domain = _optional_str(context, "domainName", "requestContext.") or ""
+    client_ip = http.get("sourceIp")
+    if client_ip is not None and type(client_ip) is not str:
+        client_ip = _optional_str(http, "sourceIp", "requestContext.http.")
+    client_ip = client_ip or None
+    domain = context.get("domainName")
+    if domain is not None and type(domain) is not str:
+        domain = _optional_str(context, "domainName", "requestContext.")
+    domain = domain or ""
 
     encoded = event.get("isBase64Encoded")
     body = body_from_text_or_base64(
@@ -238,12 +249,17 @@ def joined(pairs: Any, separator: str, canonical: bool) -> dict[str, str]:
 
 def result_from_response(response: Response) -> dict[str, Any]:
     """The ``{statusCode, headers, isBase64Encoded, body}`` result for ``response``."""
-    headers = joined(response.headers.items(), ", ", canonical=False)
-    body, is_base64 = encode_body(
-        response.body,
-        response.headers.get("content-type"),
-        response.headers.get("content-encoding"),
-    )
+    # One pass: the joined map and the two fields the body's form depends on.
+    headers: dict[str, str] = {}
+    content_type = content_encoding = None
+    for name, value in response.headers.items():
+        headers[name] = headers[name] + ", " + value if name in headers else value
+        folded = name.lower()
+        if folded == "content-type":
+            content_type = value if content_type is None else content_type
+        elif folded == "content-encoding":
+            content_encoding = value if content_encoding is None else content_encoding
+    body, is_base64 = encode_body(response.body, content_type, content_encoding)
     return {
         "statusCode": response.status,
         "headers": headers,
