@@ -36,7 +36,6 @@ from polyfaas.runtime import (
 )
 from polyfaas_yandex.context import to_canonical
 from polyfaas_yandex.http_envelope import decode_request, encode_response, is_http_event
-from polyfaas_yandex.triggers import decode_batch, is_trigger_event, is_yandex_trigger
 
 #: Keys only Yandex's HTTP envelopes have (AWS API Gateway has none of them).
 YANDEX_HTTP_KEYS = ("multiValueParams", "pathParams", "params", "url")
@@ -102,6 +101,8 @@ class YandexRuntime(RuntimeHalf):
         if isinstance(event, Mapping):
             if is_http_event(event) and any(key in event for key in YANDEX_HTTP_KEYS):
                 return True
+            from polyfaas_yandex.triggers import is_yandex_trigger
+
             if is_yandex_trigger(event):
                 return True
         return looks_like_yandex(environ)
@@ -133,6 +134,9 @@ def decode_event(event: Any, request_id: str = "") -> Request | Event | EventBat
     if type(event) is dict or isinstance(event, Mapping):
         if is_http_event(event):
             return decode_request(event)
+        # The trigger codecs are imported by the first call that is no HTTP request.
+        from polyfaas_yandex.triggers import decode_batch, is_trigger_event
+
         if is_trigger_event(event):
             return decode_batch(event, request_id)
         return _direct(event, request_id)

@@ -21,7 +21,7 @@ Lossy points: the platform is HTTPS only, so ``scheme`` is always ``"https"``;
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -208,8 +208,38 @@ def encode_response(response: Response) -> dict[str, Any]:
     ``Proxy-Authenticate``) are dropped: a portable app that happens to set one
     still answers, and ``Transfer-Encoding`` means nothing once the body is whole.
     """
-    grouped: dict[str, tuple[str, list[str]]] = {}
+    # One pass over the fields (what a call sends: each name once) finds the
+    # Content-Type too; a repeated name takes the grouping pass below.
+    headers: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    content_type = None
     for name, value in response.headers.items():
+        lower = name.lower()
+        if lower in seen:
+            headers, multi = _grouped(response.headers.items())
+            content_type = response.content_type
+            break
+        seen.add(lower)
+        if lower == "content-type":
+            content_type = value
+        if lower not in _REJECTED:
+            headers[name] = value
+    body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _grouped(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """``headers`` and ``multiValueHeaders``: a name with one value in the first, a
+    repeated one in the second (under its first spelling), the rejected ones dropped."""
+    grouped: dict[str, tuple[str, list[str]]] = {}
+    for name, value in pairs:
         lower = name.lower()
         if lower in _REJECTED:
             continue
@@ -225,11 +255,4 @@ def encode_response(response: Response) -> dict[str, Any]:
             headers[name] = values[0]
         else:
             multi[name] = values
-    body, encoded = body_to_text_or_base64(response.body, is_text(response.content_type))
-    return {
-        "statusCode": response.status,
-        "headers": headers,
-        "multiValueHeaders": multi,
-        "body": body,
-        "isBase64Encoded": encoded,
-    }
+    return headers, multi

@@ -34,9 +34,7 @@ Streams records: the platform gives them no marker ([unconfirmed]).
 
 from __future__ import annotations
 
-import binascii
 import re
-from base64 import b64decode
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -248,6 +246,10 @@ def decode_message(item: Any, fallback_id: str = "") -> Event:
             **common,
         )
     if kind == IOT:
+        # base64 is imported by the one trigger that carries it, not on the cold start.
+        import binascii
+        from base64 import b64decode
+
         try:
             raw = b64decode(_field(details, "payload", "IoT"), validate=True)
         except (binascii.Error, ValueError):
