@@ -33,13 +33,6 @@ from polyfaas.runtime import (
 )
 from polyfaas_alibaba import context as fc_context
 from polyfaas_alibaba.http_trigger import is_http_event, request_from_event, result_from_response
-from polyfaas_alibaba.triggers import (
-    direct_event,
-    event_from_native,
-    is_tablestore,
-    kind_of,
-    tablestore_event,
-)
 
 NAME = "alibaba"
 
@@ -113,6 +106,8 @@ def decode_payload(
     try:
         parsed = json.loads(raw)
     except (ValueError, RecursionError) as exc:
+        from polyfaas_alibaba.triggers import direct_event, tablestore_event
+
         # A CBOR map's first byte (0xa0-0xbf) is never JSON's: only then try it.
         if kind in (None, "tablestore") and raw[:1] and 0xA0 <= raw[0] <= 0xBF:
             rows = tablestore_rows(raw)  # the one trigger that sends CBOR
@@ -121,15 +116,18 @@ def decode_payload(
         if kind is not None:
             raise EventFormatError(f"FC {kind} event is not valid JSON: {exc}") from None
         return direct_event(raw, request_id)
-    if kind is None:
-        if is_http_event(parsed):
-            return request_from_event(parsed)
-        return event_from_native(parsed, raw, request_id)
+    if kind is None and is_http_event(parsed):
+        return request_from_event(parsed)
     if kind == "http":
         if not isinstance(parsed, dict):
             kind_name = type(parsed).__name__
             raise EventFormatError(f"FC HTTP-trigger event must be an object, not {kind_name}")
         return request_from_event(parsed)
+    # Trigger codecs are loaded only when a call needs them (not on an HTTP call).
+    from polyfaas_alibaba.triggers import event_from_native, kind_of
+
+    if kind is None:
+        return event_from_native(parsed, raw, request_id)
     found = kind_of(parsed)
     if found != kind:
         raise EventFormatError(f"expected an FC {kind} event, got {found or 'a direct payload'}")
@@ -139,6 +137,7 @@ def decode_payload(
 def tablestore_rows(raw: bytes) -> dict[str, Any] | None:
     """The decoded Tablestore payload of CBOR ``raw``, or ``None`` when it is none."""
     from polyfaas_alibaba import cbor
+    from polyfaas_alibaba.triggers import is_tablestore
 
     try:
         decoded = cbor.loads(raw)
