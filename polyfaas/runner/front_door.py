@@ -78,6 +78,9 @@ _LINE_END = re.compile(rb"\r?\n")
 #: Bytes a request target may not hold on the wire (RFC 9112: visible ASCII only).
 _NOT_VCHAR = re.compile(rb"[^\x21-\x7e]")
 _VERSION = re.compile(rb"HTTP/(\d)\.(\d)\Z")
+#: What a header field of the answer may not hold (the app checks them too).
+_BAD_NAME = re.compile(r"[^-!#$%&'*+.^_`|~0-9a-zA-Z]|\A\Z")
+_BAD_VALUE = re.compile(r"[\r\n\x00]")
 _HOST = re.compile(rb"\n[Hh][Oo][Ss][Tt][ \t]*:")
 
 
@@ -168,6 +171,10 @@ class Connection:
         self.h11: h11.Connection | None = None
         self.host_added = False
         self.current_timeout: float | None = None
+        self.method = b""
+        self.bodiless = False
+        self.keep_alive = False
+        self.continued = False
 
     # -- reading -------------------------------------------------------------------
 
@@ -235,6 +242,8 @@ class Connection:
         self.host_added = version == b"HTTP/1.1" and _HOST.search(head) is None
         connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD + 1024)
         self.h11 = connection
+        self.method = method
+        self.continued = False
         if wire_target != target or self.host_added:
             rest = head[line_end.start() :]
             if self.host_added:
@@ -264,12 +273,10 @@ class Connection:
             if isinstance(event, h11.EndOfMessage):
                 return None
             if event is h11.NEED_DATA:
-                if connection.they_are_waiting_for_100_continue:
+                if connection.they_are_waiting_for_100_continue and not self.continued:
+                    self.continued = True
                     self.timeout(self.limits.idle_timeout)
-                    self.sock.sendall(
-                        connection.send(h11.InformationalResponse(status_code=100, headers=[]))
-                        or b""
-                    )
+                    self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
                 data = self._recv(self.limits.idle_timeout)
                 if not data:
                     raise ValueError("the client went away mid-body")
@@ -393,7 +400,7 @@ class Connection:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-        if connection.our_state is h11.DONE and connection.their_state is h11.DONE:
+        if self.keep_alive:
             self.buffer = connection.trailing_data[0]
             return True
         if connection.their_state is not h11.MUST_CLOSE:  # a body left unread
@@ -402,47 +409,72 @@ class Connection:
 
     def _write(self, connection: h11.Connection, body: Iterable[bytes], started: list[Any]) -> None:
         """The answer: its head with the first piece of its body, in one write when
-        it is small."""
+        it is small. The head is written here (h11 reads requests; the app's fields
+        are checked again below, cheaply): a body without ``Content-Length`` is
+        chunked, a ``HEAD`` answer or a ``1xx``/``204``/``304`` has none."""
         out: list[bytes] = []
         size = 0
-        sent_head = False
+        framing: bool | None = None  # chunked?; None: the head is not written yet
         for chunk in body:
             if not chunk:
                 continue
-            if not sent_head:
-                out.append(self._head(connection, started))
-                sent_head = True
+            if framing is None:
+                head, framing = self._head(connection, started)
+                out.append(head)
                 started[0] = True
-            data = connection.send(h11.Data(data=chunk))
-            if data:
-                out.append(data)
-                size += len(data)
+            if self.bodiless:
+                continue
+            if framing:
+                out.append(b"%x\r\n" % len(chunk))
+                out.append(chunk)
+                out.append(b"\r\n")
+            else:
+                out.append(chunk)
+            size += len(chunk)
             if size >= READ_CHUNK:
                 self._send(out)
                 out, size = [], 0
-        if not sent_head:
-            out.append(self._head(connection, started))
-        out.append(connection.send(h11.EndOfMessage()) or b"")
+        if framing is None:
+            head, framing = self._head(connection, started)
+            out.append(head)
+        if framing and not self.bodiless:
+            out.append(b"0\r\n\r\n")
         self._send(out)
 
-    def _head(self, connection: h11.Connection, started: list[Any]) -> bytes:
+    def _head(self, connection: h11.Connection, started: list[Any]) -> tuple[bytes, bool]:
+        """The answer's head, and whether its body is chunked."""
         if not started:
             raise RuntimeError("the app returned before start_response")
         status, headers = started[1], started[2]
-        code, _, reason = status.partition(" ")
-        fields = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
-        names = {name.lower() for name, _ in fields}
-        if b"date" not in names:
-            fields.append((b"Date", DATE.now()))
-        if not self._finished(connection):
-            # The body was not read whole (a refusal): this answer is the last.
-            fields.append((b"Connection", b"close"))
-        return (
-            connection.send(
-                h11.Response(status_code=int(code), headers=fields, reason=reason.encode("latin-1"))
-            )
-            or b""
-        )
+        code = int(status[:3])
+        if not (len(status) == 3 or status[3] == " ") or not 100 <= code <= 999:
+            raise ValueError(f"not a status: {status!r}")
+        lines = [b"HTTP/1.1 ", status.encode("latin-1"), b"\r\n"]
+        has_length = has_date = False
+        for name, value in headers:
+            if _BAD_NAME.search(name) or _BAD_VALUE.search(value):
+                raise ValueError(f"a header field that cannot be sent: {name!r}")
+            lower = name.lower()
+            if lower == "content-length":
+                has_length = True
+            elif lower == "date":
+                has_date = True
+            elif lower in ("connection", "transfer-encoding"):
+                continue  # the front door's own
+            lines += (name.encode("latin-1"), b": ", value.encode("latin-1"), b"\r\n")
+        if not has_date:
+            lines += (b"Date: ", DATE.now(), b"\r\n")
+        self.bodiless = self.method == b"HEAD" or code < 200 or code in (204, 304)
+        chunked = not has_length and not self.bodiless
+        if chunked:
+            lines.append(b"Transfer-Encoding: chunked\r\n")
+        # Another request on this connection only when this one arrived whole and
+        # its client did not ask to close (HTTP/1.0 closes).
+        self.keep_alive = self._finished(connection) and connection.their_state is h11.DONE
+        if not self.keep_alive:
+            lines.append(b"Connection: close\r\n")
+        lines.append(b"\r\n")
+        return b"".join(lines), chunked
 
     @staticmethod
     def _finished(connection: h11.Connection) -> bool:
