@@ -69,6 +69,7 @@ def app(environ, start_response):
 def cases() -> dict[str, str]:
     fc_event = events.native_call("alibaba").args[0]
     yandex_event = events.native_call("yandex-gateway").args[0]
+    yandex_direct = events.native_call("yandex").args[0]
     aws_event = events.aws_v1_event()
     return {
         "bare python": "pass",
@@ -76,6 +77,9 @@ def cases() -> dict[str, str]:
         "polyfaas, alibaba (FC HTTP trigger, first call)": PORTABLE
         + FC_CONTEXT
         + f"result = handler({fc_event!r}, context)\nassert result['statusCode'] == 200\n",
+        "polyfaas, yandex (direct, first call)": PORTABLE
+        + YANDEX_CONTEXT
+        + f"result = handler({yandex_direct!r}, context)\nassert result['statusCode'] == 200\n",
         "polyfaas, yandex-gateway (first call)": PORTABLE
         + YANDEX_CONTEXT
         + f"result = handler({yandex_event!r}, context)\nassert result['statusCode'] == 200\n",
@@ -113,10 +117,21 @@ def handler(request):
 """
 
 
-def run_once(script: str, env: dict[str, str], importtime: bool = False) -> tuple[float, str]:
+def environment(site: str | None) -> dict[str, str]:
+    """The scripts' variables: polyfaas from ``site`` (a regular install), else the
+    checkout through ``PYTHONPATH`` (no editable-install hook either way)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLYFAAS_", "PYTHON"))}
+    env["PYTHONPATH"] = site or os.pathsep.join([str(ROOT), str(ROOT / "adapters")])
+    return env
+
+
+def run_once(
+    script: str, env: dict[str, str], importtime: bool = False, cwd: str = str(ROOT)
+) -> tuple[float, str]:
+    """One process; ``cwd`` is the checkout, or with ``--site`` a folder with nothing in it."""
     command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", script]
     started = time.perf_counter()
-    done = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, cwd=cwd, env=env, capture_output=True, text=True)
     took = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"cold-start script failed:\n{script[:400]}\n{done.stderr[-2000:]}")
@@ -137,10 +152,11 @@ def top_imports(stderr: str, count: int = 12) -> list[tuple[str, int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--site", help="a folder polyfaas is installed in (pip install --target)")
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLYFAAS_", "PYTHON"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "adapters")])
+    env = environment(args.site)
     with tempfile.TemporaryDirectory() as folder:
+        cwd = folder if args.site else str(ROOT)
         source = Path(folder) / "main.py"
         source.write_text(FF_SOURCE)
         scripts = {
@@ -148,13 +164,13 @@ def main() -> None:
             for name, script in cases().items()
         }
         for script in scripts.values():  # warm the page cache and the .pyc files
-            run_once(script, env)
+            run_once(script, env, cwd=cwd)
         samples: dict[str, list[float]] = {name: [] for name in scripts}
         for _ in range(args.runs):
             for name, script in scripts.items():
-                samples[name].append(run_once(script, env)[0])
+                samples[name].append(run_once(script, env, cwd=cwd)[0])
         importtimes = {
-            name: top_imports(run_once(script, env, importtime=True)[1])
+            name: top_imports(run_once(script, env, importtime=True, cwd=cwd)[1])
             for name, script in scripts.items()
             if name.startswith("polyfaas")
         }
@@ -162,7 +178,7 @@ def main() -> None:
         for name, script in scripts.items():  # the median of 5, -X importtime is noisy
             sums = []
             for _ in range(5):
-                stderr = run_once(script, env, importtime=True)[1]
+                stderr = run_once(script, env, importtime=True, cwd=cwd)[1]
                 sums.append(
                     sum(
                         int(m[1])

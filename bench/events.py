@@ -87,6 +87,25 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 wsgi_entry = polyfaas.wsgi(wsgi_app)
 
 
+def flask_app() -> Any:
+    """The same answer as a Flask view (a POST route on every path, as a direct Yandex
+    call has none, that reads a header and the body); ``None`` without Flask."""
+    try:
+        import flask
+    except ImportError:
+        return None
+    app = flask.Flask("bench")
+
+    @app.post("/", defaults={"rest": ""})
+    @app.post("/<path:rest>")
+    def checkout(rest: str) -> Any:
+        flask.request.headers.get("content-type")
+        flask.request.get_data()
+        return flask.Response(RESPONSE_BODY, 200, {"Content-Type": "application/json"})
+
+    return app
+
+
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     while True:
         message = await receive()

@@ -46,6 +46,10 @@ def _entry(kind: str) -> Any:
     return polyfaas.http(events.handler.handler)
 
 
+#: case → why it is not measured (a peer that is not installed), for the report.
+MISSING: dict[str, str] = {}
+
+
 def per_call_cases() -> dict[str, tuple[Case, str]]:
     """name → (case, name of its floor)."""
     cases: dict[str, tuple[Case, str]] = {}
@@ -63,6 +67,16 @@ def per_call_cases() -> dict[str, tuple[Case, str]]:
                 call_of(entry, event, context),
                 floor,
             )
+        flask = events.flask_app()
+        if provider == "yandex" and flask is not None:
+            entry = polyfaas.wsgi(flask)
+            assert entry(event, context)["statusCode"] == 200
+            cases["yandex, Flask app via polyfaas.wsgi, dict in/out"] = (
+                call_of(entry, event, context),
+                floor,
+            )
+        elif provider == "yandex":
+            MISSING["yandex, Flask app via polyfaas.wsgi, dict in/out"] = "flask is not installed"
     call = events.native_call("alibaba")
     os.environ.update(call.environ)
     raw, context = call.args
@@ -78,10 +92,24 @@ def per_call_cases() -> dict[str, tuple[Case, str]]:
     cases[floor] = (call_of(json.loads, aws_raw), floor)
     lambda_context = events.LambdaContext()
     apig_wsgi = optional("apig_wsgi")
+    flask = events.flask_app()
     if apig_wsgi is not None:
         apig = apig_wsgi.make_lambda_handler(events.wsgi_app)
         apig(aws, lambda_context)
         cases["apig-wsgi, WSGI app, dict in/out"] = (call_of(apig, aws, lambda_context), floor)
+        if flask is not None:
+            apig_flask = apig_wsgi.make_lambda_handler(flask)
+            assert apig_flask(aws, lambda_context)["statusCode"] == 200
+            cases["apig-wsgi, Flask app, dict in/out"] = (
+                call_of(apig_flask, aws, lambda_context),
+                floor,
+            )
+    else:
+        MISSING["apig-wsgi, Flask app, dict in/out"] = (
+            "apig-wsgi is not installed here (python -m bench installs it into bench/.venv)"
+        )
+    if flask is None:
+        MISSING["apig-wsgi, Flask app, dict in/out"] = "flask is not installed"
     mangum_module = optional("mangum")
     if mangum_module is not None:
         mangum = mangum_module.Mangum(events.asgi_app, lifespan="off")
@@ -160,6 +188,7 @@ def main() -> None:
     out: dict[str, Any] = {}
     if args.section in ("percall", "both"):
         out["percall"] = measure(per_call_cases(), args.repeat, args.seconds)
+        out["missing"] = MISSING
     if args.section in ("body", "both"):
         out["body"] = measure(body_cases(), args.repeat, args.seconds)
     json.dump(out, sys.stdout, indent=1)
