@@ -110,9 +110,10 @@ def looks_like_fc_context(obj: Any) -> bool:
 def to_canonical(native: Any, environ: Mapping[str, str], started: float | None = None) -> Context:
     """The canonical ``Context`` of an FC context (either shape) and the instance's
     environment. FC gives no deadline, so it is the call's start plus the timeout."""
-    function = field(native, "function")
-    service = field(native, "service")
-    if _plain(native) and _plain(function) and _plain(service):
+    plain = _plain(native)
+    function = getattr(native, "function", None) if plain else field(native, "function")
+    service = getattr(native, "service", None) if plain else field(native, "service")
+    if plain and _plain(function) and _plain(service):
         # FC's own context objects: every field an attribute, read straight.
         request_id = _first(native, "request_id", "requestId")
         timeout = number(getattr(function, "timeout", None))
@@ -171,7 +172,7 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
 def credentials_of(native: Any, environ: Mapping[str, str]) -> CanonicalCredentials | None:
     """The role's keys: ``context.credentials`` (3.9/3.10), else ``ALIBABA_CLOUD_*``
     (3.12), else the legacy ``accessKeyID``… variables; ``None`` without a role."""
-    creds = field(native, "credentials")
+    creds = getattr(native, "credentials", None) if _plain(native) else field(native, "credentials")
     read = _first if _plain(creds) else field
     key_id = text(read(creds, "access_key_id", "accessKeyId"))
     secret = text(read(creds, "access_key_secret", "accessKeySecret"))

@@ -35,8 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from polyfaas import Request, Response
-from polyfaas._multidict import Headers, MultiDict
+from polyfaas import Headers, MultiDict, Request, Response
 from polyfaas.runtime import (
     PATH_SAFE,
     EventFormatError,
