@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from polyfaas._event import new_id
-from polyfaas._fields import fields_eq, fields_hash, fields_repr
+from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
 
 if TYPE_CHECKING:
     import logging
@@ -54,6 +54,30 @@ class Credentials:
 
     __str__ = __repr__
 
+    @staticmethod
+    def _trusted(
+        *,
+        access_key_id: str | None = None,
+        access_key_secret: str | None = None,
+        security_token: str | None = None,
+        token: str | None = None,
+        expires_at: float | None = None,
+    ) -> Credentials:
+        """The trusted constructor (private, for runtime halves): equal to
+        ``Credentials(...)`` of the same values."""
+        self: Any = _new(_BuildingCredentials)
+        self.access_key_id = access_key_id
+        self.access_key_secret = access_key_secret
+        self.security_token = security_token
+        self.token = token
+        self.expires_at = expires_at
+        self.__class__ = Credentials
+        return self  # type: ignore[no-any-return]
+
+
+_new = object.__new__
+_BuildingCredentials = building_twin(Credentials)
+
 
 def _default_logger() -> logging.Logger:
     import logging
@@ -87,6 +111,39 @@ class Context:
     __eq__ = fields_eq
     __hash__ = fields_hash
 
+    @staticmethod
+    def _trusted(
+        *,
+        provider: str = "local",
+        request_id: str | None = None,
+        function_name: str = "",
+        function_version: str = "",
+        memory_limit_mb: int | None = None,
+        deadline: float | None = None,
+        region: str = "",
+        account_id: str = "",
+        credentials: Credentials | None = None,
+        logger: logging.Logger | None = None,
+        native: Any = None,
+    ) -> Context:
+        """The trusted constructor (private, for runtime halves): a ``Context`` of the
+        values as they are (``request_id`` left ``None`` is a new UUID4). Equal to
+        ``Context(...)`` of the same values."""
+        self: Any = _new(_BuildingContext)
+        self.provider = provider
+        self.request_id = new_id() if request_id is None else request_id
+        self.function_name = function_name
+        self.function_version = function_version
+        self.memory_limit_mb = memory_limit_mb
+        self.deadline = deadline
+        self.region = region
+        self.account_id = account_id
+        self.credentials = credentials
+        self._logger = logger
+        self.native = native
+        self.__class__ = Context
+        return self  # type: ignore[no-any-return]
+
     @property
     def logger(self) -> logging.Logger:
         """The logger for the handler's own lines (``polyfaas.function`` by default)."""
@@ -97,3 +154,6 @@ class Context:
         if self.deadline is None:
             return None
         return max(0, int((self.deadline - time.time()) * 1000))
+
+
+_BuildingContext = building_twin(Context)

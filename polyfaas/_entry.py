@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 
@@ -30,6 +30,54 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROVIDER_ENV = "POLYFAAS_PROVIDER"
 #: Plugin providers (names, comma- or space-separated) to ask before the built-ins.
 DETECT_FIRST_ENV = "POLYFAAS_DETECT_FIRST"
+
+_CANONICAL = (Request, Event, EventBatch)
+_ENVIRON = os.environ
+_ENVIRON_DATA = getattr(_ENVIRON, "_data", None)  # name (encoded) → value, CPython's own
+_FAST_ENVIRON = type(_ENVIRON_DATA) is dict
+_environ_keys: dict[str, Any] = {}
+
+
+def getenv(name: str) -> str | None:
+    """``os.environ.get(name)`` without the raised and caught ``KeyError`` that
+    ``os.environ`` pays for an unset name (~9,000 instructions, on every call):
+    the encoded name is looked up in the environment's own table first."""
+    if _FAST_ENVIRON and os.environ is _ENVIRON:
+        key = _environ_keys.get(name)
+        if key is None:
+            key = _environ_keys[name] = _ENVIRON.encodekey(name)
+        if key not in _ENVIRON_DATA:  # type: ignore[operator]
+            return None
+    return os.environ.get(name)
+
+
+class _LiveEnviron(Mapping[str, str]):
+    """``os.environ`` as ``detect`` reads it, live (the test kit and the runner change
+    the environment between the calls they imitate), but an unset name costs a dict
+    lookup, not a raised ``KeyError``."""
+
+    def __getitem__(self, name: str) -> str:
+        return os.environ[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if _FAST_ENVIRON and os.environ is _ENVIRON:
+            key = _environ_keys.get(name)
+            if key is not None and key not in _ENVIRON_DATA:  # type: ignore[operator]
+                return default
+        value = getenv(name)
+        return default if value is None else value
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and getenv(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+
+live_environ: Mapping[str, str] = _LiveEnviron()
 
 
 class Entry:
@@ -61,6 +109,8 @@ class Entry:
         self._init_hook = init
         self._init_done = threading.Event()
         self._init_lock = threading.Lock()
+        # The runtime that detection chose: a platform never changes under a running
+        # instance (issue 15, decision 2), so it keeps the calls its ``detect`` takes.
         self._last_runtime: RuntimeHalf | None = None
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             value = getattr(app if app is not None else handler, attribute, None)
@@ -111,17 +161,24 @@ class Entry:
         return runtime.encode(self.handle(invocation.payload, invocation.context), invocation)
 
     def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RuntimeHalf:
-        from polyfaas import providers
+        if args and isinstance(args[0], _CANONICAL):
+            from polyfaas import providers
 
-        if args and isinstance(args[0], (Request, Event, EventBatch)):
             return providers.runtime_half("local")
-        forced = os.environ.get(PROVIDER_ENV)
+        forced = getenv(PROVIDER_ENV)
         if forced:
+            from polyfaas import providers
+
             return providers.runtime_half(forced)
         last = self._last_runtime
-        if last is not None and last.detect(args, kwargs, os.environ):
+        if last is not None and last.detect(args, kwargs, live_environ):
             return last
-        first = os.environ.get(DETECT_FIRST_ENV)
+        return self._detect(args, kwargs)
+
+    def _detect(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RuntimeHalf:
+        from polyfaas import providers
+
+        first = getenv(DETECT_FIRST_ENV)
         candidates = chain(
             providers.plugin_runtimes(first.replace(",", " ").split()) if first else (),
             providers.builtin_runtimes(args),
@@ -130,7 +187,7 @@ class Entry:
             providers.plugin_runtimes(),
         )
         for runtime in candidates:
-            if runtime.detect(args, kwargs, os.environ):
+            if runtime.detect(args, kwargs, live_environ):
                 self._last_runtime = runtime
                 return runtime
         raise UnknownCallError(
@@ -175,11 +232,12 @@ class Entry:
 
 def event_from_request(request: Request) -> Event:
     """The direct-invocation ``Event`` an event handler sees for an HTTP request."""
-    return Event(
+    content_type = request.content_type
+    return Event._trusted(
         type=EventType.DIRECT,
-        data=payload_data(request.body, request.content_type),
+        data=payload_data(request.body, content_type),
         source=request.host,
-        datacontenttype=request.content_type,
+        datacontenttype=content_type,
         native=request,
     )
 

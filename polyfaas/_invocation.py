@@ -8,7 +8,7 @@ import attrs
 
 from polyfaas._context import Context
 from polyfaas._event import Event, EventBatch
-from polyfaas._fields import fields_eq, fields_hash, fields_repr
+from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
 from polyfaas._request import Request
 
 #: What a runtime half decodes a native call into.
@@ -27,3 +27,18 @@ class Invocation:
     __repr__ = fields_repr
     __eq__ = fields_eq
     __hash__ = fields_hash
+
+    @staticmethod
+    def _trusted(payload: Payload, context: Context, native: tuple[Any, ...] = ()) -> Invocation:
+        """The trusted constructor (private, for runtime halves): equal to
+        ``Invocation(...)`` of the same values."""
+        self: Any = _new(_BuildingInvocation)
+        self.payload = payload
+        self.context = context
+        self.native = native
+        self.__class__ = Invocation
+        return self  # type: ignore[no-any-return]
+
+
+_new = object.__new__
+_BuildingInvocation = building_twin(Invocation)

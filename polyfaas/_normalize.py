@@ -47,7 +47,7 @@ def to_response(value: Any) -> Response:
     if isinstance(value, Response):
         return check_response(value)
     if value is None:
-        return Response(204)
+        return Response._trusted(204)
     if isinstance(value, (dict, list)):
         try:
             return Response.from_json(value)

@@ -11,7 +11,7 @@ import attrs
 
 from polyfaas._body import body_repr, decode_text, to_bytes
 from polyfaas._cookies import parse_cookie_headers
-from polyfaas._fields import fields_eq, fields_hash, fields_repr
+from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
 from polyfaas._multidict import Headers, MultiDict, MultiSource, as_headers
 from polyfaas.errors import HTTPError
 
@@ -88,6 +88,12 @@ def _default_host(request: Request) -> str:
     return request.headers.get("host") or "localhost"
 
 
+_new = object.__new__
+# Immutable, so every request without a query (headers) can share one.
+_NO_QUERY = MultiDict._trusted(())
+_NO_HEADERS = Headers._trusted(())
+
+
 @attrs.frozen(repr=False, eq=False)
 class Request:
     """An HTTP request, whatever platform delivered it.
@@ -114,6 +120,43 @@ class Request:
     __repr__ = fields_repr
     __eq__ = fields_eq
     __hash__ = fields_hash
+
+    @staticmethod
+    def _trusted(
+        method: str = "GET",
+        path: str = "/",
+        raw_path: str | None = None,
+        query: MultiDict = _NO_QUERY,
+        headers: Headers = _NO_HEADERS,
+        body: bytes = b"",
+        client_ip: str | None = None,
+        scheme: str = "http",
+        host: str | None = None,
+        base_path: str = "",
+        path_params: dict[str, str] | None = None,
+        native: Any = None,
+    ) -> Request:
+        """The trusted constructor (private, for runtime halves): a ``Request`` of values
+        already as the validating constructor stores them — ``method`` upper case, a
+        ``MultiDict`` (exactly that type) ``query``, ``Headers`` ``headers``, ``bytes``
+        ``body``, a ``dict`` ``path_params`` (kept, not copied) — with no conversion
+        and no check. ``raw_path`` and ``host`` left ``None`` get the validating
+        constructor's defaults. Equal to ``Request(...)`` of the same values."""
+        self: Any = _new(_BuildingRequest)
+        self.method = method
+        self.path = path
+        self.raw_path = encode_path(path) if raw_path is None else raw_path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.client_ip = client_ip
+        self.scheme = scheme
+        self.host = (headers.get("host") or "localhost") if host is None else host
+        self.base_path = base_path
+        self.path_params = {} if path_params is None else path_params
+        self.native = native
+        self.__class__ = Request
+        return self  # type: ignore[no-any-return]
 
     @property
     def query_string(self) -> str:
@@ -148,3 +191,6 @@ class Request:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise HTTPError(400, f"request body is not valid JSON: {exc}") from None
+
+
+_BuildingRequest = building_twin(Request)

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from polyfaas._body import body_repr, decode_text, to_bytes
-from polyfaas._fields import fields_eq, fields_hash, fields_repr
+from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
 from polyfaas._multidict import Headers, MultiSource, as_headers
 
 JSON_TYPE = "application/json"
@@ -74,6 +74,17 @@ def header_fields_problem(pairs: tuple[tuple[str, str], ...]) -> str | None:
     return None
 
 
+_new = object.__new__
+_NO_HEADERS = Headers._trusted(())
+# One ``Headers`` a media type for the responses the model builds without headers
+# given: immutable, so shared, and the same pairs each time (``check_response``
+# recognises them at once).
+_TYPE_ONLY = {
+    media: Headers._trusted((("Content-Type", media),))
+    for media in (JSON_TYPE, TEXT_TYPE, BINARY_TYPE)
+}
+
+
 @attrs.frozen(repr=False, eq=False)
 class Response:
     """An HTTP response: ``status``, ``headers`` (repeats kept, so several
@@ -93,19 +104,38 @@ class Response:
     __eq__ = fields_eq
     __hash__ = fields_hash
 
+    @staticmethod
+    def _trusted(status: int = 200, headers: Headers = _NO_HEADERS, body: bytes = b"") -> Response:
+        """The trusted constructor (private, for runtime halves): a ``Response`` of an
+        ``int`` status, ``Headers`` and ``bytes`` as they are (no conversion, no check;
+        ``to_response`` still checks the header fields before they are sent). Equal
+        to ``Response(...)`` of the same values."""
+        self: Any = _new(_BuildingResponse)
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.__class__ = Response
+        return self  # type: ignore[no-any-return]
+
     @classmethod
     def from_json(cls, obj: Any, status: int = 200, headers: MultiSource = None) -> Response:
         """A JSON response (``application/json``)."""
+        if headers is None and cls is Response and type(status) is int:
+            return Response._trusted(status, _TYPE_ONLY[JSON_TYPE], dump_json(obj))
         return cls(status, _with_type(headers, JSON_TYPE), dump_json(obj))
 
     @classmethod
     def from_text(cls, text: str, status: int = 200, headers: MultiSource = None) -> Response:
         """A ``text/plain; charset=utf-8`` response."""
+        if headers is None and cls is Response and type(status) is int and type(text) is str:
+            return Response._trusted(status, _TYPE_ONLY[TEXT_TYPE], text.encode("utf-8"))
         return cls(status, _with_type(headers, TEXT_TYPE), text)
 
     @classmethod
     def from_bytes(cls, data: bytes, status: int = 200, headers: MultiSource = None) -> Response:
         """An ``application/octet-stream`` response."""
+        if headers is None and cls is Response and type(status) is int and type(data) is bytes:
+            return Response._trusted(status, _TYPE_ONLY[BINARY_TYPE], data)
         return cls(status, _with_type(headers, BINARY_TYPE), data)
 
     @classmethod
@@ -126,6 +156,9 @@ class Response:
     def json(self) -> Any:
         """The body parsed as JSON."""
         return json.loads(self.body)
+
+
+_BuildingResponse = building_twin(Response)
 
 
 def _with_type(headers: MultiSource, content_type: str) -> Headers:
