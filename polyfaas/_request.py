@@ -45,9 +45,25 @@ def decode_path(raw_path: str) -> str:
     return unquote(raw_path, errors="replace")
 
 
+# What ``quote(text, safe=QUERY_SAFE)`` leaves as it is.
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-._~!$'()*,/:@]*").fullmatch
+
+
 def encode_query(query: MultiDict) -> str:
     """A query string from a multi-dict, every pair kept in order (a lone surrogate
     is encoded as its own three bytes rather than failing)."""
+    pairs = query._pairs
+    if not pairs:
+        return ""
+    joined = "&".join([f"{key}={value}" for key, value in pairs])
+    # One check over the whole: plain keys and values need no quoting ("=" and "&"
+    # are not plain, so a key or value holding one fails the check as it should).
+    if (
+        joined.count("=") == len(pairs)
+        and joined.count("&") == len(pairs) - 1
+        and _PLAIN_QUERY(joined.replace("&", "").replace("=", ""))
+    ):
+        return joined
     from urllib.parse import quote
 
     return "&".join(

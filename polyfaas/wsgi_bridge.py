@@ -53,7 +53,11 @@ def environ_from_request(
     name), ``QUERY_STRING`` is re-encoded from the query, and the canonical objects
     ride along as ``polyfaas.request`` and ``polyfaas.context``.
     """
-    full = unquote_to_bytes(request.raw_path).decode("latin-1")
+    raw_path = request.raw_path
+    if "%" in raw_path or not raw_path.isascii():
+        full = unquote_to_bytes(raw_path).decode("latin-1")
+    else:
+        full = raw_path
     script_name = ""
     path_info = full
     if request.base_path:
@@ -84,18 +88,42 @@ def environ_from_request(
     environ["RAW_URI"] = environ["REQUEST_URI"]
     if request.client_ip:
         environ["REMOTE_ADDR"] = request.client_ip
-    joined: dict[str, list[str]] = {}
-    for name, value in request.headers.items():
-        lower = name.lower()
-        key = _NOT_HTTP_PREFIXED.get(lower) or "HTTP_" + lower.upper().replace("-", "_")
-        joined.setdefault(key, []).append(native_str(value))
-    for key, values in joined.items():
-        environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
+    # No header name maps to a key set above (they are CONTENT_* or HTTP_*): a key
+    # already in the environ is a repeat, joined in order.
+    keys = _environ_keys
+    repeats: dict[str, list[str]] | None = None
+    for name, value in request.headers._pairs:
+        key = keys.get(name)
+        if key is None:
+            key = _environ_key(name)
+        text = value if value.isascii() else native_str(value)
+        if key not in environ:
+            environ[key] = text
+        elif repeats is None:
+            repeats = {key: [environ[key], text]}
+        elif key in repeats:
+            repeats[key].append(text)
+        else:
+            repeats[key] = [environ[key], text]
+    if repeats:
+        for key, values in repeats.items():
+            environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
     if request.body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(request.body))
     if "HTTP_HOST" not in environ:
         environ["HTTP_HOST"] = native_str(request.host)
     return environ
+
+
+_environ_keys: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    lower = name.lower()
+    key = _NOT_HTTP_PREFIXED.get(lower) or "HTTP_" + lower.upper().replace("-", "_")
+    if len(_environ_keys) < 4096:  # bounded: names come from any client
+        _environ_keys[name] = key
+    return key
 
 
 _THE_ENVIRON: Any = object()

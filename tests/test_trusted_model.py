@@ -184,3 +184,15 @@ def test_evolve_and_defaults() -> None:
     assert attrs.evolve(built, method="post").method == "POST"
     assert Request._trusted().path_params is not Request._trusted().path_params
     assert Context._trusted().request_id != Context._trusted().request_id
+
+
+@given(st.lists(st.tuples(st.text(max_size=6), st.text(max_size=6)), max_size=4))
+def test_encode_query_fast_path_is_quote(query: list[tuple[str, str]]) -> None:
+    from urllib.parse import quote
+
+    from polyfaas._request import QUERY_SAFE, encode_query
+
+    def q(text: str) -> str:
+        return quote(text, safe=QUERY_SAFE, errors="surrogatepass")
+
+    assert encode_query(MultiDict(query)) == "&".join(f"{q(k)}={q(v)}" for k, v in query)
