@@ -22,12 +22,14 @@ ROUTER_ADDED = {"x-forwarded-for", *router.ROUTER_HEADERS}
 CONFIG = FunctionConfig()
 
 
-def grouped(pairs: Any) -> list[tuple[str, str]]:
+def grouped(pairs: Any, *, case_sensitive: bool = False) -> list[tuple[str, str]]:
     """Repeats grouped under the first occurrence of their name (what a
-    ``headers``/``multiValueHeaders`` pair keeps of the order)."""
+    ``headers``/``multiValueHeaders`` pair keeps of the order). Header names compare
+    case-insensitively; query keys (``case_sensitive``) as they are: ``Ù`` and ``ù``
+    are two keys."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for name, value in pairs:
-        groups.setdefault(name.lower(), []).append((name, value))
+        groups.setdefault(name if case_sensitive else name.lower(), []).append((name, value))
     return [pair for group in groups.values() for pair in group]
 
 
@@ -57,7 +59,7 @@ def expected_after(r: Request, *, direct: bool) -> Request:
         method=r.method,
         path="/" if direct else r.path,
         raw_path=raw_path,
-        query=grouped(r.query.items(multi=True)),
+        query=grouped(r.query.items(multi=True), case_sensitive=True),
         headers=grouped(headers),
         body=r.body,
         client_ip=r.client_ip or "127.0.0.1",
