@@ -170,21 +170,24 @@ def decode_request(event: Mapping[str, Any]) -> Request:
     host = _str_map(event, "headers").get("Host")
     if type(host) is not str:  # not in the canonical spelling: look for it
         host = next((v for name, v in headers if name.lower() == "host"), FUNCTIONS_HOST)
-    return Request(
-        method=method,
-        path=decode_path(raw_path),
-        raw_path=raw_path,
-        # multi_pairs checked every name and value: no second pass over them.
-        query=MultiDict._trusted(tuple(query)),
-        headers=Headers._trusted(tuple(headers)),
-        body=body_from_text_or_base64(
+    # Every value below is already in its final form (multi_pairs checked each name and
+    # value, the body is bytes, the params a dict of strings): the trusted constructor
+    # fills the fields without the validating one's second pass (equal objects).
+    return Request._trusted(
+        method.upper(),
+        decode_path(raw_path),
+        raw_path,
+        MultiDict._trusted(tuple(query)),
+        Headers._trusted(tuple(headers)),
+        body_from_text_or_base64(
             event.get("body"), event.get("isBase64Encoded", False), "Yandex HTTP event"
         ),
-        client_ip=client_ip,
-        scheme="https",
-        host=host,
-        path_params=path_params,
-        native=event,
+        client_ip,
+        "https",
+        host,
+        "",
+        dict(path_params) if path_params else {},
+        event,
     )
 
 
