@@ -221,18 +221,21 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     scheme = "https"
     if isinstance(forwarded, str):
         scheme = forwarded.split(",", 1)[0].strip().lower() or scheme
-    return Request(
-        method=method,
-        path=path,
-        raw_path=raw_path,
-        # Checked above: (str, str) pairs, so the multi-dicts need no second pass.
-        query=MultiDict._trusted(query),
-        headers=Headers._trusted(headers),
-        body=body,
-        client_ip=client_ip,
-        scheme=scheme,
-        host=host or "localhost",
-        native=event,
+    # Checked above, every value in its final form ((str, str) pairs, bytes, strings):
+    # the trusted constructors fill the fields with no second pass (equal objects).
+    return Request._trusted(
+        method.upper(),
+        path,
+        raw_path,
+        MultiDict._trusted(query),
+        Headers._trusted(headers),
+        body,
+        client_ip,
+        scheme,
+        str(host) or "localhost",
+        "",
+        {},
+        event,
     )
 
 
