@@ -21,7 +21,6 @@ from polyfaas.errors import ResponseFormatError
 from polyfaas.platform import (
     ErrorInfo,
     FunctionConfig,
-    InvocationReport,
     Loss,
     NativeCall,
     Outcome,
@@ -32,11 +31,11 @@ from polyfaas_alibaba import serialize
 from polyfaas_alibaba.builtin import NAME, request_id
 from polyfaas_alibaba.context import field
 from polyfaas_alibaba.emulated import fc_base
-from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCPlatform
+from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCWorkerPlatform
 from polyfaas_alibaba.emulated.front_door import FCAsync
 
 
-class AlibabaPlatform(FCAsync, FCPlatform):
+class AlibabaPlatform(FCAsync, FCWorkerPlatform):
     """Platform half of ``alibaba``: imitates FC calling a built-in Python function
     (``python`` and ``default_domain`` as in ``FCPlatform``)."""
 
@@ -145,33 +144,6 @@ class AlibabaPlatform(FCAsync, FCPlatform):
         from polyfaas_alibaba.emulated.front_door import admit_invocation, check_request
 
         return admit_invocation(request, config) or check_request(request) or request
-
-    # -- instances and log lines ------------------------------------------------------
-
-    @override
-    def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
-        """The variables every instance starts with."""
-        return self.environment(config)
-
-    @override
-    def instance_setup(self) -> str | None:
-        """The runner sets each instance's logging up as FC's Python bootstrap does."""
-        return "polyfaas_alibaba.emulated.instance_logging:setup_instance"
-
-    @override
-    def instance_hooks(self) -> str | None:
-        """FC's Initializer, PreFreeze and PreStop (``emulated.lifecycle``), in the test kit."""
-        return "polyfaas_alibaba.emulated.lifecycle:instance_hooks"
-
-    @override
-    def start_lines(self, call: NativeCall) -> list[str]:
-        """FC's log line before a call."""
-        return fc_base.start_lines(call)
-
-    @override
-    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
-        """FC's log line after a call (with the error note of a failed one)."""
-        return fc_base.end_lines(call, report)
 
 
 platform = AlibabaPlatform(default_domain=True)  # the fcapp.run domain unless --custom-domain

@@ -130,6 +130,37 @@ class FCPlatform(PlatformHalf):
         return environ
 
 
+class FCWorkerPlatform(FCPlatform):
+    """The instance hooks of FC's platform halves whose instances call the handler in
+    a worker process (the built-in runtime, WSGI functions): FC's variables, its
+    Python bootstrap's logging, its lifecycle hooks and its log lines."""
+
+    @override
+    def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
+        """The variables every instance starts with."""
+        return self.environment(config)
+
+    @override
+    def instance_setup(self) -> str | None:
+        """The runner sets each instance's logging up as FC's Python bootstrap does."""
+        return "polyfaas_alibaba.emulated.instance_logging:setup_instance"
+
+    @override
+    def instance_hooks(self) -> str | None:
+        """FC's Initializer, PreFreeze and PreStop (``emulated.lifecycle``), in the test kit."""
+        return "polyfaas_alibaba.emulated.lifecycle:instance_hooks"
+
+    @override
+    def start_lines(self, call: NativeCall) -> list[str]:
+        """FC's log line before a call."""
+        return start_lines(call)
+
+    @override
+    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
+        """FC's log line after a call (with the error note of a failed one)."""
+        return end_lines(call, report)
+
+
 def account_of(config: FunctionConfig) -> str:
     """The function's account id (a fixed default when unset)."""
     return config.account_id or DEFAULT_ACCOUNT_ID

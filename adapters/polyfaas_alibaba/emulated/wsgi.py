@@ -25,7 +25,6 @@ from polyfaas import Event, Request, Response
 from polyfaas.platform import (
     ErrorInfo,
     FunctionConfig,
-    InvocationReport,
     NativeCall,
     Outcome,
     override,
@@ -33,7 +32,7 @@ from polyfaas.platform import (
 from polyfaas.runtime import EventFormatError, native_str, new_id, run_wsgi_app
 from polyfaas_alibaba.context import field
 from polyfaas_alibaba.emulated import fc_base
-from polyfaas_alibaba.emulated.fc_base import FCPlatform
+from polyfaas_alibaba.emulated.fc_base import FCWorkerPlatform
 from polyfaas_alibaba.emulated.front_door import FCAsync, check_request, function_response
 from polyfaas_alibaba.wsgi import DEFAULT_CONTENT_TYPE, NAME
 
@@ -122,7 +121,7 @@ def call_wsgi(entry: Any, call: NativeCall) -> Response:
     return run_wsgi_app(entry, call.args[0], lenient=True)
 
 
-class AlibabaWSGIPlatform(FCAsync, FCPlatform):
+class AlibabaWSGIPlatform(FCAsync, FCWorkerPlatform):
     """Platform half of ``alibaba-wsgi``: imitates FC calling an HTTP function."""
 
     name = NAME
@@ -194,31 +193,6 @@ class AlibabaWSGIPlatform(FCAsync, FCPlatform):
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
         """FC's limits on the request; within them, the HTTP invocation itself."""
         return check_request(request) or request
-
-    @override
-    def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
-        """The variables every instance starts with."""
-        return self.environment(config)
-
-    @override
-    def instance_setup(self) -> str | None:
-        """The runner sets each instance's logging up as FC's Python bootstrap does."""
-        return "polyfaas_alibaba.emulated.instance_logging:setup_instance"
-
-    @override
-    def instance_hooks(self) -> str | None:
-        """FC's Initializer, PreFreeze and PreStop (``emulated.lifecycle``), in the test kit."""
-        return "polyfaas_alibaba.emulated.lifecycle:instance_hooks"
-
-    @override
-    def start_lines(self, call: NativeCall) -> list[str]:
-        """FC's log line before a call."""
-        return fc_base.start_lines(call)
-
-    @override
-    def end_lines(self, call: NativeCall, report: InvocationReport) -> list[str]:
-        """FC's one log line after a call (with the error note of a failed one)."""
-        return fc_base.end_lines(call, report)
 
 
 platform = AlibabaWSGIPlatform(default_domain=True)  # fcapp.run unless --custom-domain
