@@ -28,6 +28,12 @@ def poll(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
     return False
 
 
+def written(path: Path) -> Callable[[], bool]:
+    """A ``poll`` condition: ``path`` exists and holds something (a file another process
+    is writing exists, empty, before its content arrives)."""
+    return lambda: path.exists() and path.stat().st_size > 0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ import requests
 
 from polyfaas.platform import FunctionConfig
 from polyfaas.testing import client
-from tests.runner_process import RunningRunner, poll, polyfaas_run
+from tests.runner_process import RunningRunner, poll, polyfaas_run, written
 
 INVOKE = "/2023-03-30/functions/polyfaas-function/invocations"
 ASYNC = {"X-Fc-Invocation-Type": "Async"}
@@ -74,10 +74,10 @@ def test_invoke_function_async_answers_202_before_the_call_ends(code):
         assert answer.status_code == 202
         assert answer.content == b""
         request_id = answer.headers["X-Fc-Request-Id"]
-        assert poll((code / "started").exists)
+        assert poll(written(code / "started"))
         assert (code / "started").read_text() == request_id
         (code / "release").write_text("go")
-        assert poll((code / "done").exists)
+        assert poll(written(code / "done"))
         assert (code / "done").read_bytes() == b"payload"
         assert runner.wait_for_output(f"FC Invoke End RequestId: {request_id}")
         log = runner.output()
@@ -90,7 +90,7 @@ def test_the_http_trigger_takes_async_invocations_too(code):
         answer = requests.post(runner.url + "/jobs", data=b"x", headers=ASYNC, timeout=WAIT_S)
         assert answer.status_code == 202
         assert answer.content == b""
-        assert poll((code / "done").exists)
+        assert poll(written(code / "done"))
         synchronous = requests.post(runner.url + "/jobs", data=b"y", timeout=WAIT_S)
     assert synchronous.status_code == 200
     assert synchronous.content == b"ok"
@@ -126,7 +126,7 @@ def test_a_successful_or_synchronous_call_is_not_retried(code):
 def test_stopping_waits_for_the_call_under_way(code):
     with polyfaas_run(f"{code / 'fn.py'}:waits", "--provider", "alibaba") as runner:
         answer = requests.post(runner.url + INVOKE, data=b"late", headers=ASYNC, timeout=WAIT_S)
-        assert poll((code / "started").exists)
+        assert poll(written(code / "started"))
         runner.process.terminate()
         (code / "release").write_text("go")
         assert runner.process.wait(WAIT_S) == 0
@@ -196,7 +196,7 @@ def test_the_official_sdk_sees_202_with_the_request_id(code):
             models.InvokeFunctionHeaders(x_fc_invocation_type="Async"),
             runtime.RuntimeOptions(),
         )
-        assert poll((code / "done").exists)
+        assert poll(written(code / "done"))
     assert answer.status_code == 202
     headers = {name.lower(): value for name, value in answer.headers.items()}
     assert headers["x-fc-request-id"]
@@ -243,6 +243,6 @@ def test_a_custom_runtime_takes_async_invocations_too(tmp_path):
         assert answer.content == b""
         request_id = answer.headers["X-Fc-Request-Id"]
         (tmp_path / "release").write_text("go")
-        assert poll((tmp_path / "done").exists)
+        assert poll(written(tmp_path / "done"))
         assert runner.wait_for_output(f"FC Invoke End RequestId: {request_id}")
     assert (tmp_path / "done").read_text() == "{'k': 1}"

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from polyfaas.testing import client
-from tests.runner_process import poll, polyfaas_run
+from tests.runner_process import poll, polyfaas_run, written
 
 WAIT_S = 15.0
 
@@ -53,10 +53,10 @@ def test_integration_async_answers_202_before_the_call_ends(code):
         assert answer.status_code == 202
         assert answer.content == b""
         request_id = answer.headers["X-Request-Id"]
-        assert poll((code / "started").exists)
+        assert poll(written(code / "started"))
         assert (code / "started").read_text() == request_id
         (code / "release").write_text("go")
-        assert poll((code / "done").exists)
+        assert poll(written(code / "done"))
         assert runner.wait_for_output(f"REPORT RequestID: {request_id}")
         log = runner.output()
     assert (code / "done").read_text() == '{"job": 1}'  # the body as the event, as raw
