@@ -29,7 +29,7 @@ def to_canonical(native: Any, provider: str) -> Context:
     """The canonical ``Context`` of a Yandex context object (or of ``None``);
     ``provider`` is what ``Context.provider`` reports (the runtime half's ``cloud``)."""
     if native is None:
-        return Context(provider=provider, native=None)
+        return Context._trusted(provider=provider, native=None)
     try:
         request_id = native.request_id
         deadline_ms = _clock(getattr(native, "deadline_ms", None))
@@ -37,11 +37,12 @@ def to_canonical(native: Any, provider: str) -> Context:
         credentials = None
         if isinstance(token, Mapping) and token.get("access_token"):
             expires_in = _clock(token.get("expires_in"))
-            credentials = Credentials(
+            credentials = Credentials._trusted(
                 token=str(token["access_token"]),
                 expires_at=None if expires_in is None else time.time() + expires_in,
             )
-        return Context(
+        # Every value is already of its field's type (no converters to run).
+        return Context._trusted(
             provider=provider,
             request_id=str(request_id),
             function_name=str(getattr(native, "function_name", "")),
