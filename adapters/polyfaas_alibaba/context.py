@@ -153,8 +153,8 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
     get_logger = getattr(native, "getLogger", None)
     if callable(get_logger):
         logger = get_logger()
-    extra: dict[str, Any] = {} if logger is None else {"logger": logger}
-    return Context(
+    # Context has no converters: the trusted constructor stores the same values.
+    return Context._trusted(
         provider=PROVIDER,
         request_id=text(request_id),
         function_name=text(name) or env_get(environ, "FC_FUNCTION_NAME") or "",
@@ -164,8 +164,8 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
         region=text(region) or env_get(environ, "FC_REGION") or "",
         account_id=text(account_id) or env_get(environ, "FC_ACCOUNT_ID") or "",
         credentials=credentials_of(native, environ),
+        logger=logger,
         native=native,
-        **extra,
     )
 
 
@@ -189,6 +189,6 @@ def credentials_of(native: Any, environ: Mapping[str, str]) -> CanonicalCredenti
             token = env_get(environ, "securityToken") or ""
     if not key_id:
         return None
-    return CanonicalCredentials(
+    return CanonicalCredentials._trusted(
         access_key_id=key_id, access_key_secret=secret or None, security_token=token or None
     )
