@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from operator import itemgetter
-from typing import Any
+from typing import Any, SupportsIndex, SupportsInt, Union
 
 import attrs
 
@@ -76,6 +76,10 @@ def header_fields_problem(pairs: tuple[tuple[str, str], ...]) -> str | None:
 
 _new = object.__new__
 _NO_HEADERS = Headers._trusted(())
+#: What ``Response(status=...)`` takes: what ``int()`` converts.
+StatusSource = Union[str, bytes, bytearray, SupportsInt, SupportsIndex]
+#: What ``Response(body=...)`` takes (``str`` is stored as UTF-8).
+BodySource = Union[bytes, bytearray, memoryview, str, None]
 # One ``Headers`` a media type for the responses the model builds without headers
 # given: immutable, so shared, and the same pairs each time (``check_response``
 # recognises them at once).
@@ -85,7 +89,7 @@ _TYPE_ONLY = {
 }
 
 
-@attrs.frozen(repr=False, eq=False)
+@attrs.frozen(init=False, repr=False, eq=False)
 class Response:
     """An HTTP response: ``status``, ``headers`` (repeats kept, so several
     ``Set-Cookie`` survive) and ``body`` (``str`` is stored as UTF-8).
@@ -103,6 +107,26 @@ class Response:
     __repr__ = fields_repr
     __eq__ = fields_eq
     __hash__ = fields_hash
+
+    def __init__(
+        self, status: StatusSource = 200, headers: MultiSource = None, body: BodySource = b""
+    ) -> None:
+        # Every handler's answer is built here, so the shapes handlers write (an int
+        # status, a bytes or str body, a dict of str fields, Headers or none) are
+        # stored as the converters would store them without attrs' generated
+        # ``__init__`` (its converter calls and frozen-setattr cost ~15k instructions
+        # a response); every other shape goes through it, converters and errors as
+        # they are (``tests/test_response_fast.py`` holds the two equal).
+        if type(status) is int:
+            fields = _fast_headers(headers)
+            if fields is not None:
+                kind = type(body)
+                if kind is bytes or kind is str:
+                    _set_status(self, status)
+                    _set_headers(self, fields)
+                    _set_body(self, body if kind is bytes else body.encode("utf-8"))  # type: ignore[union-attr]
+                    return
+        self.__attrs_init__(status, headers, body)
 
     @staticmethod
     def _trusted(status: int = 200, headers: Headers = _NO_HEADERS, body: bytes = b"") -> Response:
@@ -159,6 +183,56 @@ class Response:
 
 
 _BuildingResponse = building_twin(Response)
+# The slots' own setters: they store past the frozen ``__setattr__`` (as attrs'
+# ``__init__`` does through ``object.__setattr__``), at a fraction of its cost.
+_set_status = Response.__dict__["status"].__set__
+_set_headers = Response.__dict__["headers"].__set__
+_set_body = Response.__dict__["body"].__set__
+
+# Headers that handlers' dicts gave before (the same few fields each call, e.g.
+# ``{"Content-Type": "application/json"}``), by their pairs: immutable, so shared, and
+# ``check_response`` recognises the very same pairs at once. Bounded in number and
+# size (a handler echoing a long request value is not remembered): past the bound a
+# handler that makes up fields each call pays one ``Headers`` a response.
+_known_headers: dict[tuple[tuple[str, str], ...], Headers] = {}
+_MAX_KNOWN_HEADERS = 256
+_MAX_KNOWN_FIELDS = 8
+_MAX_KNOWN_VALUES = 512  # characters of values a remembered set of fields holds
+
+
+def _fast_headers(headers: object) -> Headers | None:
+    """``as_headers(headers)`` for ``None``, ``Headers`` and a ``dict`` of exact ``str``
+    names and values (the same pairs, in order); ``None`` for any other shape (the
+    validating converter takes it)."""
+    if headers is None:
+        return _NO_HEADERS
+    kind = type(headers)
+    if kind is Headers:
+        return headers  # type: ignore[return-value]
+    if kind is not dict:
+        return None
+    fields: dict[Any, Any] = headers  # type: ignore[assignment]
+    if len(fields) > _MAX_KNOWN_FIELDS:
+        # Many fields: C checks beat the loop below.
+        if _STR.issuperset(map(type, fields)) and _STR.issuperset(map(type, fields.values())):
+            return Headers._trusted(tuple(fields.items()))
+        return None
+    for name, value in fields.items():
+        if type(name) is not str or type(value) is not str:
+            return None
+    pairs = tuple(fields.items())
+    known = _known_headers.get(pairs)
+    if known is None:
+        known = Headers._trusted(pairs)
+        if (
+            len(_known_headers) < _MAX_KNOWN_HEADERS
+            and sum(map(len, fields.values())) <= _MAX_KNOWN_VALUES
+        ):
+            _known_headers[pairs] = known
+    return known
+
+
+_STR = frozenset({str})
 
 
 def _with_type(headers: MultiSource, content_type: str) -> Headers:
