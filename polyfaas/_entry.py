@@ -15,6 +15,7 @@ from polyfaas._context import Context
 from polyfaas._event import Event, EventBatch, EventType
 from polyfaas._normalize import error_response, to_response
 from polyfaas._request import Request
+from polyfaas._response import Response
 from polyfaas.errors import EventFormatError, UnknownCallError
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ class _LiveEnviron(Mapping[str, str]):
 
 
 live_environ: Mapping[str, str] = _LiveEnviron()
+_PROVIDER_KEY = _ENVIRON.encodekey(PROVIDER_ENV) if _FAST_ENVIRON else None
+_NATIVE_FIRST = frozenset({dict, bytes, bytearray, str, list})
 
 
 class Entry:
@@ -108,6 +111,10 @@ class Entry:
         self.app = app
         self._init_hook = init
         self._init_done = threading.Event()
+        # ``_init_done.is_set()`` as a plain attribute, read on every call (an
+        # ``Event``'s method call costs more than the rest of the check); set after
+        # the Event, under the lock, so a thread that sees it True sees a finished hook.
+        self._initialized = False
         self._init_lock = threading.Lock()
         # The runtime that detection chose: a platform never changes under a running
         # instance (issue 15, decision 2), so it keeps the calls its ``detect`` takes.
@@ -152,6 +159,7 @@ class Entry:
             if self._init_hook is not None:
                 _aio.resolve(self._init_hook(context))
             self._init_done.set()
+            self._initialized = True
 
     # -- native call ------------------------------------------------------------
 
@@ -161,11 +169,19 @@ class Entry:
         return runtime.encode(self.handle(invocation.payload, invocation.context), invocation)
 
     def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RuntimeHalf:
-        if args and isinstance(args[0], _CANONICAL):
+        # What native calls pass first (an event dict, FC's bytes) is never canonical:
+        # one set lookup instead of the isinstance check on every call.
+        if args and type(args[0]) not in _NATIVE_FIRST and isinstance(args[0], _CANONICAL):
             from polyfaas import providers
 
             return providers.runtime_half("local")
-        forced = getenv(PROVIDER_ENV)
+        # ``getenv(PROVIDER_ENV)`` inlined: one set lookup when it is unset (every call
+        # of a deployment that leaves detection on), read live as the test kit and
+        # the runner change the environment between the calls they imitate.
+        if _FAST_ENVIRON and os.environ is _ENVIRON and _PROVIDER_KEY not in _ENVIRON_DATA:  # type: ignore[operator]
+            forced = None
+        else:
+            forced = getenv(PROVIDER_ENV)
         if forced:
             from polyfaas import providers
 
@@ -205,12 +221,16 @@ class Entry:
         value; an ``EventBatch`` gives the list of values, one call per event.
         Other exceptions propagate, so each platform reports them natively.
         """
-        self.run_init(context)
+        if not self._initialized:
+            self.run_init(context)
         if isinstance(payload, Request):
             # An event handler behind HTTP sees the request as a direct invocation.
             called = event_from_request(payload) if self.kind == "event" else payload
             try:
-                return to_response(self._call(called, context))
+                # ``_call`` inlined, and a ``Response`` (what most handlers return) is
+                # not asked whether it is awaitable: the per-call path of every request.
+                value = self.handler(called, context)
+                return to_response(value if type(value) is Response else _aio.resolve(value))
             except Exception as exc:
                 converted = error_response(exc)
                 if converted is None:

@@ -15,7 +15,7 @@ from polyfaas._request import Request
 Payload = Union[Request, Event, EventBatch]
 
 
-@attrs.frozen(repr=False, eq=False)
+@attrs.frozen(init=False, repr=False, eq=False)
 class Invocation:
     """A native call decoded by a runtime half: the canonical payload and context,
     plus the native arguments as they came (``native``)."""
@@ -27,6 +27,14 @@ class Invocation:
     __repr__ = fields_repr
     __eq__ = fields_eq
     __hash__ = fields_hash
+
+    def __init__(self, payload: Payload, context: Context, native: tuple[Any, ...] = ()) -> None:
+        # What attrs would write (no converters, no validators: the values are stored
+        # as given), through the slots' own setters rather than three calls of
+        # ``object.__setattr__``: every runtime half builds one a call.
+        _set_payload(self, payload)
+        _set_context(self, context)
+        _set_native(self, native)
 
     @staticmethod
     def _trusted(payload: Payload, context: Context, native: tuple[Any, ...] = ()) -> Invocation:
@@ -42,3 +50,6 @@ class Invocation:
 
 _new = object.__new__
 _BuildingInvocation = building_twin(Invocation)
+_set_payload = Invocation.__dict__["payload"].__set__
+_set_context = Invocation.__dict__["context"].__set__
+_set_native = Invocation.__dict__["native"].__set__

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import attrs
 import pytest
 import werkzeug.exceptions
 import werkzeug.wrappers
+from hypothesis import given
+from hypothesis import strategies as st
 
 import polyfaas
 from polyfaas import Context, Event, EventBatch, EventType, Request, Response
@@ -20,6 +23,7 @@ from polyfaas.errors import (
     ResponseFormatError,
     UnknownCallError,
 )
+from polyfaas.runtime import Invocation
 
 
 class TestNormalisation:
@@ -347,3 +351,44 @@ class TestAsyncHandlersSideBySide:
             thread.join(10)
         assert errors == []
         assert sorted(a.json()["thread"] for a in answers) == ["caller-0", "caller-1"]
+
+
+class TestInvocationConstructor:
+    """``Invocation(...)`` stores its values through the slots' setters; what attrs'
+    own ``__init__`` (``__attrs_init__``) stores for the same values."""
+
+    @given(
+        st.sampled_from([Request(), Response()]),
+        st.builds(Context, request_id=st.text(max_size=8)),
+        st.tuples() | st.tuples(st.integers(), st.text(max_size=4)),
+        st.booleans(),
+    )
+    def test_same_as_attrs_init(self, payload, context, native, by_keyword):
+        fast = (
+            Invocation(payload, context, native=native)
+            if by_keyword
+            else (Invocation(payload, context, native))
+        )
+        validated = object.__new__(Invocation)
+        validated.__attrs_init__(payload, context, native)
+        assert type(fast) is Invocation
+        assert fast == validated
+        assert repr(fast) == repr(validated)
+        assert (fast.payload, fast.context, fast.native) == (payload, context, native)
+        assert Invocation(payload, context).native == ()
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            fast.native = ()  # type: ignore[misc]
+
+
+def test_provider_override_is_read_live_between_calls(monkeypatch):
+    @polyfaas.http
+    def handler(request, context):
+        return context.provider
+
+    assert handler(Request()).body == b"local"
+    monkeypatch.setenv("POLYFAAS_PROVIDER", "no-such-cloud")
+    with pytest.raises(ProviderNotFoundError):
+        handler({"httpMethod": "GET"}, object())
+    monkeypatch.delenv("POLYFAAS_PROVIDER")
+    with pytest.raises(UnknownCallError):
+        handler({"nothing": "known"}, object())
