@@ -15,13 +15,18 @@ form. See ``polyfaas.providers`` for how platforms are plugged in.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from polyfaas._context import Context, Credentials
 from polyfaas._entry import Entry, event, http, wsgi
-from polyfaas._event import Event, EventBatch, EventType
+from polyfaas._event import EventType
 from polyfaas._multidict import Headers, MultiDict
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import HTTPError, PolyfaasError
+
+if TYPE_CHECKING:
+    from polyfaas._event import Event, EventBatch
 
 __version__ = "0.1.0"
 
@@ -43,3 +48,15 @@ __all__ = [
     "http",
     "wsgi",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``Event`` and ``EventBatch`` are created on first use (``polyfaas._event``): an
+    # HTTP function's cold start never pays for the two attrs classes.
+    if name in ("Event", "EventBatch"):
+        from polyfaas import _event
+
+        value = getattr(_event, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

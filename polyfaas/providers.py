@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from polyfaas._fields import fields_eq, fields_hash, fields_repr
 from polyfaas.errors import ProviderNotFoundError, ProviderUnavailableError
 
 if TYPE_CHECKING:
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "polyfaas.providers"
 
 
-@attrs.frozen(kw_only=True)
+# repr/eq/hash shared (polyfaas._fields), not compiled for this class: the table is
+# read on every cold start, and attrs' code generation is most of a class's cost.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProviderSpec:
     """Where a provider's halves live (``"module:attribute"``) and what it is."""
 
@@ -41,6 +44,10 @@ class ProviderSpec:
     #: second argument has them all is offered to this provider first, so a cold
     #: start does not import every other adapter to ask it (its ``detect`` still decides).
     context_hint: tuple[str, ...] = ()
+
+    __repr__ = fields_repr
+    __eq__ = fields_eq
+    __hash__ = fields_hash
 
 
 #: The built-in providers, in the order the entry tries them when it detects the

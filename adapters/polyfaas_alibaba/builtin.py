@@ -19,9 +19,9 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from polyfaas import Entry, Event, EventBatch, Request
+from polyfaas import Entry, Request
 from polyfaas.runtime import (
     EventFormatError,
     Invocation,
@@ -33,6 +33,9 @@ from polyfaas.runtime import (
 )
 from polyfaas_alibaba import context as fc_context
 from polyfaas_alibaba.http_trigger import is_http_event, request_from_event, result_from_response
+
+if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an event
+    from polyfaas import Event, EventBatch
 
 NAME = "alibaba"
 

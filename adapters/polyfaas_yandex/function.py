@@ -21,9 +21,9 @@ Detection never takes AWS Lambda, whose environment and context look alike, for 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from polyfaas import Event, EventBatch, EventType, Request
+from polyfaas import EventType, Request
 from polyfaas.runtime import (
     EventFormatError,
     Invocation,
@@ -36,6 +36,9 @@ from polyfaas.runtime import (
 )
 from polyfaas_yandex.context import to_canonical
 from polyfaas_yandex.http_envelope import decode_request, encode_response, is_http_event
+
+if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an event
+    from polyfaas import Event, EventBatch
 
 #: Keys only Yandex's HTTP envelopes have (AWS API Gateway has none of them).
 YANDEX_HTTP_KEYS = ("multiValueParams", "pathParams", "params", "url")
@@ -150,6 +153,8 @@ def decode_event(event: Any, request_id: str = "") -> Request | Event | EventBat
 
 
 def _direct(data: Any, request_id: str, native: Any = None) -> Event:
+    from polyfaas import Event
+
     return Event(
         type=EventType.DIRECT,
         data=data,
