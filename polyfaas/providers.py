@@ -17,98 +17,104 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from polyfaas._fields import fields_eq, fields_hash, fields_repr
 from polyfaas.errors import ProviderNotFoundError, ProviderUnavailableError
 
 if TYPE_CHECKING:
+    from polyfaas._provider_spec import ProviderSpec
     from polyfaas.platform import PlatformHalf
     from polyfaas.runtime import RuntimeHalf
 
 ENTRY_POINT_GROUP = "polyfaas.providers"
 
 
-# repr/eq/hash shared (polyfaas._fields), not compiled for this class: the table is
-# read on every cold start, and attrs' code generation is most of a class's cost.
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ProviderSpec:
-    """Where a provider's halves live (``"module:attribute"``) and what it is."""
-
-    name: str
-    runtime: str
-    platform: str
-    summary: str
-    install_hint: str = ""
-    #: Attributes that only this platform's native ``context`` has. A call whose
-    #: second argument has them all is offered to this provider first, so a cold
-    #: start does not import every other adapter to ask it (its ``detect`` still decides).
-    context_hint: tuple[str, ...] = ()
-
-    __repr__ = fields_repr
-    __eq__ = fields_eq
-    __hash__ = fields_hash
-
-
 #: The built-in providers, in the order the entry tries them when it detects the
-#: platform from a call.
-BUILTIN: Mapping[str, ProviderSpec] = {
-    "local": ProviderSpec(
-        name="local",
-        runtime="polyfaas.local:runtime",
-        platform="polyfaas._local_platform:platform",
-        summary="canonical request and context, no translation (the default)",
-    ),
-    "alibaba": ProviderSpec(
-        name="alibaba",
-        runtime="polyfaas_alibaba.builtin:runtime",
-        platform="polyfaas_alibaba.emulated.builtin:platform",
-        summary="Alibaba FC built-in Python runtime, handler(event: bytes, context); "
+#: platform from a call: ``ProviderSpec`` keyword arguments, plain values, so that
+#: detection reads them without creating the class (``BUILTIN`` is built on first use).
+_ROWS: dict[str, dict[str, Any]] = {
+    "local": {
+        "name": "local",
+        "runtime": "polyfaas.local:runtime",
+        "platform": "polyfaas._local_platform:platform",
+        "summary": "canonical request and context, no translation (the default)",
+    },
+    "alibaba": {
+        "name": "alibaba",
+        "runtime": "polyfaas_alibaba.builtin:runtime",
+        "platform": "polyfaas_alibaba.emulated.builtin:platform",
+        "summary": "Alibaba FC built-in Python runtime, handler(event: bytes, context); "
         "FC 3.0 HTTP triggers and other triggers as JSON events",
-        install_hint="pip install 'polyfaas[alibaba]'",
-        context_hint=("request_id", "function"),
-    ),
+        "install_hint": "pip install 'polyfaas[alibaba]'",
+        "context_hint": ("request_id", "function"),
+    },
     # Before the dict-event providers: a WSGI call (environ, start_response) is
     # recognised by its shape, whoever else would take a dict.
-    "alibaba-wsgi": ProviderSpec(
-        name="alibaba-wsgi",
-        runtime="polyfaas_alibaba.wsgi:runtime",
-        platform="polyfaas_alibaba.emulated.wsgi:platform",
-        summary="Alibaba FC HTTP function, WSGI handler(environ, start_response) "
+    "alibaba-wsgi": {
+        "name": "alibaba-wsgi",
+        "runtime": "polyfaas_alibaba.wsgi:runtime",
+        "platform": "polyfaas_alibaba.emulated.wsgi:platform",
+        "summary": "Alibaba FC HTTP function, WSGI handler(environ, start_response) "
         "with fc.context and fc.request_uri",
-        install_hint="pip install 'polyfaas[alibaba]'",
-    ),
-    "alibaba-custom": ProviderSpec(
-        name="alibaba-custom",
-        runtime="polyfaas_alibaba.custom:runtime",
-        platform="polyfaas_alibaba.emulated.custom:platform",
-        summary="Alibaba FC custom runtime: an HTTP server on port 9000 "
+        "install_hint": "pip install 'polyfaas[alibaba]'",
+    },
+    "alibaba-custom": {
+        "name": "alibaba-custom",
+        "runtime": "polyfaas_alibaba.custom:runtime",
+        "platform": "polyfaas_alibaba.emulated.custom:platform",
+        "summary": "Alibaba FC custom runtime: an HTTP server on port 9000 "
         "(x-fc-control-path), served by `polyfaas serve`",
-        install_hint="pip install 'polyfaas[alibaba]'",
-    ),
-    "yandex": ProviderSpec(
-        name="yandex",
-        runtime="polyfaas_yandex.function:runtime",
-        platform="polyfaas_yandex.emulated.function:platform",
-        summary="Yandex Cloud Functions handler(event: dict, context), direct call or trigger",
-        install_hint="pip install 'polyfaas[yandex]'",
-        context_hint=("deadline_ms", "invoked_function_arn"),
-    ),
-    "yandex-gateway": ProviderSpec(
-        name="yandex-gateway",
-        runtime="polyfaas_yandex.function:gateway_runtime",
-        platform="polyfaas_yandex.emulated.function:gateway_platform",
-        summary="the same function behind Yandex API Gateway (greedy /{url+} route, v0.1)",
-        install_hint="pip install 'polyfaas[yandex]'",
-    ),
+        "install_hint": "pip install 'polyfaas[alibaba]'",
+    },
+    "yandex": {
+        "name": "yandex",
+        "runtime": "polyfaas_yandex.function:runtime",
+        "platform": "polyfaas_yandex.emulated.function:platform",
+        "summary": "Yandex Cloud Functions handler(event: dict, context), direct call or trigger",
+        "install_hint": "pip install 'polyfaas[yandex]'",
+        "context_hint": ("deadline_ms", "invoked_function_arn"),
+    },
+    "yandex-gateway": {
+        "name": "yandex-gateway",
+        "runtime": "polyfaas_yandex.function:gateway_runtime",
+        "platform": "polyfaas_yandex.emulated.function:gateway_platform",
+        "summary": "the same function behind Yandex API Gateway (greedy /{url+} route, v0.1)",
+        "install_hint": "pip install 'polyfaas[yandex]'",
+    },
 }
 
 _loaded: dict[str, Any] = {}
+_table: dict[str, ProviderSpec] = {}
+
+if TYPE_CHECKING:
+    #: The built-in providers as ``ProviderSpec`` rows (``_ROWS``), in detection order.
+    BUILTIN: Mapping[str, ProviderSpec]
+
+
+def _builtin() -> Mapping[str, ProviderSpec]:
+    if not _table:
+        from polyfaas._provider_spec import ProviderSpec
+
+        _table.update((name, ProviderSpec(**row)) for name, row in _ROWS.items())
+    return _table
+
+
+def __getattr__(name: str) -> Any:
+    # ``ProviderSpec`` and ``BUILTIN`` on first use (see ``_ROWS``).
+    if name == "BUILTIN":
+        return _builtin()
+    if name == "ProviderSpec":
+        from polyfaas._provider_spec import ProviderSpec
+
+        return ProviderSpec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "BUILTIN", "ProviderSpec"})
 
 
 def spec(name: str) -> ProviderSpec:
     """The provider called ``name``: the built-in table first, then entry points."""
-    found = BUILTIN.get(name)
+    found = _builtin().get(name) if name in _ROWS else None
     if found is not None:
         return found
     for plugin in _entry_point_specs():
@@ -121,7 +127,7 @@ def spec(name: str) -> ProviderSpec:
 
 def names() -> list[str]:
     """Every provider name: built-ins in table order, then installed plugins."""
-    return [*BUILTIN, *(s.name for s in _entry_point_specs() if s.name not in BUILTIN)]
+    return [*_ROWS, *(s.name for s in _entry_point_specs() if s.name not in _ROWS)]
 
 
 def runtime_half(name: str) -> RuntimeHalf:
@@ -143,7 +149,7 @@ def _half(name: str, which: str) -> Any:
     except KeyError:
         pass
     provider = spec(name)
-    half = _load(getattr(provider, which), provider)
+    half = _load(getattr(provider, which), provider.name, provider.install_hint)
     _loaded[f"{which}@{name}"] = half
     return half
 
@@ -151,18 +157,20 @@ def _half(name: str, which: str) -> Any:
 def builtin_runtimes(args: tuple[Any, ...] = ()) -> Iterator[RuntimeHalf]:
     """The runtime halves of the built-in providers, in detection order; with a
     native call's ``args``, the provider whose ``context_hint`` they match first."""
-    order = list(BUILTIN.values())
+    # The plain rows, not ``BUILTIN``: a cold start a built-in answers never creates
+    # the ``ProviderSpec`` class.
+    order = list(_ROWS.values())
     context = args[1] if len(args) == 2 else None
     if context is not None:
-        for provider in order:
-            hint = provider.context_hint
+        for row in order:
+            hint = row.get("context_hint", ())
             if hint and all(hasattr(context, name) for name in hint):
-                order.remove(provider)
-                order.insert(0, provider)
+                order.remove(row)
+                order.insert(0, row)
                 break
-    for provider in order:
+    for row in order:
         try:
-            yield _load(provider.runtime, provider)
+            yield _load(row["runtime"], row["name"], row.get("install_hint", ""))
         except ProviderUnavailableError:
             continue
 
@@ -172,7 +180,7 @@ def plugin_runtimes(only: Iterable[str] | None = None) -> Iterator[RuntimeHalf]:
     entry-point order; one that cannot be loaded is passed over."""
     wanted = None if only is None else set(only)
     for provider in _entry_point_specs():
-        if provider.name in BUILTIN or (wanted is not None and provider.name not in wanted):
+        if provider.name in _ROWS or (wanted is not None and provider.name not in wanted):
             continue
         try:
             yield runtime_half(provider.name)
@@ -180,7 +188,7 @@ def plugin_runtimes(only: Iterable[str] | None = None) -> Iterator[RuntimeHalf]:
             continue
 
 
-def _load(target: str, provider: ProviderSpec) -> Any:
+def _load(target: str, name: str, install_hint: str = "") -> Any:
     try:
         return _loaded[target]
     except KeyError:
@@ -193,9 +201,9 @@ def _load(target: str, provider: ProviderSpec) -> Any:
         for part in attribute.split("."):
             obj = getattr(obj, part)
     except ImportError as exc:
-        hint = f" ({provider.install_hint})" if provider.install_hint else ""
+        hint = f" ({install_hint})" if install_hint else ""
         raise ProviderUnavailableError(
-            f"provider {provider.name!r} cannot be loaded from {target!r}: {exc}{hint}"
+            f"provider {name!r} cannot be loaded from {target!r}: {exc}{hint}"
         ) from exc
     _loaded[target] = obj
     return obj
@@ -216,9 +224,24 @@ def _plugin_spec(name: str, value: str) -> ProviderSpec:
     # "module:object" names an object with the two halves; a bare "module" is one.
     where = value if ":" in value else f"{value}:"
     separator = "." if not where.endswith(":") else ""
+    from polyfaas._provider_spec import ProviderSpec
+
     return ProviderSpec(
         name=name,
         runtime=f"{where}{separator}runtime",
         platform=f"{where}{separator}platform",
         summary=f"plugin {value}",
     )
+
+
+__all__ = [
+    "BUILTIN",
+    "ENTRY_POINT_GROUP",
+    "ProviderSpec",
+    "builtin_runtimes",
+    "names",
+    "platform_half",
+    "plugin_runtimes",
+    "runtime_half",
+    "spec",
+]
