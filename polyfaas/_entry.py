@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 
 from polyfaas import _aio
 from polyfaas._context import Context
-from polyfaas._event import Event, EventBatch, EventType
+from polyfaas._event import EventType, is_event
 from polyfaas._normalize import error_response, to_response
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import EventFormatError, UnknownCallError
 
 if TYPE_CHECKING:
+    from polyfaas._event import Event
     from polyfaas._invocation import Payload
     from polyfaas.runtime import RuntimeHalf
 
@@ -32,7 +33,6 @@ PROVIDER_ENV = "POLYFAAS_PROVIDER"
 #: Plugin providers (names, comma- or space-separated) to ask before the built-ins.
 DETECT_FIRST_ENV = "POLYFAAS_DETECT_FIRST"
 
-_CANONICAL = (Request, Event, EventBatch)
 _ENVIRON = os.environ
 _ENVIRON_DATA = getattr(_ENVIRON, "_data", None)  # name (encoded) → value, CPython's own
 _FAST_ENVIRON = type(_ENVIRON_DATA) is dict
@@ -170,8 +170,12 @@ class Entry:
 
     def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RuntimeHalf:
         # What native calls pass first (an event dict, FC's bytes) is never canonical:
-        # one set lookup instead of the isinstance check on every call.
-        if args and type(args[0]) not in _NATIVE_FIRST and isinstance(args[0], _CANONICAL):
+        # one set lookup instead of the two checks below on every call.
+        if (
+            args
+            and type(args[0]) not in _NATIVE_FIRST
+            and (isinstance(args[0], Request) or is_event(args[0]))
+        ):
             from polyfaas import providers
 
             return providers.runtime_half("local")
@@ -236,6 +240,9 @@ class Entry:
                 if converted is None:
                     raise
                 return converted
+        # An event: its classes exist (polyfaas._event creates them on first use).
+        from polyfaas._event import Event, EventBatch
+
         if self.kind != "event":
             kind = payload.type if isinstance(payload, Event) else "a batch of events"
             raise EventFormatError(
@@ -252,6 +259,8 @@ class Entry:
 
 def event_from_request(request: Request) -> Event:
     """The direct-invocation ``Event`` an event handler sees for an HTTP request."""
+    from polyfaas._event import Event
+
     content_type = request.content_type
     return Event._trusted(
         type=EventType.DIRECT,
@@ -297,7 +306,7 @@ def describe_call(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str:
 
 
 HttpHandler = Callable[[Request, Context], Any]
-EventHandler = Callable[[Event, Context], Any]
+EventHandler = Callable[["Event", Context], Any]
 Decorator = Callable[[Callable[..., Any]], Entry]
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import attrs
 
 from polyfaas._context import Context
-from polyfaas._event import Event, EventBatch
 from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
 from polyfaas._request import Request
 
+if TYPE_CHECKING:  # created on first use (polyfaas._event), never by an HTTP call
+    from polyfaas._event import Event, EventBatch
+
 #: What a runtime half decodes a native call into.
-Payload = Union[Request, Event, EventBatch]
+Payload = Union[Request, "Event", "EventBatch"]
 
 
 @attrs.frozen(init=False, repr=False, eq=False)

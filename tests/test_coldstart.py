@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 # (inspect is left out: attrs itself imports it)
 HEAVY = {
@@ -75,3 +76,48 @@ def test_wsgi_entry_does_not_need_werkzeug():
     )
     assert "werkzeug" not in loaded
     assert "importlib.metadata" not in loaded
+
+
+def test_an_http_call_never_creates_the_event_classes():
+    # Event and EventBatch are created on first use (two attrs classes of cold start):
+    # a deployed HTTP function's first call (here Yandex's own sample) never names them.
+    sample = Path(__file__).resolve().parent.parent / "adapters/polyfaas_yandex/samples/http.json"
+    loaded = modules_after(
+        f"""
+        import json
+        import polyfaas
+
+        @polyfaas.http
+        def handler(request, context):
+            return {{"ok": True}}
+
+        class Context:
+            request_id = "r1"
+            deadline_ms = 4102444800000
+            invoked_function_arn = function_name = "d4e0123456789abcdefg"
+            function_version = "v1"
+            memory_limit_in_mb = 128
+            token = None
+
+        with open({str(sample)!r}, encoding="utf-8") as f:
+            event = json.load(f)
+        assert handler(event, Context())["statusCode"] == 200
+        """
+    )
+    assert "polyfaas_yandex.function" in loaded
+    assert "polyfaas._event_model" not in loaded
+
+
+def test_the_event_classes_are_there_when_named():
+    loaded = modules_after(
+        """
+        import polyfaas
+        from polyfaas import EventBatch
+        from polyfaas._event import Event
+
+        assert polyfaas.Event is Event
+        assert EventBatch([Event(id="a")]).events[0] == Event(id="a")
+        assert "Event" in polyfaas.__all__
+        """
+    )
+    assert "polyfaas._event_model" in loaded
