@@ -2,6 +2,24 @@
 
 They read like werkzeug's ``MultiDict`` and ``Headers`` but are written here because
 importing werkzeug costs ~60 ms of cold start, and the runtime path must not pay it.
+
+Private API for runtime halves (issue 15, decisions 1 and 3): lazy views.
+
+- ``MultiDict._trusted(pairs)`` / ``Headers._trusted(pairs)``: an instance over a
+  tuple of ``(str, str)`` tuples already checked, no copy.
+- ``MultiDict._lazy(decode, index=None)`` / ``Headers._lazy(...)``: an instance of
+  exactly that type whose pairs come from ``decode()`` on their first need (``items``,
+  iteration, ``==``, ``hash``, ``repr``, pickling, ``getlist``). ``decode`` returns
+  what ``_trusted`` takes, or raises the adapter's ``EventFormatError`` for a malformed
+  field — then on that read, not at decode; it is called until it succeeds.
+  ``index`` (optional) answers ``get``/``in``/``[]``/``len`` without the pairs: it
+  returns the lookup dict ``_lookup`` would build from the pairs (folded key → first
+  value; for ``Headers``, ``Headers._lower_names`` folds the names), or ``None`` when the
+  native shape is not the common one, and then the pairs are decoded. ``index``
+  must check as much as ``decode`` does for the keys and values it returns, so a
+  malformed field is never answered from it. A view reads the native input it
+  closes over: the adapter must not hand it anything the handler can mutate
+  before the first read (the native event is the platform's, read once).
 """
 
 from __future__ import annotations
@@ -11,7 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Callable, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, TypeVar, Union, overload
 
 T = TypeVar("T")
 M = TypeVar("M", bound="MultiDict")
@@ -124,6 +142,10 @@ def _clean_pairs(source: object) -> tuple[tuple[str, str], ...] | None:
     return None
 
 
+#: A lazy view's thunks: its pairs, and its lookup dict (``None``: decode the pairs).
+_Decode = Callable[[], "tuple[tuple[str, str], ...]"]
+_Index = Callable[[], "dict[str, str] | None"]
+
 _STR = frozenset({str})
 _TUPLE = frozenset({tuple})
 _TWO = frozenset({2})
@@ -137,15 +159,51 @@ class MultiDict(Mapping[str, str]):
     ``items(multi=True)`` gives every pair in order.
     """
 
-    __slots__ = ("_first", "_pairs")
+    __slots__ = ("_first", "_pairs", "_source")
 
+    # Unset in a lazy view until ``__getattr__`` decodes it.
     _pairs: tuple[tuple[str, str], ...]
     # folded key → its first value, built in C on the first lookup.
     _first: dict[str, str] | None
+    # A lazy view's (decode, index) thunks; unset (read as None) in an eager one.
+    _source: tuple[_Decode, _Index | None] | None
 
     def __init__(self, source: MultiSource = None) -> None:
         self._pairs = _pairs(source)
         self._first = None
+        self._source = None
+
+    if not TYPE_CHECKING:  # (hidden from mypy: it would type every attribute as Any)
+
+        def __getattr__(self, name):
+            # Reached only for a slot left unset: a lazy view's pairs, decoded on first
+            # need (an eager instance never gets here, so it pays nothing for it).
+            if name == "_pairs":
+                source = self._source
+                if source is None:
+                    raise AttributeError(name)
+                pairs = self._pairs = source[0]()
+                return pairs
+            if name == "_source":  # an instance made by __new__ elsewhere
+                return None
+            raise AttributeError(name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The pairs, decoded if lazy (a thunk does not pickle); equal when loaded.
+        return (_rebuild, (type(self), self._pairs))
+
+    @classmethod
+    def _lazy(
+        cls: type[M],
+        decode: _Decode,
+        index: _Index | None = None,
+    ) -> M:
+        """A lazy view (see the module docstring): pairs from ``decode()`` on first
+        need, lookups from ``index()`` when it answers."""
+        made = cls.__new__(cls)
+        made._source = (decode, index)
+        made._first = None
+        return made
 
     #: Whether keys compare case-insensitively (``_fold`` is ``str.lower``).
     _folds_case = False
@@ -157,6 +215,7 @@ class MultiDict(Mapping[str, str]):
         made = cls.__new__(cls)
         made._pairs = pairs
         made._first = None
+        made._source = None
         return made
 
     @staticmethod
@@ -166,6 +225,12 @@ class MultiDict(Mapping[str, str]):
     def _lookup(self) -> dict[str, str]:
         first = self._first
         if first is None:
+            source = self._source
+            if source is not None and source[1] is not None:
+                first = source[1]()
+                if first is not None:
+                    self._first = first
+                    return first
             backwards = self._pairs[::-1]
             names: Iterator[str] = map(_name, backwards)
             if self._folds_case:
@@ -286,12 +351,29 @@ class Headers(MultiDict):
     def _fold(key: str) -> str:
         return key.lower()
 
+    @staticmethod
+    def _lower_names(names: list[str]) -> list[str]:
+        """``[name.lower() for name in names]`` of ``str`` names (``TypeError`` for
+        another), lowered in one C call when they are ASCII without NUL (``str.lower``
+        of a whole string is per character then; beyond ASCII a final sigma depends on
+        its neighbours, so each name is lowered alone)."""
+        joined = "\0".join(names)
+        if joined.isascii():
+            lowered = joined.lower().split("\0")
+            if len(lowered) == len(names):  # no name held a NUL
+                return lowered
+        return list(map(str.lower, names))
+
     def items(self, multi: bool = True) -> Iterator[tuple[str, str]]:  # type: ignore[override]
         """Every ``(name, value)`` field in order (``multi=False``: one per name)."""
         return super().items(multi=multi)
 
     def __repr__(self) -> str:
         return f"Headers({masked_pairs(self._pairs)!r})"
+
+
+def _rebuild(cls: type[M], pairs: tuple[tuple[str, str], ...]) -> M:
+    return cls._trusted(pairs)
 
 
 def as_headers(value: MultiSource) -> Headers:
