@@ -1,14 +1,25 @@
-"""Lazy multi-dict views (issue 15, decision 1): a view decoded on first use is
-indistinguishable from the eager multi-dict of the same pairs."""
+"""Lazy multi-dict views (issue 15, decisions 1 and 3): a view decoded on first use
+is indistinguishable from the eager multi-dict of the same pairs, and a malformed
+field raises ``EventFormatError`` when read, answered by the platform as at decode."""
 
 from __future__ import annotations
 
+import copy
+import pickle
+from typing import Any, Callable
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import polyfaas
 from polyfaas import Headers, MultiDict
 from polyfaas.errors import EventFormatError
+from polyfaas.platform import ErrorInfo, FunctionConfig, Outcome
+from polyfaas_yandex.emulated.context import make_context
+from polyfaas_yandex.emulated.function import platform
+from polyfaas_yandex.http_envelope import decode_request, multi_pairs
+from tests.yandex.yandex_helpers import sample
 
 # Names that lower-case unusually: a final sigma, a dotted capital I (two characters
 # lowered), a NUL (the one-call lowering's separator), plain ASCII.
@@ -16,6 +27,105 @@ NAMES = st.text(st.sampled_from("aAbZ-_Σσİi\0é"), max_size=4)
 VALUES = st.text(st.sampled_from("ab ,;=Σ\0"), max_size=3)
 ODD = st.none() | st.integers(0, 3) | st.lists(st.integers(0, 1), max_size=1)
 VALUE = VALUES | ODD  # mostly strings, sometimes what the platform never sends
+
+
+@st.composite
+def native_couples(draw: st.DrawFn) -> tuple[Any, Any]:
+    """A ``headers``/``multiValueHeaders``-like couple: mostly the platform's shape
+    (same names, one string a list), sometimes repeats, odd values or extra names."""
+    multis: Any = draw(st.dictionaries(NAMES | st.integers(0, 2), st.lists(VALUE, max_size=3)))
+    if draw(st.booleans()):
+        multis = {name: [draw(VALUES)] for name in multis}
+    singles: Any = {name: values[-1] if values else "" for name, values in multis.items()}
+    if draw(st.integers(0, 3)) == 0:
+        singles = draw(st.dictionaries(NAMES, VALUE, max_size=3))
+    if draw(st.integers(0, 8)) == 0:
+        odd: Any = draw(ODD | st.dictionaries(NAMES, VALUE, max_size=2))
+        multis = odd
+    return singles, multis
+
+
+def eager(event: dict[str, Any], single: str, multi: str, cls: type[MultiDict]) -> Any:
+    try:
+        return cls._trusted(tuple(multi_pairs(event, single, multi)))
+    except EventFormatError:
+        return EventFormatError
+
+
+def observe(view: MultiDict, op: str, names: list[Any]) -> Any:
+    probes = [*names, "missing", *(n.upper() for n in names if isinstance(n, str))]
+    probes = [p for p in probes if isinstance(p, str)]
+    if op == "get":
+        return [view.get(p) for p in probes]
+    if op == "in":
+        return [p in view for p in probes]
+    if op == "getitem":
+        return [view.get(p, KeyError) for p in probes]
+    if op == "getlist":
+        return [view.getlist(p) for p in probes]
+    if op == "items":
+        return list(view.items(multi=True)), list(view.items(multi=False))
+    if op == "iter":
+        return list(view)
+    if op == "len":
+        return len(view)
+    if op == "hash":
+        return hash(view)
+    if op == "repr":
+        return repr(view)
+    if op == "pickle":
+        loaded = pickle.loads(pickle.dumps(view))
+        assert type(loaded) is type(view)
+        return loaded, copy.copy(view)
+    raise AssertionError(op)
+
+
+OPS = ["get", "in", "getitem", "getlist", "items", "iter", "len", "hash", "repr", "pickle"]
+
+
+def read(view: Callable[[], MultiDict], op: str, names: list[Any]) -> Any:
+    try:
+        return observe(view(), op, names)
+    except EventFormatError:
+        return EventFormatError
+
+
+@settings(max_examples=400, deadline=None)
+@given(native_couples(), native_couples(), st.sampled_from(OPS))
+def test_lazy_yandex_views_equal_the_eager_ones(headers, query, first_op):
+    event: dict[str, Any] = {"httpMethod": "GET", "url": "/"}
+    event["headers"], event["multiValueHeaders"] = headers
+    event["queryStringParameters"], event["multiValueQueryStringParameters"] = query
+    want_headers = eager(event, "headers", "multiValueHeaders", Headers)
+    want_query = eager(event, "queryStringParameters", "multiValueQueryStringParameters", MultiDict)
+    try:
+        request = decode_request(event)
+    except EventFormatError:  # only when the host lookup had to decode the headers
+        assert want_headers is EventFormatError
+        return
+    names = list(headers[1]) if isinstance(headers[1], dict) else []
+    names += list(headers[0]) if isinstance(headers[0], dict) else []
+    # The first read decides the path (the C index or the pairs): each op first once.
+    for op in [first_op, *OPS]:
+        got = read(lambda: decode_request(event).headers, op, names)
+        if want_headers is EventFormatError:
+            assert got is EventFormatError, op
+        else:
+            assert got == observe(want_headers, op, names), op
+    qnames = list(query[1]) if isinstance(query[1], dict) else []
+    got_query = read(lambda: request.query, first_op, qnames)
+    if want_query is EventFormatError:
+        assert got_query is EventFormatError
+        assert read(lambda: request.query, "items", qnames) is EventFormatError
+        return
+    assert got_query == observe(want_query, first_op, qnames)
+    assert type(request.query) is MultiDict
+    assert type(request.headers) is Headers
+    if want_headers is not EventFormatError:
+        assert request.headers == want_headers
+        assert want_headers == request.headers
+        assert request.query == want_query
+        assert hash(request.query) == hash(want_query)
 
 
 @given(st.lists(st.tuples(NAMES, VALUES), max_size=5), st.booleans())
@@ -54,3 +164,35 @@ def test_a_lazy_view_retries_a_failed_decode():
     for _ in range(2):
         with pytest.raises(EventFormatError, match="bad headers"):
             view.get("a")
+
+
+def answer_of(event: dict[str, Any], reads_headers: bool) -> Any:
+    """What the emulated Yandex platform half answers for this native event."""
+
+    @polyfaas.http
+    def handler(request: polyfaas.Request, context: polyfaas.Context) -> str:
+        if reads_headers:
+            request.headers.get("content-type")
+        return "never"
+
+    call = platform.call(polyfaas.Request(), FunctionConfig())
+    try:
+        handler(event, make_context(function_seed="fn"))
+    except EventFormatError as exc:
+        return platform.receive(Outcome(error=ErrorInfo.from_exception(exc)), call)
+    raise AssertionError("no EventFormatError")
+
+
+def test_a_read_time_error_gets_the_decode_time_answer():
+    at_decode = sample("http")
+    at_decode["body"], at_decode["isBase64Encoded"] = "***", True
+    at_read = sample("http")
+    at_read["multiValueHeaders"] = {"Accept": "not a list"}
+    decoded, read = answer_of(at_decode, False), answer_of(at_read, True)
+    assert decoded.status == read.status == 502
+    assert decoded.headers.get("x-function-error") == read.headers.get("x-function-error")
+    assert decoded.json()["errorType"] == read.json()["errorType"] == "EventFormatError"
+    assert "lists of strings" in read.json()["errorMessage"]
+    # A handler that never reads the malformed field answers as usual.
+    answer = polyfaas.http(lambda r, c: "ok")(at_read, make_context(function_seed="fn"))
+    assert answer["statusCode"] == 200

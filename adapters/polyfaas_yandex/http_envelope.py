@@ -153,13 +153,49 @@ def _params(params: Any) -> Mapping[str, Any]:
     return params
 
 
+def _header_index(event: Mapping[str, Any]) -> dict[str, str] | None:
+    """The lower-cased lookup of the headers (name → first value) when they have the
+    platform's shape — ``headers`` and ``multiValueHeaders`` with the same names,
+    one string a list — checked as ``multi_pairs`` checks it; else ``None``."""
+    singles = event.get("headers")
+    multis = event.get("multiValueHeaders")
+    if type(singles) is not dict or type(multis) is not dict or singles.keys() != multis.keys():
+        return None
+    values_of = multis.values()
+    if not (set(map(type, values_of)) <= _LIST and set(map(len, values_of)) <= _ONE):
+        return None
+    firsts = list(map(_first, values_of))
+    try:
+        "".join(firsts)
+        names = Headers._lower_names(list(multis))
+    except TypeError:  # not strings: the decode reports it
+        return None
+    # Backwards, so the first value of a name that folds like another wins.
+    names.reverse()
+    firsts.reverse()
+    return dict(zip(names, firsts))
+
+
 def decode_request(event: Mapping[str, Any]) -> Request:
-    """The canonical ``Request`` of an HTTP envelope; ``EventFormatError`` if malformed."""
+    """The canonical ``Request`` of an HTTP envelope; ``EventFormatError`` if malformed.
+
+    The headers and the query are lazy views (issue 15, decisions 1 and 3): decoded,
+    and checked, when the handler first reads them, so a malformed one raises its
+    ``EventFormatError`` then, which the entry lets propagate as at decode (the
+    platform answers it the same way).
+    """
     method = event.get("httpMethod")
     if not isinstance(method, str) or not method:
         raise EventFormatError("Yandex HTTP event: 'httpMethod' must be a non-empty string")
-    headers = multi_pairs(event, "headers", "multiValueHeaders")
-    query = multi_pairs(event, "queryStringParameters", "multiValueQueryStringParameters")
+    headers = Headers._lazy(
+        lambda: tuple(multi_pairs(event, "headers", "multiValueHeaders")),
+        lambda: _header_index(event),
+    )
+    query = MultiDict._lazy(
+        lambda: tuple(
+            multi_pairs(event, "queryStringParameters", "multiValueQueryStringParameters")
+        )
+    )
     raw_path, path_params = _raw_path(event)
     client_ip = None
     context = _str_map(event, "requestContext")
@@ -168,17 +204,17 @@ def decode_request(event: Mapping[str, Any]) -> Request:
         source_ip = identity.get("sourceIp")
         client_ip = source_ip if isinstance(source_ip, str) and source_ip else None
     host = _str_map(event, "headers").get("Host")
-    if type(host) is not str:  # not in the canonical spelling: look for it
-        host = next((v for name, v in headers if name.lower() == "host"), FUNCTIONS_HOST)
-    # Every value below is already in its final form (multi_pairs checked each name and
-    # value, the body is bytes, the params a dict of strings): the trusted constructor
+    if type(host) is not str:  # not in the canonical spelling: look for it (decoded now)
+        host = headers.get("host", FUNCTIONS_HOST)
+    # Every value below is already in its final form (the views check their names and
+    # values, the body is bytes, the params a dict of strings): the trusted constructor
     # fills the fields without the validating one's second pass (equal objects).
     return Request._trusted(
         method.upper(),
         decode_path(raw_path),
         raw_path,
-        MultiDict._trusted(tuple(query)),
-        Headers._trusted(tuple(headers)),
+        query,
+        headers,
         body_from_text_or_base64(
             event.get("body"), event.get("isBase64Encoded", False), "Yandex HTTP event"
         ),
