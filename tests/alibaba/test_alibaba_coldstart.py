@@ -38,8 +38,12 @@ def test_importing_the_adapter_is_light():
 
 def test_the_first_fc_call_is_light():
     event = json.dumps(load_samples("polyfaas_alibaba")["http"]).encode()
+    # Without the ``fast`` extra: orjson, when installed, brings its own imports (uuid,
+    # datetime, dataclasses…) on the first parse, the price of that opt-in extra.
     loaded = modules_after(
         f"""
+        import sys
+        sys.modules["orjson"] = None
         import polyfaas
         from polyfaas_alibaba.native_context import (
             Credentials, FCContext, FunctionMeta, ServiceMeta,
