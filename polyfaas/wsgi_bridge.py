@@ -16,11 +16,13 @@ import io
 import sys
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
+from itertools import chain
 from typing import Any, Callable, Optional
 from urllib.parse import quote, unquote_to_bytes
 
 from polyfaas._codec import from_native_str, native_str, read_wsgi_input
 from polyfaas._context import Context
+from polyfaas._multidict import Headers
 from polyfaas._normalize import check_response
 from polyfaas._request import PATH_SAFE, Request, decode_path, parse_query
 from polyfaas._response import Response
@@ -115,6 +117,9 @@ def environ_from_request(
     return environ
 
 
+_STR = frozenset({str})
+_TUPLE = frozenset({tuple})
+_TWO = frozenset({2})
 _environ_keys: dict[str, str] = {}
 
 
@@ -298,8 +303,20 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False) -
         code = int(status.split(None, 1)[0])
     except (ValueError, IndexError):
         raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
-    pairs = [(str(name), from_native_str(str(value))) for name, value in headers]
-    return check_response(Response(code, pairs, b"".join(chunks)))
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    pairs = tuple(headers)
+    # What every framework gives: (str, str) tuples of ASCII text, the Headers' own
+    # form already, so no conversion and no copy; anything else is converted as it
+    # always was. check_response still refuses a field that cannot be sent.
+    if (
+        set(map(type, pairs)) <= _TUPLE
+        and set(map(len, pairs)) <= _TWO
+        and set(map(type, fields := list(chain.from_iterable(pairs)))) <= _STR
+        and "".join(fields).isascii()
+    ):
+        return check_response(Response._trusted(code, Headers._trusted(pairs), body))
+    converted = [(str(name), from_native_str(str(value))) for name, value in headers]
+    return check_response(Response(code, converted, body))
 
 
 def status_line(status: int) -> str:
