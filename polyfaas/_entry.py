@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -281,6 +280,8 @@ def payload_data(raw: bytes, content_type: str | None = None) -> Any:
     if not raw:
         return None
     if content_type is None or "json" in content_type.lower():
+        import json  # here: an HTTP call never needs it (cold start)
+
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError, RecursionError):  # too deep: text

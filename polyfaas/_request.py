@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -203,6 +202,8 @@ class Request:
     def json(self) -> Any:
         """The body parsed as JSON; ``HTTPError(400)`` when it is not JSON (or nests
         deeper than the parser can go)."""
+        import json  # here: a cold start need not pay for it (``_response._json_dumps``)
+
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:

@@ -121,3 +121,34 @@ def test_the_event_classes_are_there_when_named():
         """
     )
     assert "polyfaas._event_model" in loaded
+
+
+def test_an_http_call_answering_a_dict_never_imports_json():
+    # The json package compiles six regular expressions on import (~5M instructions);
+    # a Yandex event arrives as a dict and a dict answer is written by _json's encoder.
+    sample = Path(__file__).resolve().parent.parent / "adapters/polyfaas_yandex/samples/http.json"
+    event = json.loads(sample.read_text(encoding="utf-8"))
+    loaded = modules_after(
+        f"""
+        import polyfaas
+
+        @polyfaas.http
+        def handler(request, context):
+            return {{"ok": True, "path": request.path}}
+
+        class Context:
+            request_id = "r1"
+            deadline_ms = 4102444800000
+            invoked_function_arn = function_name = "d4e0123456789abcdefg"
+            function_version = "v1"
+            memory_limit_in_mb = 128
+            token = None
+
+        import sys
+        result = handler({event!r}, Context())
+        assert result["statusCode"] == 200, result
+        assert '"ok":true' in result["body"], result
+        assert "json" not in sys.modules
+        """
+    )
+    assert "polyfaas_yandex.function" in loaded

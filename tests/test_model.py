@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import Any, Callable
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import polyfaas
 from polyfaas import Context, Credentials, Event, EventType, Headers, MultiDict, Request, Response
@@ -272,3 +275,54 @@ def test_public_names():
     ):
         assert name in polyfaas.__all__
         assert hasattr(polyfaas, name)
+
+
+# -- dump_json without the json package (cold start) ------------------------------------
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.sampled_from([set(), b"x", object(), (1, "a")]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text() | st.integers() | st.floats() | st.none() | st.booleans() | st.tuples(),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+def _outcome(dump: Callable[[Any], Any], value: Any) -> tuple[str, Any]:
+    try:
+        return "ok", dump(value)
+    except Exception as exc:  # the error is part of the behaviour compared
+        return type(exc).__name__, str(exc)
+
+
+@given(_json_values)
+def test_dump_json_is_json_dumps(value: Any) -> None:
+    # Same text and same errors as json.dumps with the same arguments (NaN, non-str
+    # keys, unserializable values, tuples as lists).
+    import json
+
+    from polyfaas._response import _json_dumps, dump_json
+
+    expected = _outcome(lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")), value)
+    assert _outcome(_json_dumps, value) == expected
+    if expected[0] == "ok":
+        assert dump_json(value) == expected[1].encode("utf-8")
+
+
+def test_dump_json_circular_is_json_dumps() -> None:
+    from polyfaas._response import _json_dumps
+
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        _json_dumps(loop)
