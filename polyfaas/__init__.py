@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from polyfaas._context import Context, Credentials
+from polyfaas._context import Context
 from polyfaas._entry import Entry, event, http, wsgi
 from polyfaas._event import EventType
 from polyfaas._multidict import Headers, MultiDict
@@ -26,6 +26,7 @@ from polyfaas._response import Response
 from polyfaas.errors import HTTPError, PolyfaasError
 
 if TYPE_CHECKING:
+    from polyfaas._credentials import Credentials
     from polyfaas._event import Event, EventBatch
 
 __version__ = "0.1.0"
@@ -59,4 +60,9 @@ def __getattr__(name: str) -> Any:
         value = getattr(_event, name)
         globals()[name] = value
         return value
+    if name == "Credentials":  # likewise: only a call with credentials needs it
+        from polyfaas._credentials import Credentials
+
+        globals()[name] = Credentials
+        return Credentials
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

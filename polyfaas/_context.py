@@ -13,70 +13,21 @@ from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
 if TYPE_CHECKING:
     import logging
 
+    from polyfaas._credentials import Credentials
 
-def _mask(value: str | None) -> str:
-    if value is None:
-        return "None"
-    return "'***'" if value else "''"
-
-
-def _mask_key_id(value: str | None) -> str:
-    # Key ids are not secret on their own, but a whole one in a log still helps an
-    # attacker who finds the secret elsewhere; four characters identify it enough.
-    if value is None:
-        return "None"
-    return repr(value[:4] + "***") if len(value) > 4 else _mask(value)
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class Credentials:
-    """Temporary cloud credentials: an access key (with STS token), or a bearer token.
-
-    ``repr`` and ``str`` never show a secret.
-    """
-
-    access_key_id: str | None = None
-    access_key_secret: str | None = None
-    security_token: str | None = None
-    token: str | None = None
-    expires_at: float | None = None
-
-    __eq__ = fields_eq
-    __hash__ = fields_hash
-
-    def __repr__(self) -> str:
-        return (
-            f"Credentials(access_key_id={_mask_key_id(self.access_key_id)}, "
-            f"access_key_secret={_mask(self.access_key_secret)}, "
-            f"security_token={_mask(self.security_token)}, "
-            f"token={_mask(self.token)}, expires_at={self.expires_at!r})"
-        )
-
-    __str__ = __repr__
-
-    @staticmethod
-    def _trusted(
-        *,
-        access_key_id: str | None = None,
-        access_key_secret: str | None = None,
-        security_token: str | None = None,
-        token: str | None = None,
-        expires_at: float | None = None,
-    ) -> Credentials:
-        """The trusted constructor (private, for runtime halves): equal to
-        ``Credentials(...)`` of the same values."""
-        self: Any = _new(_BuildingCredentials)
-        self.access_key_id = access_key_id
-        self.access_key_secret = access_key_secret
-        self.security_token = security_token
-        self.token = token
-        self.expires_at = expires_at
-        self.__class__ = Credentials
-        return self  # type: ignore[no-any-return]
-
+__all__ = ["Context", "Credentials"]
 
 _new = object.__new__
-_BuildingCredentials = building_twin(Credentials)
+
+
+def __getattr__(name: str) -> Any:
+    # ``Credentials`` lives in ``polyfaas._credentials``, created on first use (a call
+    # without credentials never needs the attrs class); still importable from here.
+    if name == "Credentials":
+        from polyfaas._credentials import Credentials
+
+        return Credentials
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _default_logger() -> logging.Logger:

@@ -106,6 +106,7 @@ def test_an_http_call_never_creates_the_event_classes():
     )
     assert "polyfaas_yandex.function" in loaded
     assert "polyfaas._event_model" not in loaded
+    assert "polyfaas._credentials" not in loaded  # no token: no Credentials class
 
 
 def test_the_event_classes_are_there_when_named():
@@ -152,3 +153,18 @@ def test_an_http_call_answering_a_dict_never_imports_json():
         """
     )
     assert "polyfaas_yandex.function" in loaded
+
+
+def test_credentials_are_there_when_named():
+    loaded = modules_after(
+        """
+        import polyfaas
+        from polyfaas import Credentials
+        from polyfaas._context import Context, Credentials as FromContext
+
+        assert polyfaas.Credentials is Credentials is FromContext
+        assert Context(credentials=Credentials(token="t")).credentials.token == "t"
+        assert "s3cr3t" not in repr(Credentials(token="s3cr3t"))
+        """
+    )
+    assert "polyfaas._credentials" in loaded

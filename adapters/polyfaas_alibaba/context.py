@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyfaas import Context
-from polyfaas import Credentials as CanonicalCredentials
+
+if TYPE_CHECKING:
+    from polyfaas import Credentials
 
 PROVIDER = "alibaba"
 #: A context timeout past this (FC's limit is a day) is not read: it makes no deadline.
@@ -169,7 +171,7 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
     )
 
 
-def credentials_of(native: Any, environ: Mapping[str, str]) -> CanonicalCredentials | None:
+def credentials_of(native: Any, environ: Mapping[str, str]) -> Credentials | None:
     """The role's keys: ``context.credentials`` (3.9/3.10), else ``ALIBABA_CLOUD_*``
     (3.12), else the legacy ``accessKeyID``… variables; ``None`` without a role."""
     creds = getattr(native, "credentials", None) if _plain(native) else field(native, "credentials")
@@ -189,6 +191,8 @@ def credentials_of(native: Any, environ: Mapping[str, str]) -> CanonicalCredenti
             token = env_get(environ, "securityToken") or ""
     if not key_id:
         return None
-    return CanonicalCredentials._trusted(
+    from polyfaas import Credentials  # first use: cold start
+
+    return Credentials._trusted(
         access_key_id=key_id, access_key_secret=secret or None, security_token=token or None
     )

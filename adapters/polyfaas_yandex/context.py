@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from polyfaas import Context, Credentials
+from polyfaas import Context
 from polyfaas.errors import EventFormatError
 
 
@@ -37,6 +37,8 @@ def to_canonical(native: Any, provider: str) -> Context:
         credentials = None
         if isinstance(token, Mapping) and token.get("access_token"):
             expires_in = _clock(token.get("expires_in"))
+            from polyfaas import Credentials  # first use: cold start
+
             credentials = Credentials._trusted(
                 token=str(token["access_token"]),
                 expires_at=None if expires_in is None else time.time() + expires_in,
