@@ -326,3 +326,24 @@ def test_dump_json_circular_is_json_dumps() -> None:
     loop.append(loop)
     with pytest.raises(ValueError, match="Circular reference detected"):
         _json_dumps(loop)
+
+
+_URL_CHARS = st.text(
+    st.sampled_from("aZ09/:@!$&'()*+,;=-._~%?#[] é\x00\U0001f600") | st.characters(), max_size=12
+)
+
+
+@given(_URL_CHARS)
+def test_plain_checks_are_the_character_classes(text: str) -> None:
+    # The strip checks make the decision the regular expressions made before.
+    import re
+
+    from polyfaas._request import _PATH_PLAIN, _QUERY_PLAIN, encode_path
+
+    path_class = r"[A-Za-z0-9/:@!$&'()*+,;=\-._~]*"
+    query_class = r"[A-Za-z0-9\-._~!$'()*,/:@]*"
+    assert (not text.strip(_PATH_PLAIN)) == bool(re.fullmatch(path_class, text))
+    assert (not text.strip(_QUERY_PLAIN)) == bool(re.fullmatch(query_class, text))
+    from urllib.parse import quote
+
+    assert encode_path(text) == quote(text, safe="/:@!$&'()*+,;=-._~", errors="surrogatepass")
