@@ -8,7 +8,6 @@ from typing import Any
 import attrs
 
 from polyfaas._body import body_repr, decode_text, to_bytes
-from polyfaas._cookies import parse_cookie_headers
 from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
 from polyfaas._multidict import Headers, MultiDict, MultiSource, as_headers
 from polyfaas.errors import HTTPError
@@ -189,6 +188,8 @@ class Request:
     @property
     def cookies(self) -> MultiDict:
         """The cookies of every ``Cookie`` header, in order."""
+        from polyfaas._cookies import parse_cookie_headers  # first use: cold start
+
         return MultiDict(parse_cookie_headers(self.headers.getlist("cookie")))
 
     @property
