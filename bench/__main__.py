@@ -50,6 +50,7 @@ PEERS = [
     "gunicorn",
     "werkzeug",
     "pyinstrument",
+    "orjson",  # the polyfaas[fast] extra, for the FC row's second figure
 ]
 
 
@@ -134,14 +135,27 @@ def _icount_ratio(counts: dict[str, Any], name: str, floor: str) -> str:
     return f"{mine / 1000:.1f}k / {base / 1000:.1f}k instr = {mine / base:.2f}x"
 
 
-def budget_rows(results: dict[str, Any], commands: dict[str, str]) -> list[list[str]]:
-    """[figure, measured (wall, same run), instruction counts, goal, verdict, command]."""
-    calls = results["percall"]
-    per, body = calls["percall"], calls["body"]
-    missing = calls.get("missing", {})
-    counts = results.get("icount", {})
+def _instr_ratio(counts: dict[str, Any], name: str, floor: str) -> float | None:
+    found = {key: value["per_call"] for key, value in counts.get("percall", {}).items()}
+    mine = next((v for k, v in found.items() if k.startswith(name)), None)
+    base = next((v for k, v in found.items() if k.startswith(floor)), None)
+    return None if mine is None or base is None else mine / base
+
+
+def both_verdicts(wall: float, instr: float | None, goal: float) -> str:
+    """The verdict on the wall-time ratio and, where counted, on the instruction ratio
+    (which a shared machine does not move): each can be met while the other is not."""
+    if instr is None:
+        return verdict(wall <= goal)
+    if (wall <= goal) == (instr <= goal):
+        return verdict(wall <= goal)
+    return f"{verdict(instr <= goal)} in instructions, {verdict(wall <= goal)} in wall time"
+
+
+def _per_call_rows(
+    per: dict[str, Any], missing: dict[str, str], counts: dict[str, Any], percall_cmd: str
+) -> list[list[str]]:
     rows: list[list[str]] = []
-    percall_cmd = commands["percall"] + "; " + commands["icount"]
     for figure, case, floor, goal in (
         (
             "Yandex direct, `@polyfaas.http`, dict in/out ÷ one `json.loads` of the event",
@@ -161,18 +175,42 @@ def budget_rows(results: dict[str, Any], commands: dict[str, str]) -> list[list[
             "json.loads, FC HTTP-trigger event",
             1.60,
         ),
+        (
+            "FC HTTP trigger, same, with the `polyfaas[fast]` extra (orjson) ÷ `json.loads`",
+            "alibaba, portable handler, bytes in, with polyfaas[fast]",
+            "json.loads, FC HTTP-trigger event",
+            1.60,
+        ),
     ):
-        value = per[case]
+        value = per.get(case)
+        if value is None:
+            why = missing.get(case, "the case was not built")
+            rows.append(
+                [figure, f"not measured: {why}", "", f"≤ {goal:.2f}x", "not measured", percall_cmd]
+            )
+            continue
         rows.append(
             [
                 figure,
                 f"{value['us']:.1f} µs = {value['ratio']:.2f}x",
                 _icount_ratio(counts, case, floor),
                 f"≤ {goal:.2f}x",
-                verdict(value["ratio"] <= goal),
+                both_verdicts(value["ratio"], _instr_ratio(counts, case, floor), goal),
                 percall_cmd,
             ]
         )
+    return rows
+
+
+def budget_rows(results: dict[str, Any], commands: dict[str, str]) -> list[list[str]]:
+    """[figure, measured (wall, same run), instruction counts, goal, verdict, command]."""
+    calls = results["percall"]
+    per, body = calls["percall"], calls["body"]
+    missing = calls.get("missing", {})
+    counts = results.get("icount", {})
+    rows: list[list[str]] = []
+    percall_cmd = commands["percall"] + "; " + commands["icount"]
+    rows += _per_call_rows(per, missing, counts, percall_cmd)
     mine, peer = (
         "yandex, Flask app via polyfaas.wsgi, dict in/out",
         "apig-wsgi, Flask app, dict in/out",
@@ -188,7 +226,7 @@ def budget_rows(results: dict[str, Any], commands: dict[str, str]) -> list[list[
                 f"{per[mine]['us']:.1f} / {per[peer]['us']:.1f} µs = {ratio:.2f}x",
                 _icount_ratio(counts, mine, peer),
                 "≤ 1.00x",
-                verdict(ratio <= 1.0),
+                both_verdicts(ratio, _instr_ratio(counts, mine, peer), 1.0),
                 percall_cmd,
             ]
         )
@@ -212,13 +250,18 @@ def budget_rows(results: dict[str, Any], commands: dict[str, str]) -> list[list[
             )
         else:
             counted = "not counted"
+        cold_instr = (
+            cold_counts[name]["total"] / cold_counts["import attrs"]["total"]
+            if counted[0].isdigit()
+            else None
+        )
         rows.append(
             [
                 f"cold start, {name} ÷ `import attrs` ({results['coldstart'].get('install', '')})",
                 f"{cold[name]['ms']:.1f} ms = {ratio:.2f}x",
                 counted,
                 "≤ 1.10x",
-                verdict(ratio <= 1.10),
+                both_verdicts(ratio, cold_instr, 1.10),
                 commands["coldstart"] + "; " + commands["icount"],
             ]
         )

@@ -34,6 +34,7 @@ PER_CALL = (
     "yandex-gateway, portable handler, dict in/out",
     "json.loads, FC HTTP-trigger event",
     "alibaba, portable handler, bytes in",
+    "alibaba, portable handler, bytes in, with polyfaas[fast]",
     "yandex, wsgi handler, dict in/out",
     "alibaba, wsgi handler, bytes in",
     "yandex, Flask app via polyfaas.wsgi, dict in/out",

@@ -40,6 +40,22 @@ def optional(module: str) -> Any:
         return None
 
 
+def with_parser(parser: Any, case: Case) -> Case:
+    """``case`` with the FC runtime half parsing through ``parser`` (orjson's ``loads``:
+    the ``polyfaas[fast]`` extra) or the standard library (``None``), whatever is
+    installed: both installs are measured in one run. Setting the adapter's one parser
+    slot costs a dict store a call (~50 instructions)."""
+    from polyfaas_alibaba import fastjson
+
+    slot = fastjson._PARSER
+
+    def call() -> Any:
+        slot["loads"] = parser
+        return case()
+
+    return call
+
+
 def _entry(kind: str) -> Any:
     if kind == "wsgi":
         return polyfaas.wsgi(events.wsgi_app)
@@ -48,6 +64,32 @@ def _entry(kind: str) -> Any:
 
 #: case → why it is not measured (a peer that is not installed), for the report.
 MISSING: dict[str, str] = {}
+
+
+def alibaba_cases(cases: dict[str, tuple[Case, str]]) -> None:
+    """The FC HTTP-trigger cases, with the standard library's parser and with orjson's."""
+    call = events.native_call("alibaba")
+    os.environ.update(call.environ)
+    raw, context = call.args
+    floor = f"json.loads, FC HTTP-trigger event ({len(raw)} B)"
+    cases[floor] = (call_of(json.loads, raw), floor)
+    for kind in ("portable", "wsgi"):
+        entry = _entry(kind)
+        entry(raw, context)
+        cases[f"alibaba, {kind} handler, bytes in"] = (
+            with_parser(None, call_of(entry, raw, context)),
+            floor,
+        )
+    orjson_loads = getattr(optional("orjson"), "loads", None)
+    fast_case = "alibaba, portable handler, bytes in, with polyfaas[fast]"
+    if orjson_loads is not None:
+        entry = _entry("portable")
+        cases[fast_case] = (with_parser(orjson_loads, call_of(entry, raw, context)), floor)
+        cases[fast_case][0]()
+    else:
+        MISSING[fast_case] = (
+            "orjson is not installed (python -m bench installs it into bench/.venv)"
+        )
 
 
 def per_call_cases() -> dict[str, tuple[Case, str]]:
@@ -77,15 +119,7 @@ def per_call_cases() -> dict[str, tuple[Case, str]]:
             )
         elif provider == "yandex":
             MISSING["yandex, Flask app via polyfaas.wsgi, dict in/out"] = "flask is not installed"
-    call = events.native_call("alibaba")
-    os.environ.update(call.environ)
-    raw, context = call.args
-    floor = f"json.loads, FC HTTP-trigger event ({len(raw)} B)"
-    cases[floor] = (call_of(json.loads, raw), floor)
-    for kind in ("portable", "wsgi"):
-        entry = _entry(kind)
-        entry(raw, context)
-        cases[f"alibaba, {kind} handler, bytes in"] = (call_of(entry, raw, context), floor)
+    alibaba_cases(cases)
     aws = events.aws_v1_event()
     aws_raw = json.dumps(aws).encode()
     floor = f"json.loads, AWS API GW v1 event ({len(aws_raw)} B)"
