@@ -190,7 +190,7 @@ class Entry:
 
             return providers.runtime_half(forced)
         last = self._last_runtime
-        if last is not None and last.detect(args, kwargs, live_environ):
+        if last is not None and last.recognizes(args, kwargs):
             return last
         return self._detect(args, kwargs)
 

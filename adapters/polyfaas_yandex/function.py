@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from polyfaas import EventType, Request
+from polyfaas import EventType, Request, Response
 from polyfaas.runtime import (
     EventFormatError,
     Invocation,
@@ -111,6 +111,24 @@ class YandexRuntime(RuntimeHalf):
         return looks_like_yandex(environ)
 
     @override
+    def recognizes(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
+        """The shape ``detect`` trusts first, for the calls after the first: two
+        arguments and a Yandex context (``deadline_ms``, a ``request_id`` and an
+        ``invoked_function_arn`` that is no AWS ``arn:``). FC's context has neither
+        attribute, an AWS one has an ``arn:``; anything else goes through ``detect``
+        (``POLYFAAS_PROVIDER`` is read before this)."""
+        if len(args) != 2 or kwargs:
+            return False
+        context = args[1]
+        arn = getattr(context, "invoked_function_arn", None)
+        return (
+            type(arn) is str
+            and not arn.startswith("arn:")
+            and type(getattr(context, "deadline_ms", None)) is int
+            and type(getattr(context, "request_id", None)) is str
+        )
+
+    @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         """The canonical invocation; ``EventFormatError`` for a malformed event."""
         split = _split(args, kwargs)
@@ -119,8 +137,9 @@ class YandexRuntime(RuntimeHalf):
         event, native_context = split
         # One rule for Context.provider: the platform the function runs on.
         context = to_canonical(native_context, self.cloud)
-        return Invocation(
-            decode_event(event, context.request_id), context, native=(event, native_context)
+        # The trusted constructor: three values stored as they are (no copy, no check).
+        return Invocation._trusted(
+            decode_event(event, context.request_id), context, (event, native_context)
         )
 
     @override
@@ -128,7 +147,8 @@ class YandexRuntime(RuntimeHalf):
         """An HTTP request's ``Response`` → the ``{statusCode, …}`` dict; an event's
         value (or a batch's list of values) is returned as it is."""
         if isinstance(invocation.payload, Request):
-            return encode_response(to_response(result))
+            # ``Entry.handle`` has made it a ``Response`` already (others call this too).
+            return encode_response(result if type(result) is Response else to_response(result))
         return result
 
 
