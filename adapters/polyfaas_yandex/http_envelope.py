@@ -21,6 +21,7 @@ Lossy points: the platform is HTTPS only, so ``scheme`` is always ``"https"``;
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -55,6 +56,10 @@ _RAW_PATH_PLAIN = _ALNUM + "/:@!$&'()*+,;=-._~%"
 _LIST = frozenset({list})
 _ONE = frozenset({1})
 _first = itemgetter(0)
+#: Header names joined by NUL → their lower-cased list (``_header_index``).
+_LOWERED: dict[str, list[str]] = {}
+_LOWERED_SETS = 64
+_LOWERED_TEXT = 4096
 
 
 def is_http_event(event: Mapping[str, Any]) -> bool:
@@ -162,21 +167,45 @@ def _header_index(event: Mapping[str, Any]) -> dict[str, str] | None:
     one string a list — checked as ``multi_pairs`` checks it; else ``None``."""
     singles = event.get("headers")
     multis = event.get("multiValueHeaders")
-    if type(singles) is not dict or type(multis) is not dict or singles.keys() != multis.keys():
+    if type(singles) is not dict or type(multis) is not dict:
+        return None
+    names = list(multis)
+    # json.loads gives both objects the same key strings in the same order (its key
+    # memo), so the list compare is mostly identity checks; another order still
+    # takes the set compare the decode makes.
+    if list(singles) != names and singles.keys() != multis.keys():
         return None
     values_of = multis.values()
-    if not (set(map(type, values_of)) <= _LIST and set(map(len, values_of)) <= _ONE):
+    # Every value a list, none empty, and as many values as lists: each holds one
+    # (three C passes instead of a type, a length and a first-item pass).
+    if not set(map(type, values_of)) <= _LIST or [] in values_of:
         return None
-    firsts = list(map(_first, values_of))
+    firsts = list(chain.from_iterable(values_of))
+    if len(firsts) != len(names):
+        return None
     try:
         "".join(firsts)
-        names = Headers._lower_names(list(multis))
+        joined = "\0".join(names)
     except TypeError:  # not strings: the decode reports it
         return None
-    # Backwards, so the first value of a name that folds like another wins.
-    names.reverse()
-    firsts.reverse()
-    return dict(zip(names, firsts))
+    # Calls of one deployment repeat a few sets of header names (one a kind of
+    # client): their lower-cased list is remembered by the names' joined text, which
+    # saves a third of this index; bounded in count and size (hostile names only
+    # fill it up to the bound, then it starts again).
+    lowered = _LOWERED.get(joined)
+    if lowered is None:
+        lowered = Headers._lower_names(names)
+        # Only names without a NUL (else two lists could join alike).
+        if len(joined) <= _LOWERED_TEXT and joined.count("\0") == len(names) - 1:
+            if len(_LOWERED) >= _LOWERED_SETS:
+                _LOWERED.clear()
+            _LOWERED[joined] = lowered
+    index = dict(zip(lowered, firsts))
+    if len(index) != len(names):
+        # Two names fold alike: built backwards, so the first value of each wins
+        # (reversed copies: the remembered list is never changed).
+        index = dict(zip(lowered[::-1], firsts[::-1]))
+    return index
 
 
 def decode_request(event: Mapping[str, Any]) -> Request:
