@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from polyfaas._body import body_repr, decode_text, to_bytes
 from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
-from polyfaas._multidict import Headers, MultiDict, MultiSource, as_headers
+from polyfaas._multidict import Headers, MultiDict, as_headers
 from polyfaas.errors import HTTPError
+
+if TYPE_CHECKING:
+    from polyfaas._multidict import MultiSource
 
 # RFC 3986 ``pchar`` plus "/": what stays literal when a decoded path is encoded.
 PATH_SAFE = "/:@!$&'()*+,;=-._~"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from operator import itemgetter
-from typing import Any, SupportsIndex, SupportsInt, Union
+from typing import TYPE_CHECKING, Any, SupportsIndex, SupportsInt, Union
 
 import attrs
 
 from polyfaas._body import body_repr, decode_text, to_bytes
 from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
-from polyfaas._multidict import Headers, MultiSource, as_headers
+from polyfaas._multidict import Headers, as_headers
 
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -108,10 +108,13 @@ def header_fields_problem(pairs: tuple[tuple[str, str], ...]) -> str | None:
 
 _new = object.__new__
 _NO_HEADERS = Headers._trusted(())
-#: What ``Response(status=...)`` takes: what ``int()`` converts.
-StatusSource = Union[str, bytes, bytearray, SupportsInt, SupportsIndex]
-#: What ``Response(body=...)`` takes (``str`` is stored as UTF-8).
-BodySource = Union[bytes, bytearray, memoryview, str, None]
+if TYPE_CHECKING:  # annotations only: a run-time Union costs a cold start
+    from polyfaas._multidict import MultiSource
+
+    #: What ``Response(status=...)`` takes: what ``int()`` converts.
+    StatusSource = Union[str, bytes, bytearray, SupportsInt, SupportsIndex]
+    #: What ``Response(body=...)`` takes (``str`` is stored as UTF-8).
+    BodySource = Union[bytes, bytearray, memoryview, str, None]
 # One ``Headers`` a media type for the responses the model builds without headers
 # given: immutable, so shared, and the same pairs each time (``check_response``
 # recognises them at once).
