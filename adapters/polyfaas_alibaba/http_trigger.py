@@ -129,6 +129,58 @@ def _header_fields(native: Mapping[str, Any], host: str | None) -> tuple[tuple[s
     return (*pairs[:at], ("Host", host), *pairs[at:])
 
 
+def _header_index(native: Mapping[str, Any], host: str | None) -> dict[str, str] | None:
+    """The lookup ``Headers`` would build from ``_header_fields(native, host)`` (lower-cased
+    name → first value), when the map has the common shape: string values, no
+    ``Cookie`` (split into fields) and no two names that fold alike; else ``None``."""
+    values = native.values()
+    if not set(map(type, values)) <= _STR:
+        return None  # a number to convert, or a malformed value: the pairs decide
+    names = tuple(native)
+    # Calls of one deployment repeat a few sets of header names: their lower-cased list
+    # is remembered by the names (a tuple of strings hashes from their cached hashes).
+    lowered = _lowered_names.get(names)
+    if lowered is None:
+        lowered = _fold_names(names)
+        if lowered is None:
+            return None
+    index = dict(zip(lowered, values))
+    if host is not None:
+        if "host" in index:  # a "HOST" field before or after FC's: the pairs decide
+            return None
+        index["host"] = host
+    return index
+
+
+def _fold_names(names: tuple[Any, ...]) -> list[str] | None:
+    """The lower-cased ``names`` when they suit the index (strings, no ``Cookie``, none
+    folding alike), remembered; ``None`` otherwise."""
+    if not set(map(type, names)) <= _STR:
+        return None
+    lowered = Headers._lower_names(list(names))
+    if len(set(lowered)) != len(lowered) or "cookie" in lowered:
+        return None
+    # Bounded in count and size: hostile names only fill it up, then it starts again.
+    if len(names) <= 64 and sum(map(len, names)) <= 4096:
+        if len(_lowered_names) >= 64:
+            _lowered_names.clear()
+        _lowered_names[names] = lowered
+    return lowered
+
+
+#: header names of an event → their lower-cased list (``_header_index``); bounded.
+_lowered_names: dict[tuple[Any, ...], list[str]] = {}
+
+
+def _query_pairs(native: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    if set(map(type, native.values())) <= _STR and set(map(type, native)) <= _STR:
+        return tuple(native.items())
+    return tuple(
+        (str(name), item if type(item) is str else _scalar(item, name))
+        for name, item in native.items()
+    )
+
+
 def _has_cookie(names: tuple[Any, ...]) -> bool:
     return any(type(name) is not str or name.lower() == "cookie" for name in names)
 
@@ -208,15 +260,15 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     host = domain or _scalar(native_headers.get("Host") or native_headers.get("host") or "")
     # Go keeps Host out of the map; put it back where FC's sorted map would have it.
     pending_host = bool(domain) and "Host" not in native_headers and "host" not in native_headers
-    headers = _header_fields(native_headers, domain if pending_host else None)
+    given_host = domain if pending_host else None
+    # Lazy views (issue 15, decisions 1 and 3): a header or query value of the wrong type
+    # raises EventFormatError when the handler first reads the field, not here.
+    headers = Headers._lazy(
+        lambda: _header_fields(native_headers, given_host),
+        lambda: _header_index(native_headers, given_host),
+    )
     native_query = _map(event, "queryParameters")
-    if set(map(type, native_query.values())) <= _STR and set(map(type, native_query)) <= _STR:
-        query = tuple(native_query.items())
-    else:
-        query = tuple(
-            (str(name), item if type(item) is str else _scalar(item, name))
-            for name, item in native_query.items()
-        )
+    query = MultiDict._lazy(lambda: _query_pairs(native_query))
     forwarded = native_headers.get("X-Forwarded-Proto")
     scheme = "https"
     if isinstance(forwarded, str):
@@ -227,8 +279,8 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
         method.upper(),
         path,
         raw_path,
-        MultiDict._trusted(query),
-        Headers._trusted(headers),
+        query,
+        headers,
         body,
         client_ip,
         scheme,
