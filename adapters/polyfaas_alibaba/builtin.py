@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
-from polyfaas import Entry, Request
+from polyfaas import Entry, Request, Response
 from polyfaas.runtime import (
     EventFormatError,
     Invocation,
@@ -57,6 +57,19 @@ class AlibabaRuntime(RuntimeHalf):
         )
 
     @override
+    def recognizes(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
+        """The shape ``detect`` trusts first, for the calls after the first: the event
+        as bytes (or text) and an FC context (a request id and ``function``). Yandex's
+        and AWS's contexts have no ``function``, a WSGI call passes a dict first;
+        anything else goes through ``detect``."""
+        if len(args) != 2 or kwargs:
+            return False
+        event = args[0]
+        return (type(event) is bytes or isinstance(event, (bytearray, str))) and (
+            fc_context.looks_like_fc_context(args[1])
+        )
+
+    @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         if len(args) + len(kwargs) != 2:
             raise UnknownCallError(
@@ -71,12 +84,14 @@ class AlibabaRuntime(RuntimeHalf):
 
             context = attrs.evolve(context, request_id=request_id())
         payload = decode_payload(raw, context.request_id)
-        return Invocation(payload, context, native=(*args, *kwargs.values()))
+        # Every value already final: the trusted constructor (equal to Invocation(...)).
+        return Invocation._trusted(payload, context, (*args, *kwargs.values()))
 
     @override
     def encode(self, result: Any, invocation: Invocation) -> Any:
         if isinstance(invocation.payload, Request):
-            return result_from_response(to_response(result))
+            # ``Entry.handle`` has made it a ``Response`` already (others call this too).
+            return result_from_response(result if type(result) is Response else to_response(result))
         return result
 
 

@@ -175,10 +175,13 @@ def credentials_of(native: Any, environ: Mapping[str, str]) -> Credentials | Non
     """The role's keys: ``context.credentials`` (3.9/3.10), else ``ALIBABA_CLOUD_*``
     (3.12), else the legacy ``accessKeyID``… variables; ``None`` without a role."""
     creds = getattr(native, "credentials", None) if _plain(native) else field(native, "credentials")
-    read = _first if _plain(creds) else field
-    key_id = text(read(creds, "access_key_id", "accessKeyId"))
-    secret = text(read(creds, "access_key_secret", "accessKeySecret"))
-    token = text(read(creds, "security_token", "securityToken"))
+    key_id = secret = token = ""
+    if creds is not None:  # (3.12 has none)
+        read = _first if _plain(creds) else field
+        key_id = text(read(creds, "access_key_id", "accessKeyId"))
+        if key_id:  # the secret and token are read only for a role's key (most have none)
+            secret = text(read(creds, "access_key_secret", "accessKeySecret"))
+            token = text(read(creds, "security_token", "securityToken"))
     if not key_id:
         # 3.12 has no context.credentials; older runtimes also keep the legacy names.
         if env_get(environ, "ALIBABA_CLOUD_ACCESS_KEY_ID"):
