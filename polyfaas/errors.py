@@ -51,8 +51,7 @@ class HTTPError(Exception):
 
     def to_response(self) -> Response:
         """The response this error stands for."""
-        from polyfaas._response import Response
-
+        response_type = _response_class[0]
         if self._response is not None:
             return self._response
         headers: list[tuple[str, str]] = [("Content-Type", "text/plain; charset=utf-8")]
@@ -63,7 +62,13 @@ class HTTPError(Exception):
             extra = list(pairs)
             names = {name.lower() for name, _ in extra}
             headers = [h for h in headers if h[0].lower() not in names] + extra
-        return Response(self.status, headers, self.detail)
+        return response_type(self.status, headers, self.detail)
+
+
+#: ``polyfaas._response.Response``, put here by that module once the class exists. It
+#: is not imported here: ``polyfaas._response`` raises these errors (it imports this
+#: module), and the package imports it before any code can build an ``HTTPError``.
+_response_class: list[type[Response]] = []
 
 
 def _phrase(status: int) -> str:

@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from polyfaas._aio import resolve as resolve_awaitable
 from polyfaas._codec import (
     body_from_text_or_base64,
     body_to_text_or_base64,
@@ -48,13 +47,18 @@ from polyfaas._codec import (
     parse_rfc3339,
     read_wsgi_input,
 )
-from polyfaas._entry import describe_call, event_from_request, live_environ, payload_data
+from polyfaas._entry import (
+    describe_call,
+    event_from_request,
+    live_environ,
+    payload_data,
+    resolve_awaitable,
+)
 from polyfaas._event import new_id
 from polyfaas._invocation import Invocation, Payload
-from polyfaas._normalize import error_response, to_response
 from polyfaas._override import check_overrides, override
 from polyfaas._request import PATH_SAFE, decode_path, encode_path, encode_query, parse_query
-from polyfaas._response import dump_json
+from polyfaas._response import dump_json, error_response, to_response
 from polyfaas.errors import (
     EventFormatError,
     HandlerImportError,
