@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Union
 
 from polyfaas._context import Context
+from polyfaas._fields import building_twin
 from polyfaas._request import Request
 
 if TYPE_CHECKING:  # created on first use (polyfaas._event), never by an HTTP call
@@ -85,11 +86,14 @@ class Invocation:
     def _trusted(payload: Payload, context: Context, native: tuple[Any, ...] = ()) -> Invocation:
         """The trusted constructor (private, for runtime halves): equal to
         ``Invocation(...)`` of the same values."""
-        self: Invocation = _new(Invocation)
-        _set_payload(self, payload)
-        _set_context(self, context)
-        _set_native(self, native)
-        return self
+        # Filled as a twin that allows assignment, then made an Invocation: plain
+        # attribute stores are cheaper than calling the slots' setters.
+        self: Any = _new(_BuildingInvocation)
+        self.payload = payload
+        self.context = context
+        self.native = native
+        self.__class__ = Invocation
+        return self  # type: ignore[no-any-return]
 
     # Frozen, as an attrs ``frozen`` class: the same error on assignment and deletion.
     __setattr__ = _frozen
@@ -116,6 +120,7 @@ class Invocation:
 
 
 _new = object.__new__
+_BuildingInvocation = building_twin(Invocation)
 _set_payload = Invocation.__dict__["payload"].__set__
 _set_context = Invocation.__dict__["context"].__set__
 _set_native = Invocation.__dict__["native"].__set__
