@@ -59,6 +59,24 @@ def test_first_local_call_stays_light():
         """
     )
     assert not loaded & {"werkzeug", "importlib.metadata", "argparse", "asyncio"}
+    # A synchronous handler needs neither the async runner nor the re-exporting module
+    # of the response normalisation (each module costs a cold start ~0.5M instructions).
+    assert not loaded & {"polyfaas._aio", "polyfaas._normalize"}, sorted(loaded)
+
+
+def test_async_handler_still_runs_after_lazy_aio():
+    loaded = modules_after(
+        """
+        import polyfaas
+
+        @polyfaas.http
+        async def handler(request, context):
+            return {"ok": True}
+
+        assert handler(polyfaas.Request()).status == 200
+        """
+    )
+    assert "polyfaas._aio" in loaded
 
 
 def test_wsgi_entry_does_not_need_werkzeug():
