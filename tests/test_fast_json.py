@@ -130,3 +130,22 @@ def test_the_fc_runtime_half_decodes_hostile_events_alike(parser: str, raw: byte
 
 def test_fast_tells_whether_orjson_is_in_use(parser: str) -> None:
     assert fastjson.fast() is (parser == "orjson")
+
+
+def test_a_big_event_goes_to_json_loads(parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past MAX_FAST_BYTES the checks would cost more than orjson saves: json.loads alone.
+    calls: list[bytes] = []
+    original = json.loads
+
+    def counted(raw: bytes) -> Any:
+        calls.append(raw)
+        return original(raw)
+
+    monkeypatch.setattr(json, "loads", counted)
+    small = b'{"body": "' + b"A" * 100 + b'"}'
+    big = b'{"body": "' + b"A" * fastjson.MAX_FAST_BYTES + b'"}'
+    assert fastjson.loads(big) == {"body": "A" * fastjson.MAX_FAST_BYTES}
+    assert calls == [big]
+    assert fastjson.loads(small) == {"body": "A" * 100}
+    # the standard-library path parses the small one too; orjson's does not
+    assert calls == ([big, small] if parser == "json" else [big])
