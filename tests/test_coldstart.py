@@ -20,6 +20,17 @@ HEAVY = {
 }
 
 
+#: A stand-in for the Yandex runtime's context object (its attributes, not our class),
+#: for the scripts below (indented as they are: ``modules_after`` dedents them).
+YANDEX_CONTEXT = """class Context:
+            request_id = "r1"
+            deadline_ms = 4102444800000
+            invoked_function_arn = function_name = "d4e0123456789abcdefg"
+            function_version = "v1"
+            memory_limit_in_mb = 128
+            token = None"""
+
+
 def modules_after(code: str) -> set[str]:
     script = textwrap.dedent(code) + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
     out = subprocess.run(
@@ -109,13 +120,7 @@ def test_an_http_call_never_creates_the_event_classes():
         def handler(request, context):
             return {{"ok": True}}
 
-        class Context:
-            request_id = "r1"
-            deadline_ms = 4102444800000
-            invoked_function_arn = function_name = "d4e0123456789abcdefg"
-            function_version = "v1"
-            memory_limit_in_mb = 128
-            token = None
+        {YANDEX_CONTEXT}
 
         with open({str(sample)!r}, encoding="utf-8") as f:
             event = json.load(f)
@@ -155,13 +160,7 @@ def test_an_http_call_answering_a_dict_never_imports_json():
         def handler(request, context):
             return {{"ok": True, "path": request.path}}
 
-        class Context:
-            request_id = "r1"
-            deadline_ms = 4102444800000
-            invoked_function_arn = function_name = "d4e0123456789abcdefg"
-            function_version = "v1"
-            memory_limit_in_mb = 128
-            token = None
+        {YANDEX_CONTEXT}
 
         import sys
         result = handler({event!r}, Context())
