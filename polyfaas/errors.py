@@ -10,7 +10,8 @@ The tree::
         ├── UnknownCallError            (also TypeError) the entry could not tell who called it
         ├── EventFormatError            (also ValueError) a native event is malformed
         ├── ResponseFormatError         (also TypeError) a handler returned something unencodable
-        └── HandlerImportError          (also ImportError) a TARGET could not be loaded
+        ├── HandlerImportError          (also ImportError) a TARGET could not be loaded
+        └── LifespanError               (also RuntimeError) an ASGI app's lifespan startup failed
 
 ``HTTPError`` is not a ``PolyfaasError``: it is raised by user code on purpose and
 turned into a response, never reported as a failure.
@@ -117,10 +118,16 @@ class HandlerImportError(PolyfaasError, ImportError):
         self.reason = reason
 
 
+class LifespanError(PolyfaasError, RuntimeError):
+    """An ASGI application answered ``lifespan.startup.failed``: the instance cannot
+    serve, and the platform reports it as it reports a failing initializer."""
+
+
 __all__ = [
     "EventFormatError",
     "HTTPError",
     "HandlerImportError",
+    "LifespanError",
     "PolyfaasError",
     "ProviderNotFoundError",
     "ProviderUnavailableError",
