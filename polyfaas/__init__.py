@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from polyfaas._context import Context
-from polyfaas._entry import Entry, event, http, wsgi
+from polyfaas._entry import Entry, asgi, event, http, wsgi
 from polyfaas._event import EventType
 from polyfaas._multidict import Headers, MultiDict
 from polyfaas._request import Request
@@ -45,6 +45,7 @@ __all__ = [
     "Request",
     "Response",
     "__version__",
+    "asgi",
     "event",
     "http",
     "wsgi",

@@ -1,5 +1,6 @@
-"""The deployable entry: what ``@polyfaas.http``, ``@polyfaas.event`` and
-``polyfaas.wsgi`` return, and what each platform's handler setting points at."""
+"""The deployable entry: what ``@polyfaas.http``, ``@polyfaas.event``,
+``polyfaas.wsgi`` and ``polyfaas.asgi`` return, and what each platform's handler
+setting points at."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from polyfaas._invocation import Payload
     from polyfaas.runtime import RuntimeHalf
 
-    HandlerKind = Literal["http", "event", "wsgi"]
+    HandlerKind = Literal["http", "event", "wsgi", "asgi"]
     #: ``init(context)``, sync or async: runs once per instance before the first call.
     InitHook = Callable[[Context], Any]
     F = TypeVar("F", bound=Callable[..., Any])
@@ -119,7 +120,7 @@ class Entry:
     ) -> None:
         self.handler = handler
         self.kind: HandlerKind = kind
-        #: The WSGI application, for entries made by ``polyfaas.wsgi``.
+        #: The WSGI or ASGI application, for entries made by ``polyfaas.wsgi``/``asgi``.
         self.app = app
         self._init_hook = init
         self._init_done = threading.Event()
@@ -168,10 +169,20 @@ class Entry:
         with self._init_lock:
             if self._init_done.is_set():
                 return
+            if self.kind == "asgi":  # the app's lifespan startup, before the user's hook
+                self.handler.startup(context)  # type: ignore[attr-defined]
             if self._init_hook is not None:
                 resolve_awaitable(self._init_hook(context))
             self._init_done.set()
             self._initialized = True
+
+    def shutdown(self) -> None:
+        """Run the instance's stop work: an ASGI app's lifespan shutdown, once, after a
+        startup that completed (nothing for other entries). Platforms call it when the
+        instance stops — FC's PreStop, SIGTERM on Yandex, the runner retiring an
+        instance."""
+        if self.kind == "asgi" and self._init_done.is_set():
+            self.handler.shutdown()  # type: ignore[attr-defined]
 
     # -- native call ------------------------------------------------------------
 
@@ -361,6 +372,18 @@ def event(
     if handler is None:
         return lambda func: Entry(func, "event", init=init)
     return Entry(handler, "event", init=init)
+
+
+def asgi(app: Any, *, init: InitHook | None = None) -> Entry:
+    """Make an ASGI 3 application (FastAPI, Starlette, …) deployable on every provider.
+
+    Its lifespan runs once per instance: ``startup`` before the first call (in the
+    platform's initializer where it has one), ``shutdown`` when the instance stops;
+    an app without lifespan support is served without it. ``init`` runs after the
+    startup."""
+    from polyfaas.asgi_bridge import ASGIHandler
+
+    return Entry(ASGIHandler(app), "asgi", init=init, app=app)
 
 
 def wsgi(app: Any, *, init: InitHook | None = None) -> Entry:
