@@ -273,6 +273,41 @@ def check_flask_app(provider: str) -> None:
     assert json_of(second)["visits"] == 4  # the client sent back the cookie it was given
 
 
+# -- fastapi_app -----------------------------------------------------------------------
+
+
+def check_fastapi_app(provider: str) -> None:
+    with client(target("fastapi_app"), provider) as http:
+        first, second = http.get("/"), http.get("/")
+        if no_path(provider):  # a direct Yandex call: every URL is "/"
+            assert first.json == second.json == {"greeting": "hello", "startups": 1}
+            return
+        item = http.get("/items/7?q=x")
+        invalid = http.get("/items/seven")
+        created = http.post("/items", json={"name": "pen", "price": 1.5})
+        done = http.get("/done")
+        cookies = http.get("/cookies")
+        moved = http.get("/old")
+        binary = bytes(range(256))
+        echoed = http.post("/echo", data=binary, content_type="application/octet-stream")
+        streamed = http.get("/stream?n=4")
+    # The lifespan ran once for the instance; its state reached every call.
+    assert first.json == second.json == {"greeting": "hello", "startups": 1}
+    assert item.json == {"item_id": 7, "q": "x"}
+    assert invalid.status_code == 422
+    assert json_of(invalid)["detail"][0]["loc"] == ["path", "item_id"]
+    assert created.json == {"created": "pen", "price": 1.5}
+    assert done.json == ["pen"]  # the background task finished before the next call
+    both = ["first=1; Path=/; SameSite=lax", "second=2; Path=/; SameSite=lax"]
+    if Loss.SET_COOKIE_JOINED in providers.platform_half(provider).facts.losses:
+        assert cookies.headers.getlist("Set-Cookie") == [", ".join(both)]  # FC's result map
+    else:
+        assert cookies.headers.getlist("Set-Cookie") == both
+    assert (moved.status_code, moved.headers["Location"]) == (301, "/items/1")
+    assert (echoed.status_code, echoed.data) == (200, binary)
+    assert streamed.text == "line 0\nline 1\nline 2\nline 3\n"
+
+
 # -- django_app (in a process of its own: Django's settings are process-wide) -----------
 
 DJANGO_PROBE = """
@@ -403,6 +438,7 @@ CHECKS: dict[str, Callable[[str], None]] = {
     "external_command": check_external_command,
     "http_echo": check_http_echo,
     "flask_app": check_flask_app,
+    "fastapi_app": check_fastapi_app,
     "django_app": check_django_app,
     "triggers": check_triggers,
     "custom_runtime": check_custom_runtime,
