@@ -25,7 +25,8 @@ class Target:
     module: str
     attribute: str
     file: Path | None = None
-    #: Serve a bare WSGI application (not wrapped in ``polyfaas.wsgi``) as one.
+    #: Serve a bare WSGI or ASGI application (not wrapped in ``polyfaas.wsgi`` or
+    #: ``polyfaas.asgi``) as one.
     wrap_wsgi: bool = False
     #: When set, a plain ``handler(event, context)`` is refused at load, with this
     #: fix (the platform does not call such a handler natively).
@@ -93,16 +94,17 @@ def defined_callables(file: Path) -> list[str]:
     return [n for n in dict.fromkeys(names) if not n.startswith("_")]
 
 
-CallableKind = Literal["entry", "wsgi", "native", "other"]
+CallableKind = Literal["entry", "wsgi", "asgi", "native", "other"]
 
 WSGI_PARAMS = ("environ", "start_response")
 
 
 def callable_kind(obj: Any) -> CallableKind:
     """What a loaded TARGET is: a polyfaas entry, a bare WSGI application (a Flask or
-    Django app, any callable of ``(environ, start_response)``), a native handler (a
-    plain callable of two or more positional arguments, ``handler(event, context)``),
-    or something else."""
+    Django app, any callable of ``(environ, start_response)``), a bare ASGI 3
+    application (a FastAPI or Starlette app, any ``async`` callable of ``(scope,
+    receive, send)``), a native handler (a plain callable of two or more positional
+    arguments, ``handler(event, context)``), or something else."""
     import inspect
 
     from polyfaas._entry import Entry
@@ -122,9 +124,20 @@ def callable_kind(obj: Any) -> CallableKind:
     ]
     if tuple(positional[:2]) == WSGI_PARAMS or positional[1:2] == ["start_response"]:
         return "wsgi"
+    if len(positional) == 3 and _is_async_callable(obj):
+        return "asgi"
     if len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in parameters):
         return "native"
     return "other"
+
+
+def _is_async_callable(obj: Any) -> bool:
+    import inspect
+
+    if inspect.iscoroutinefunction(obj):
+        return True
+    call = getattr(type(obj), "__call__", None)  # an app object: FastAPI, Starlette
+    return call is not None and inspect.iscoroutinefunction(call)
 
 
 def _user_frames(tb: TracebackType | None) -> TracebackType | None:
@@ -179,6 +192,15 @@ def _wrap(obj: Any, target: Target) -> Any:
         )
         sys.stderr.flush()
         return wsgi(obj)
+    if kind == "asgi" and target.wrap_wsgi:
+        from polyfaas._entry import asgi
+
+        sys.stderr.write(
+            f"polyfaas: {target.handler_string} is an ASGI application, not a polyfaas "
+            f"entry: serving it as polyfaas.asgi({target.attribute.rpartition('.')[2]})\n"
+        )
+        sys.stderr.flush()
+        return asgi(obj)
     if kind == "native" and target.native_fix:
         raise HandlerImportError(
             f"{target.handler_string} is a native handler (event, context), not a polyfaas "

@@ -99,6 +99,31 @@ def test_a_bare_wsgi_app_is_served_as_wsgi_with_one_line_saying_so(tmp_path):
         assert "KeyError" not in runner.output()
 
 
+BARE_ASGI = """
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+"""
+
+
+def test_a_bare_asgi_app_is_served_as_asgi_with_one_line_saying_so(tmp_path):
+    write(tmp_path, "app.py", BARE_ASGI)
+    with polyfaas_run("app.py:app", cwd=tmp_path) as runner:
+        answer = requests.get(runner.url + "/asgi/path", timeout=5)
+        assert (answer.status_code, answer.text) == (200, "/asgi/path")
+        assert runner.wait_for_output("is an ASGI application, not a polyfaas entry")
+
+
+def test_a_fastapi_app_object_is_recognised_as_asgi(tmp_path):
+    from fastapi import FastAPI
+
+    from polyfaas._target import callable_kind
+
+    assert callable_kind(FastAPI()) == "asgi"
+
+
 def test_a_native_handler_is_refused_on_local_in_one_line_naming_the_fix(tmp_path):
     write(tmp_path, "main.py", NATIVE)
     result = polyfaas("invoke", "main.py:handler", "--data", "{}", cwd=tmp_path)
