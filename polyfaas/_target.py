@@ -136,8 +136,8 @@ def _is_async_callable(obj: Any) -> bool:
 
     if inspect.iscoroutinefunction(obj):
         return True
-    call = getattr(type(obj), "__call__", None)  # an app object: FastAPI, Starlette
-    return call is not None and inspect.iscoroutinefunction(call)
+    # An app object (FastAPI, Starlette): its class's ``async def __call__``.
+    return callable(obj) and inspect.iscoroutinefunction(type(obj).__call__)
 
 
 def _user_frames(tb: TracebackType | None) -> TracebackType | None:

@@ -301,8 +301,9 @@ def _calls_natively(name: str) -> bool:
 
 def prepare_target(target: Target, provider: str) -> Target:
     """``target`` as the instances load it under ``provider``: a bare WSGI or ASGI
-    application served as ``polyfaas.wsgi(app)`` or ``polyfaas.asgi(app)``; a native ``handler(event, context)`` refused at
-    start, naming the fix, where the platform does not call it natively."""
+    application served as ``polyfaas.wsgi(app)`` or ``polyfaas.asgi(app)``; a native
+    ``handler(event, context)`` refused at start, naming the fix, where the platform
+    does not call it natively."""
     import attrs
 
     fix = ""
