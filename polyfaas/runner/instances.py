@@ -18,7 +18,6 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from multiprocessing.connection import Connection
 
 import attrs
 
@@ -34,6 +33,7 @@ from polyfaas._native import (
 )
 from polyfaas._target import Target
 from polyfaas.platform import process_environ
+from polyfaas.runner.channel import Channel
 from polyfaas.runner.worker import resident_memory_mb
 
 # How often a waiting call checks its instance's memory.
@@ -70,7 +70,7 @@ class WorkerProcess:
             start_new_session=os.name == "posix",
         )
         child_sock.close()
-        self.conn = Connection(parent_sock.detach())
+        self.conn = Channel(parent_sock)
         self.conn.send((target, dict(environ), concurrency, setup))
         self.pending: dict[int, Future[tuple[Outcome, int]]] = {}
         self.lock = threading.Lock()

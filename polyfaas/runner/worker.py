@@ -18,12 +18,11 @@ object with the hooks of ``PlatformHalf.instance_hooks``: ``before_call(call)``
 from __future__ import annotations
 
 import os
+import socket
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
-from multiprocessing.connection import Connection
 from typing import Any, Callable, TextIO
 
 import attrs
@@ -31,6 +30,7 @@ import attrs
 from polyfaas._native import ErrorInfo, NativeCall, Outcome, call_native
 from polyfaas._target import Target, load_target
 from polyfaas.errors import HandlerImportError
+from polyfaas.runner.channel import Channel
 
 PR_SET_PDEATHSIG = 1
 #: How much of a call's output the instance keeps with its outcome (characters).
@@ -137,20 +137,18 @@ class InstanceLoop:
     """The instance side of the protocol: receives calls, sends outcomes."""
 
     def __init__(
-        self, conn: Connection, concurrency: int, hooks: Any, log: CallLog | None = None
+        self, conn: Channel, concurrency: int, hooks: Any, log: CallLog | None = None
     ) -> None:
         self.conn = conn
         self.hooks = hooks if isinstance(hooks, InstanceHooks) else InstanceHooks(hooks)
         self.before_call = self.hooks.before
-        self.send_lock = threading.Lock()
         self.pool = ThreadPoolExecutor(concurrency) if concurrency > 1 else None
         # A call's own output can be told apart only when it runs alone.
         self.log = log if concurrency == 1 else None
         self.retired = False
 
     def send(self, message: tuple[Any, ...]) -> None:
-        with self.send_lock:
-            self.conn.send(message)
+        self.conn.send(message)  # the channel's own lock keeps messages whole
 
     def serve(self, entry: Any) -> None:
         while not self.retired:
@@ -205,7 +203,7 @@ def instance_setup(target: str) -> InstanceHooks:
 
 def main(argv: list[str]) -> int:
     die_with_parent()
-    conn = Connection(int(argv[1]))
+    conn = Channel(socket.socket(fileno=int(argv[1])))
     target, environ, concurrency, setup = conn.recv()
     assert isinstance(target, Target)
     os.environ.update(environ)

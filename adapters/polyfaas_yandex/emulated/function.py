@@ -53,7 +53,12 @@ from polyfaas.platform import (
 )
 from polyfaas.runtime import new_id, resolve_awaitable, to_response
 from polyfaas_yandex.emulated import router
-from polyfaas_yandex.emulated.context import DEFAULT_TIMEOUT, make_context, token_of
+from polyfaas_yandex.emulated.context import (
+    DEFAULT_TIMEOUT,
+    make_context,
+    resource_id,
+    token_of,
+)
 from polyfaas_yandex.emulated.instance import instance_environ
 from polyfaas_yandex.emulated.settings import FUNCTION_SETTINGS, GATEWAY_SETTINGS
 from polyfaas_yandex.emulated.trigger_calls import encode_batch
@@ -142,16 +147,15 @@ class YandexPlatform(PlatformHalf):
             token=token_of(config.credentials, now),
             now=now,
         )
+        gateway = self.payload_version(config)
+        function_id = context.function_name
         event = self.event_for(
-            payload,
-            request_id=request_id,
-            now=now,
-            function_id=context.function_name,
-            gateway=self.payload_version(config),
+            payload, request_id=request_id, now=now, function_id=function_id, gateway=gateway
         )
-        refused = self._too_large(event)
-        if refused is not None:
-            raise HTTPError(413, response=refused)
+        if not self._surely_fits(payload, gateway, function_id):
+            refused = self._too_large(event)
+            if refused is not None:
+                raise HTTPError(413, response=refused)
         return NativeCall(
             args=(event, context),
             environ=instance_environ(config),
@@ -161,6 +165,15 @@ class YandexPlatform(PlatformHalf):
             config=config,
             via=call_handler,
         )
+
+    @staticmethod
+    def _surely_fits(payload: Request | Event, gateway: str | None, function_id: str) -> bool:
+        """Whether the HTTP envelope of ``payload`` is under 3.5 MB whatever its ids
+        (``router.http_event_size_bound``): then it needs no JSON size check."""
+        if not isinstance(payload, Request) or (gateway is None and integration(payload) != "http"):
+            return False
+        bound = router.http_event_size_bound(payload, function_id=function_id)
+        return bound <= router.MAX_PAYLOAD
 
     @staticmethod
     def _too_large(event: Any) -> Response | None:
@@ -180,9 +193,12 @@ class YandexPlatform(PlatformHalf):
             if denied is not None:
                 headers = [*denied.headers.items(), ("X-Request-Id", new_id())]
                 return Response(denied.status, headers, denied.body)
-        event = self.event_for(
-            request, request_id="0" * 36, now=time.time(), gateway=self.payload_version(config)
-        )
+        gateway = self.payload_version(config)
+        # A request far under the limit is let in without its envelope built and measured.
+        function_id = resource_id("d4e", config.name)
+        if self._surely_fits(request, gateway, function_id):
+            return request
+        event = self.event_for(request, request_id="0" * 36, now=time.time(), gateway=gateway)
         refused = self._too_large(event)
         if refused is not None:
             return refused

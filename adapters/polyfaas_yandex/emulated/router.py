@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import random
 import time
 from base64 import b64decode
 from collections.abc import Mapping
@@ -90,6 +91,59 @@ def clf_time(now: float) -> str:
     )
 
 
+#: The client ports of the envelopes (random, as a client's ephemeral port is; drawn
+#: without a system call a request, unlike ``os.urandom``).
+_ports = random.Random()
+
+
+def _random_port() -> int:
+    return 1024 + _ports.randrange(64000)
+
+
+#: What an envelope holds besides its strings' own characters, at most: the keys, the
+#: punctuation and the fixed values (``http_event_size_bound``).
+_FIXED_BYTES = 4096
+#: What one header or query pair adds to an envelope besides its characters, at most
+#: (quotes, ``": "``, ``", "`` and brackets in both the single and the multi map).
+_PAIR_BYTES = 32
+#: The most bytes one character of a string takes in the envelope's JSON
+#: (``\u001f``; non-ASCII is kept, at most 4 bytes of UTF-8).
+_CHAR_BYTES = 6
+
+
+def http_event_size_bound(
+    request: Request, *, function_id: str = "", gateway_id: str = GATEWAY_ID
+) -> int:
+    """An upper bound of ``event_size(http_event(request, ...))`` for any request id,
+    trace id, time and client port (the ids are 36 characters) and either payload
+    format: each string the envelope repeats counted as often as it can appear, at
+    the most bytes a character can take. Cheap, so a request far under the limit
+    needs no envelope built to be checked (the exact size decides near it)."""
+    headers = request.headers
+    pairs = 0
+    chars = 0
+    for name, value in headers.items():
+        pairs += 1
+        chars += len(name) + len(value)
+    for key, value in request.query.items(multi=True):
+        pairs += 1
+        chars += len(key) + len(value)
+    ip = request.client_ip or "127.0.0.1"
+    text = (
+        2 * chars  # headers and multiValueHeaders; the query's two maps
+        + len(headers.get("user-agent", ""))
+        + 2 * len(request.host)
+        + 2 * len(request.method)
+        + 8 * (len(request.raw_path) + len(request.query_string))
+        + 8 * len(ip)
+        + 2 * (len(function_id) + len(gateway_id))
+        + 5 * 36  # the request id (3) and the trace id (2)
+        + 64  # requestTime, requestTimeEpoch, the port
+    )
+    body = len(request.body)
+    return _CHAR_BYTES * (text + body) + _PAIR_BYTES * (pairs + 16) + _FIXED_BYTES
+
+
 def _grouped(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
@@ -132,7 +186,7 @@ def http_event(
         pairs.append((go_canonical_header(name), value))
     if "host" not in request.headers:
         pairs.append(("Host", request.host))
-    port = client_port or 1024 + int.from_bytes(os.urandom(2), "big") % 64000
+    port = client_port or _random_port()
     pairs.append(("X-Forwarded-For", ", ".join([*forwarded, client_ip])))
     if gateway is None:
         pairs.append(("X-Real-Remote-Address", f"[{client_ip}]:{port}"))
