@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 
@@ -57,6 +57,11 @@ class Context:
     # default (and the ``logging`` import) costs nothing until a handler logs.
     _logger: logging.Logger | None = attrs.field(default=None, repr=False, eq=False)
     native: Any = attrs.field(default=None, repr=False, eq=False)
+    # A lazy context's filler (``Context._lazy``), ``None`` once filled and in an eager
+    # one; last, so pickling reads (and fills) every field before it.
+    _fill: Callable[[], Context] | None = attrs.field(
+        default=None, init=False, repr=False, eq=False
+    )
 
     __repr__ = fields_repr
     __eq__ = fields_eq
@@ -92,8 +97,44 @@ class Context:
         self.credentials = credentials
         self._logger = logger
         self.native = native
+        self._fill = None
         self.__class__ = Context
         return self  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _lazy(fill: Callable[[], Context], provider: str, request_id: str, native: Any) -> Context:
+        """A lazy context (private, for runtime halves): ``provider``, ``request_id`` and
+        ``native`` as given; every other field (``function_name`` … ``credentials``, the
+        logger) is copied from ``fill()``, an eager ``Context`` of the same call, when
+        one of them is first read (``repr``, ``==``, ``hash``, pickling and
+        ``attrs.evolve`` read them too). An exception from ``fill`` propagates to that
+        read, which calls it again the next time. ``fill`` must give what the eager
+        decode would have given at the call's start (the runtime half captures the
+        start time and the environment it needs)."""
+        self: Any = _new(_BuildingContext)
+        self.provider = provider
+        self.request_id = request_id
+        self.native = native
+        self._fill = fill
+        self.__class__ = Context
+        return self  # type: ignore[no-any-return]
+
+    if not TYPE_CHECKING:  # (hidden from mypy: it would type every attribute as Any)
+
+        def __getattr__(self, name):
+            # Reached only for a slot left unset: a lazy context's fields, filled on
+            # first need (an eager context never gets here, so it pays nothing).
+            if name in _LAZY_FIELDS:
+                fill = self._fill
+                if fill is not None:
+                    filled = fill()
+                    for field in _LAZY_FIELDS:
+                        _setattr(self, field, getattr(filled, field))
+                    _setattr(self, "_fill", None)
+                    return getattr(self, name)
+            elif name == "_fill":  # an instance made by __new__ elsewhere (unpickled)
+                return None
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def logger(self) -> logging.Logger:
@@ -108,3 +149,15 @@ class Context:
 
 
 _BuildingContext = building_twin(Context)
+_setattr = object.__setattr__
+#: The fields ``Context._lazy`` leaves to its filler.
+_LAZY_FIELDS = (
+    "function_name",
+    "function_version",
+    "memory_limit_mb",
+    "deadline",
+    "region",
+    "account_id",
+    "credentials",
+    "_logger",
+)

@@ -78,7 +78,8 @@ class AlibabaRuntime(RuntimeHalf):
         event = args[0] if args else kwargs.get("event")
         native_context = args[1] if len(args) > 1 else kwargs.get("context")
         raw = event_bytes(event)
-        context = fc_context.to_canonical(native_context, os.environ)
+        # Lazy (issue 15): the fields a handler may never read are built on first read.
+        context = fc_context.lazy_canonical(native_context, os.environ)
         if not context.request_id:
             import attrs
 

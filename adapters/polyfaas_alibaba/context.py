@@ -9,8 +9,10 @@ FC's surfaces (event handler, WSGI HTTP function, custom runtime) called it."""
 from __future__ import annotations
 
 import os
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from polyfaas import Context
@@ -169,6 +171,54 @@ def to_canonical(native: Any, environ: Mapping[str, str], started: float | None 
         logger=logger,
         native=native,
     )
+
+
+def lazy_canonical(native: Any, environ: Mapping[str, str]) -> Context:
+    """``to_canonical(native, environ)`` built when a field is first read (issue 15):
+    the request id now, every other field from the native context and the
+    environment as they were at this call (``Context._lazy``; equal to the eager one,
+    ``tests/test_fc_lazy_context.py``). Reading an FC context never fails, so no
+    field can raise where the eager decode would not have."""
+    request_id = (
+        _first(native, "request_id", "requestId")
+        if _plain(native)
+        else field(native, "request_id", "requestId")
+    )
+    fill = partial(to_canonical, native, environment_at_call(environ), time.time())
+    return Context._lazy(fill, PROVIDER, text(request_id), native)
+
+
+class _EnvironCopy(Mapping[str, str]):
+    """``os.environ`` as it was: a copy of its table of encoded names and values
+    (a C copy of one dict), decoded when a name is read."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: dict[bytes, bytes]) -> None:
+        self._table = table
+
+    def __getitem__(self, name: str) -> str:
+        return self._table[_encode(name)].decode(_ENCODING, "surrogateescape")
+
+    def __iter__(self) -> Iterator[str]:
+        return (name.decode(_ENCODING, "surrogateescape") for name in self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+_ENCODING = sys.getfilesystemencoding()
+
+
+def _encode(name: str) -> bytes:
+    return name.encode(_ENCODING, "surrogateescape")
+
+
+def environment_at_call(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """A copy of ``environ`` as it is now (cheap for ``os.environ`` on POSIX)."""
+    if environ is os.environ and type(_OS_TABLE) is dict:
+        return _EnvironCopy(_OS_TABLE.copy())
+    return dict(environ)
 
 
 def credentials_of(native: Any, environ: Mapping[str, str]) -> Credentials | None:
