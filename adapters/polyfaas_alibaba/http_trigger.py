@@ -134,7 +134,10 @@ def _header_index(native: Mapping[str, Any], host: str | None) -> dict[str, str]
     name → first value), when the map has the common shape: string values, no
     ``Cookie`` (split into fields) and no two names that fold alike; else ``None``."""
     values = native.values()
-    if not set(map(type, values)) <= _STR:
+    try:
+        # Every value a string, checked in C (half the cost of ``set(map(type, …))``).
+        "".join(values)
+    except TypeError:
         return None  # a number to convert, or a malformed value: the pairs decide
     names = tuple(native)
     # Calls of one deployment repeat a few sets of header names: their lower-cased list
