@@ -43,6 +43,7 @@ PEERS = [
     "attrs",
     "h11",
     "flask",
+    "fastapi",
     "apig-wsgi",
     "mangum",
     "aws-lambda-powertools",
@@ -202,6 +203,49 @@ def _per_call_rows(
     return rows
 
 
+#: (ours, the peer's, the figure): same app, equal event, goal ≤ 1.00x (DESIGN §5, issue 16).
+PEER_ROWS = (
+    (
+        "yandex, Flask app via polyfaas.wsgi, dict in/out",
+        "apig-wsgi, Flask app, dict in/out",
+        "a Flask app via `polyfaas.wsgi` on the Yandex event ÷ apig-wsgi, same app, AWS v1 event",
+    ),
+    (
+        "yandex, ASGI app via polyfaas.asgi, dict in/out",
+        "Mangum, ASGI app, dict in/out",
+        "a bare ASGI app via `polyfaas.asgi` on the Yandex event ÷ Mangum, same app, AWS v1 event",
+    ),
+    (
+        "yandex, FastAPI app via polyfaas.asgi, dict in/out",
+        "Mangum, FastAPI app, dict in/out",
+        "a FastAPI app via `polyfaas.asgi` on the Yandex event ÷ Mangum, same app, AWS v1 event",
+    ),
+)
+
+
+def _peer_row(
+    per: dict[str, Any],
+    missing: dict[str, str],
+    counts: dict[str, Any],
+    command: str,
+    mine: str,
+    peer: str,
+    figure: str,
+) -> list[str]:
+    if mine not in per or peer not in per:
+        why = missing.get(mine) or missing.get(peer) or "a case was not built"
+        return [figure, f"not measured: {why}", "", "≤ 1.00x", "not measured", command]
+    ratio = per[mine]["us"] / per[peer]["us"]
+    return [
+        figure,
+        f"{per[mine]['us']:.1f} / {per[peer]['us']:.1f} µs = {ratio:.2f}x",
+        _icount_ratio(counts, mine, peer),
+        "≤ 1.00x",
+        both_verdicts(ratio, _instr_ratio(counts, mine, peer), 1.0),
+        command,
+    ]
+
+
 def budget_rows(results: dict[str, Any], commands: dict[str, str]) -> list[list[str]]:
     """[figure, measured (wall, same run), instruction counts, goal, verdict, command]."""
     calls = results["percall"]
@@ -211,28 +255,8 @@ def budget_rows(results: dict[str, Any], commands: dict[str, str]) -> list[list[
     rows: list[list[str]] = []
     percall_cmd = commands["percall"] + "; " + commands["icount"]
     rows += _per_call_rows(per, missing, counts, percall_cmd)
-    mine, peer = (
-        "yandex, Flask app via polyfaas.wsgi, dict in/out",
-        "apig-wsgi, Flask app, dict in/out",
-    )
-    figure = (
-        "a Flask app via `polyfaas.wsgi` on the Yandex event ÷ apig-wsgi, same app, AWS v1 event"
-    )
-    if mine in per and peer in per:
-        ratio = per[mine]["us"] / per[peer]["us"]
-        rows.append(
-            [
-                figure,
-                f"{per[mine]['us']:.1f} / {per[peer]['us']:.1f} µs = {ratio:.2f}x",
-                _icount_ratio(counts, mine, peer),
-                "≤ 1.00x",
-                both_verdicts(ratio, _instr_ratio(counts, mine, peer), 1.0),
-                percall_cmd,
-            ]
-        )
-    else:
-        why = missing.get(mine) or missing.get(peer) or "a case was not built"
-        rows.append([figure, f"not measured: {why}", "", "≤ 1.00x", "not measured", percall_cmd])
+    for mine, peer, figure in PEER_ROWS:
+        rows.append(_peer_row(per, missing, counts, percall_cmd, mine, peer, figure))
     cold = results["coldstart"]["cases"]
     cold_counts = counts.get("coldstart", {})
     for name in (

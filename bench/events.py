@@ -106,6 +106,27 @@ def flask_app() -> Any:
     return app
 
 
+def fastapi_app() -> Any:
+    """The same answer as a FastAPI route (a POST on every path, as a direct Yandex
+    call has none, that reads a header and the body); ``None`` without FastAPI."""
+    try:
+        import fastapi
+    except ImportError:
+        return None
+    app = fastapi.FastAPI()
+
+    async def checkout(request: Any) -> Any:
+        request.headers.get("content-type")
+        await request.body()
+        return fastapi.Response(RESPONSE_BODY, 200, media_type="application/json")
+
+    # Real classes, not this module's postponed (string) annotations, which FastAPI
+    # would resolve in a namespace without ``fastapi``.
+    checkout.__annotations__ = {"request": fastapi.Request, "return": fastapi.Response}
+    app.post("/{rest:path}")(checkout)
+    return app
+
+
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     while True:
         message = await receive()

@@ -39,6 +39,10 @@ PER_CALL = (
     "alibaba, wsgi handler, bytes in",
     "yandex, Flask app via polyfaas.wsgi, dict in/out",
     "apig-wsgi, Flask app, dict in/out",
+    "yandex, ASGI app via polyfaas.asgi, dict in/out",
+    "Mangum, ASGI app, dict in/out",
+    "yandex, FastAPI app via polyfaas.asgi, dict in/out",
+    "Mangum, FastAPI app, dict in/out",
 )
 COLD = (
     "bare python",

@@ -119,6 +119,8 @@ def per_call_cases() -> dict[str, tuple[Case, str]]:
             )
         elif provider == "yandex":
             MISSING["yandex, Flask app via polyfaas.wsgi, dict in/out"] = "flask is not installed"
+        if provider == "yandex":
+            asgi_cases(cases, event, context, floor)
     alibaba_cases(cases)
     aws = events.aws_v1_event()
     aws_raw = json.dumps(aws).encode()
@@ -144,12 +146,53 @@ def per_call_cases() -> dict[str, tuple[Case, str]]:
         )
     if flask is None:
         MISSING["apig-wsgi, Flask app, dict in/out"] = "flask is not installed"
+    mangum_cases(cases, aws, lambda_context, floor)
+    return cases
+
+
+def mangum_cases(
+    cases: dict[str, tuple[Case, str]], aws: Any, lambda_context: Any, floor: str
+) -> None:
+    """Mangum with the bare ASGI app and with the FastAPI app, on the AWS v1 event."""
     mangum_module = optional("mangum")
     if mangum_module is not None:
         mangum = mangum_module.Mangum(events.asgi_app, lifespan="off")
         mangum(aws, lambda_context)
         cases["Mangum, ASGI app, dict in/out"] = (call_of(mangum, aws, lambda_context), floor)
-    return cases
+        fastapi = events.fastapi_app()
+        if fastapi is not None:
+            mangum_fastapi = mangum_module.Mangum(fastapi, lifespan="off")
+            assert mangum_fastapi(aws, lambda_context)["statusCode"] == 200
+            cases["Mangum, FastAPI app, dict in/out"] = (
+                call_of(mangum_fastapi, aws, lambda_context),
+                floor,
+            )
+        else:
+            MISSING["Mangum, FastAPI app, dict in/out"] = "fastapi is not installed"
+    else:
+        for name in ("Mangum, ASGI app, dict in/out", "Mangum, FastAPI app, dict in/out"):
+            MISSING[name] = "mangum is not installed here (python -m bench installs it)"
+
+
+def asgi_cases(cases: dict[str, tuple[Case, str]], event: Any, context: Any, floor: str) -> None:
+    """The bare ASGI app and the FastAPI app through ``polyfaas.asgi`` on the Yandex
+    event (Mangum's twins are on the equal AWS event)."""
+    entry = polyfaas.asgi(events.asgi_app)
+    assert entry(event, context)["statusCode"] == 200
+    cases["yandex, ASGI app via polyfaas.asgi, dict in/out"] = (
+        call_of(entry, event, context),
+        floor,
+    )
+    fastapi = events.fastapi_app()
+    if fastapi is None:
+        MISSING["yandex, FastAPI app via polyfaas.asgi, dict in/out"] = "fastapi is not installed"
+        return
+    entry = polyfaas.asgi(fastapi)
+    assert entry(event, context)["statusCode"] == 200
+    cases["yandex, FastAPI app via polyfaas.asgi, dict in/out"] = (
+        call_of(entry, event, context),
+        floor,
+    )
 
 
 def echo(request: polyfaas.Request, context: polyfaas.Context) -> polyfaas.Response:

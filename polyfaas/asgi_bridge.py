@@ -7,10 +7,10 @@ Starlette, Django's ASGI handler, any ``async def app(scope, receive, send)``).
   instance stops).
 
 One event loop per instance runs the app: the lifespan and every call, as the
-lifespan spec asks (a pool made at startup is used on the loop that made it). It
-runs on a thread of its own, so calls that several threads of one instance make at
-once (``--concurrency``) are tasks side by side on it, and a caller that runs a loop
-of its own is never asked to nest one. A call returns when the app has returned:
+lifespan spec asks (a pool made at startup is used on the loop that made it). While
+calls come one at a time the calling thread runs it (``InstanceLoop``: no thread hop
+per call); once calls overlap (``--concurrency``) it runs on a thread of its own and
+they are tasks side by side on it. A call returns when the app has returned:
 work the app does after sending its response (FastAPI's ``BackgroundTasks``) is done
 before the platform gets its answer, as platforms that freeze an instance between
 calls need.
@@ -26,10 +26,11 @@ servers do.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable
 
-from polyfaas._aio import _loops
 from polyfaas._context import Context
 from polyfaas._multidict import Headers
 from polyfaas._normalize import check_response
@@ -58,6 +59,8 @@ CONTEXT_KEY = "polyfaas.context"
 SHUTDOWN_TIMEOUT = 10.0
 
 logger = logging.getLogger("polyfaas.asgi")
+_name = itemgetter(0)
+_value = itemgetter(1)
 
 
 def _wire(text: str) -> bytes:
@@ -89,8 +92,17 @@ def scope_from_request(
     address with port 0 (platforms pass no port); ``state`` is a shallow copy of the
     lifespan's state when the app keeps one.
     """
-    headers = [(_wire(name.lower()), _wire(value)) for name, value in request.headers.items()]
-    if "host" not in request.headers:
+    pairs = request.headers._pairs
+    try:  # in C: UTF-8 is what _wire gives for everything but a lone surrogate
+        headers = list(
+            zip(
+                map(str.encode, map(str.lower, map(_name, pairs))),
+                map(str.encode, map(_value, pairs)),
+            )
+        )
+    except UnicodeEncodeError:
+        headers = [(_wire(name.lower()), _wire(value)) for name, value in pairs]
+    if b"host" not in map(_name, headers):
         headers.append((b"host", _wire(request.host)))
     path = request.path
     root_path = request.base_path.rstrip("/")
@@ -122,15 +134,15 @@ class _Exchange:
     """One request's ``receive`` and ``send``, and the response they collect."""
 
     def __init__(self, body: bytes) -> None:
-        import asyncio
-
         self.body = body
         self.request_sent = False
         self.status: int | None = None
         self.headers: list[tuple[str, str]] = []
         self.chunks: list[bytes] = []
         self.complete = False
-        self.finished = asyncio.Event()  # the response is complete (or the call over)
+        #: Set when the response is complete or the call is over; made only when the
+        #: app waits for it (most never ask ``receive`` twice).
+        self.finished: asyncio.Event | None = None
 
     async def receive(self) -> Message:
         if not self.request_sent:
@@ -138,8 +150,18 @@ class _Exchange:
             return {"type": "http.request", "body": self.body, "more_body": False}
         # Asked again: the app waits for the client to go, which here is when its
         # response is complete (a streaming response listens for this).
-        await self.finished.wait()
+        if not self.complete:
+            if self.finished is None:
+                import asyncio
+
+                self.finished = asyncio.Event()
+            await self.finished.wait()
         return {"type": "http.disconnect"}
+
+    def finish(self) -> None:
+        self.complete = True
+        if self.finished is not None:
+            self.finished.set()
 
     async def send(self, message: Message) -> None:
         try:
@@ -166,8 +188,7 @@ class _Exchange:
             if body:
                 self.chunks.append(bytes(body))
             if not message.get("more_body", False):
-                self.complete = True
-                self.finished.set()
+                self.finish()
         elif kind == "http.response.trailers":
             return  # no platform polyfaas serves carries trailers: dropped
         else:
@@ -191,6 +212,13 @@ def _status(value: Any) -> int:
 
 
 def _fields(headers: Any) -> list[tuple[str, str]]:
+    if type(headers) is list or type(headers) is tuple:
+        try:  # in C: what frameworks send, (bytes, bytes) pairs of UTF-8
+            return list(
+                zip(map(bytes.decode, map(_name, headers)), map(bytes.decode, map(_value, headers)))
+            )
+        except (TypeError, IndexError, UnicodeDecodeError):
+            pass  # a bytearray, a bad pair, latin-1 text: field by field
     fields: list[tuple[str, str]] = []
     try:
         for name, value in headers:
@@ -298,22 +326,45 @@ class ASGIHandler:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.lifespan = Lifespan(app)
+        self._loop: InstanceLoop | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Lock()
+        self._at_exit = False
+
+    @property
+    def loop(self) -> InstanceLoop:
+        """The instance's loop, made on first use (asyncio is imported then)."""
+        loop = self._loop
+        if loop is None:
+            with self._lock:
+                if self._loop is None:
+                    self._loop = InstanceLoop()
+                loop = self._loop
+        return loop
 
     def startup(self, context: Context | None = None) -> None:
-        """Run the lifespan startup on the instance's loop (once: ``Entry.run_init``)."""
-        _run_on_loop(self.lifespan.startup())
+        """Run the lifespan startup on the instance's loop (once: ``Entry.run_init``).
+
+        The shutdown is also registered to run at interpreter exit: a process that
+        ends normally is an instance that stops (platforms that stop one by a signal
+        call ``Entry.shutdown`` themselves)."""
+        self.loop.run(self.lifespan.startup())
+        if self.lifespan.supported and not self._at_exit:
+            import atexit
+
+            atexit.register(self.shutdown)
+            self._at_exit = True
 
     def shutdown(self) -> None:
         """Run the lifespan shutdown, if the startup ran and completed."""
-        with self._lock:
+        with self._stopping:
             if self.lifespan.supported:
-                _run_on_loop(self.lifespan.shutdown())
+                self.loop.run(self.lifespan.shutdown())
 
     def __call__(self, request: Request, context: Context) -> Response:
         state = self.lifespan.state if self.lifespan.supported else None
         scope = scope_from_request(request, context, state=state)
-        return _run_on_loop(self._serve(scope, request.body))  # type: ignore[no-any-return]
+        return self.loop.run(self._serve(scope, request.body))  # type: ignore[no-any-return]
 
     async def _serve(self, scope: Scope, body: bytes) -> Response:
         exchange = _Exchange(body)
@@ -324,20 +375,66 @@ class ASGIHandler:
                 raise
             logger.exception("ASGI application raised after its response was complete")
         finally:
-            exchange.finished.set()
+            if exchange.finished is not None:
+                exchange.finished.set()
         return exchange.response()
 
     def __repr__(self) -> str:
         return f"ASGIHandler({self.app!r})"
 
 
-def _run_on_loop(awaitable: Awaitable[Any]) -> Any:
-    """Run ``awaitable`` on the instance's ASGI loop and wait for its result."""
-    import asyncio
+class InstanceLoop:
+    """The one event loop an ASGI app's instance runs on (the lifespan spec: the
+    lifespan and the requests on the same loop).
 
-    loop = _loops.on_own_thread()
+    Run inline while calls come one at a time (the caller's thread runs the loop for
+    its call, as Mangum does: no hop to another thread, and the loop is idle between
+    calls, with the lifespan task waiting on it). The first time a call finds the
+    loop busy with another thread's call, or arrives on a thread that runs a loop of
+    its own, the loop moves for good to a thread of its own (``run_forever``) and every
+    call is submitted to it, so calls in flight together are tasks side by side."""
 
-    async def wrapper() -> Any:
-        return await awaitable
+    def __init__(self) -> None:
+        import asyncio
 
-    return asyncio.run_coroutine_threadsafe(wrapper(), loop).result()
+        self.loop = asyncio.new_event_loop()
+        self.threaded = False
+        self._inline = threading.Lock()  # held by the thread running the loop inline
+        self._switch = threading.Lock()
+
+    def __del__(self) -> None:
+        # An instance's loop lives as long as the instance; one of a handler that is
+        # dropped (tests make many) is closed with it, unless its thread still runs it.
+        # At interpreter exit asyncio's own modules may already be gone: nothing to tidy.
+        loop = getattr(self, "loop", None)
+        if loop is None or sys.is_finalizing() or loop.is_running() or loop.is_closed():
+            return
+        loop.close()
+
+    def run(self, coroutine: Any) -> Any:
+        """Run ``coroutine`` on the loop, from any thread, and return its result."""
+        import asyncio
+
+        if (
+            not self.threaded
+            and asyncio._get_running_loop() is None
+            and self._inline.acquire(blocking=False)
+        ):
+            try:
+                if not self.threaded:
+                    return self.loop.run_until_complete(coroutine)
+            finally:
+                self._inline.release()
+        if not self.threaded:
+            self._go_threaded()
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def _go_threaded(self) -> None:
+        with self._switch:
+            if self.threaded:  # another thread moved it meanwhile
+                return
+            with self._inline:  # the inline call in progress finishes first (once)
+                self.threaded = True
+                threading.Thread(
+                    target=self.loop.run_forever, name="polyfaas-asgi", daemon=True
+                ).start()

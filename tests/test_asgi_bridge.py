@@ -71,6 +71,11 @@ def test_non_ascii_header_values_travel_as_utf8_bytes() -> None:
     assert (b"x-name", "J\u00fcrgen".encode()) in scope["headers"]
 
 
+def test_a_lone_surrogate_in_a_header_travels_as_its_bytes() -> None:
+    scope = scope_from_request(_request(headers=[("X-Odd", "a\udcff"), ("X-Fine", "b")]))
+    assert scope["headers"][:2] == [(b"x-odd", b"a\xed\xb3\xbf"), (b"x-fine", b"b")]
+
+
 async def _echo(scope: Any, receive: Any, send: Any) -> None:
     assert scope["type"] == "http"
     message = await receive()
@@ -285,3 +290,35 @@ def test_calls_from_several_threads_run_side_by_side_on_one_loop() -> None:
         thread.join(5)
     assert answers == [b"ok"] * 4
     assert len(loops) == 1
+
+
+def test_a_caller_inside_a_running_loop_is_served_on_the_instance_loop() -> None:
+    import asyncio
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"served"})
+
+    handler = ASGIHandler(app)
+
+    async def caller() -> bytes:
+        return handler(_request(), CONTEXT).body  # a sync call from inside a loop
+
+    assert asyncio.run(caller()) == b"served"
+    assert handler.loop.threaded  # its loop moved to its own thread
+    assert handler(_request(), CONTEXT).body == b"served"  # and stays there
+
+
+def test_one_call_at_a_time_runs_on_the_calling_thread() -> None:
+    threads: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        threads.append(threading.current_thread().name)
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b""})
+
+    handler = ASGIHandler(app)
+    handler(_request(), CONTEXT)
+    handler(_request(), CONTEXT)
+    assert threads == [threading.current_thread().name] * 2
+    assert not handler.loop.threaded
