@@ -193,7 +193,9 @@ def _header_index(event: Mapping[str, Any]) -> dict[str, str] | None:
     # saves a third of this index; bounded in count and size (hostile names only
     # fill it up to the bound, then it starts again).
     lowered = _LOWERED.get(joined)
-    if lowered is None:
+    # A remembered list is of names without a NUL; names with one can join to its
+    # text (["b", "-"] and ["b\0-"]) but are fewer: the length tells them apart.
+    if lowered is None or len(lowered) != len(names):
         lowered = Headers._lower_names(names)
         # Only names without a NUL (else two lists could join alike).
         if len(joined) <= _LOWERED_TEXT and joined.count("\0") == len(names) - 1:
