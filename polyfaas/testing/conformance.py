@@ -18,6 +18,11 @@ never from a table of their own:
   answers, ``HTTPError``, unhandled exceptions, the init hook, a hypothesis round trip
   (when hypothesis is installed), masked secret headers, and well-formed losses.
 
+Every point runs in two entry styles: ``style="http"`` (the default) serves ``ECHO``, a
+``@polyfaas.http`` function; ``style="asgi"`` serves ``ASGI_ECHO``, the same echo as a raw
+ASGI 3 application through ``polyfaas.asgi`` (no framework), which answers every point
+exactly as ``ECHO`` does, its lifespan startup standing for the init hook.
+
 From pytest, one test per point::
 
     import pytest
@@ -29,7 +34,9 @@ From pytest, one test per point::
 
 Without pytest: ``print(conformance.run("mycloud"))`` (a ``Report``; ``.ok`` is
 whether every point passed). A ``Session`` shares one front door (one instance)
-between several checks: ``with Session("mycloud") as s: s.check("query")``.
+between several checks: ``with Session("mycloud") as s: s.check("query")``;
+``Session("mycloud", style="asgi")``, ``check(..., style="asgi")`` and
+``run(..., style="asgi")`` drive the ASGI echo instead.
 """
 
 from __future__ import annotations
@@ -60,6 +67,10 @@ from polyfaas.testing import PolyfaasClient, client
 
 #: The echo function every front-door point calls (a TARGET any instance can load).
 ECHO = "polyfaas.testing.conformance_echo:echo"
+#: The same echo as a raw ASGI 3 app served by ``polyfaas.asgi`` (``style="asgi"``).
+ASGI_ECHO = "polyfaas.testing.conformance_echo:asgi_echo"
+#: The entry styles a session can serve the echo in, and the TARGET of each.
+STYLES = {"http": ECHO, "asgi": ASGI_ECHO}
 #: The largest body checked on a platform that states no limit, or a large one.
 LARGE_BODY = 4 * 1024 * 1024
 #: Limits up to this size are also checked from above (a body one byte over).
@@ -68,17 +79,26 @@ CHECKED_LIMIT = 8 * 1024 * 1024
 
 class Session:
     """One provider under test: its halves, its facts, and a front door opened on
-    first use (one instance, shared by the checks of this session)."""
+    first use (one instance, shared by the checks of this session), serving the echo
+    in ``style`` (``"http"``: ``ECHO``; ``"asgi"``: ``ASGI_ECHO``)."""
 
-    def __init__(self, provider: str, config: FunctionConfig | None = None) -> None:
+    def __init__(
+        self, provider: str, config: FunctionConfig | None = None, *, style: str = "http"
+    ) -> None:
+        if style not in STYLES:
+            raise ValueError(f"unknown echo style {style!r}; the styles: {', '.join(STYLES)}")
         self.provider = provider
+        self.style = style
+        #: The TARGET the front door serves.
+        self.target = STYLES[style]
         self.runtime: RuntimeHalf = providers.runtime_half(provider)
         self.platform: PlatformHalf = providers.platform_half(provider)
         self.facts: ProviderFacts = self.platform.facts
         #: The function's configuration: the front door's (``None``: the test kit's
         #: default), and that of the law's native calls.
         self.config = config
-        self.call_config = config or FunctionConfig(handler="conformance_echo.echo")
+        attribute = self.target.rpartition(":")[2]
+        self.call_config = config or FunctionConfig(handler=f"conformance_echo.{attribute}")
         self._front_door: PolyfaasClient | None = None
         self._http: Client | None = None
 
@@ -88,10 +108,10 @@ class Session:
 
     @property
     def http(self) -> Client:
-        """A werkzeug client on the provider's front door, serving ``ECHO`` (no cookie
-        jar: each request carries exactly the cookies it names)."""
+        """A werkzeug client on the provider's front door, serving the session's echo
+        (no cookie jar: each request carries exactly the cookies it names)."""
         if self._http is None:
-            self._front_door = client(ECHO, self.provider, self.config)
+            self._front_door = client(self.target, self.provider, self.config)
             self._http = Client(self._front_door.runner_app, use_cookies=False)
         return self._http
 
@@ -279,7 +299,11 @@ def decoded(session: Session, call: NativeCall) -> Any:
 
 @_point("law-requests", level="law")
 def law_requests(session: Session) -> None:
-    """runtime.decode(platform.call(r)) gives back r, but the declared losses."""
+    """runtime.decode(platform.call(r)) gives back r, but the declared losses.
+
+    The halves' law does not depend on the entry style: with ``style="asgi"`` it is
+    checked the same way (the echo, in its style, is reached only where the native
+    call goes through the front door)."""
     for sent in LAW_REQUESTS:
         call = session.platform.call(sent, session.call_config)
         if calls_directly(session, call):
@@ -318,7 +342,10 @@ def described(response: Response) -> bytes:
 
 @_point("law-responses", level="law")
 def law_responses(session: Session) -> None:
-    """For a response s, the caller receives s (status, body, headers), but the losses."""
+    """For a response s, the caller receives s (status, body, headers), but the losses.
+
+    The same in every style (see ``law-requests``); through a front door the echo in
+    the session's style answers the described response."""
     for sent in LAW_RESPONSES:
         call = session.platform.call(Request("GET", "/"), session.call_config)
         if calls_directly(session, call):
@@ -489,7 +516,9 @@ def unhandled_exception(session: Session) -> None:
 
 @_point("init-hook-once-per-instance")
 def init_hook_once(session: Session) -> None:
-    """The init hook ran once before the first call, not again; each call its own id."""
+    """The init hook ran once before the first call, not again; each call its own id
+    (``style="asgi"``: the app's lifespan startup, which ``polyfaas.asgi`` runs where
+    the init hook runs)."""
     first, second = session.echo(), session.echo()
     assert first["init_calls"] == second["init_calls"] == 1, (first, second)
     assert first["request_id"] != second["request_id"]
@@ -580,10 +609,12 @@ def get(name: str) -> Point:
     raise KeyError(f"no conformance point {name!r}; the points: {', '.join(names())}")
 
 
-def check(provider: str, point: str | Point, config: FunctionConfig | None = None) -> None:
-    """Check one point against ``provider`` (a fresh session); ``AssertionError`` if it
-    does not hold."""
-    with Session(provider, config) as session:
+def check(
+    provider: str, point: str | Point, config: FunctionConfig | None = None, *, style: str = "http"
+) -> None:
+    """Check one point against ``provider`` (a fresh session serving the echo in
+    ``style``); ``AssertionError`` if it does not hold."""
+    with Session(provider, config, style=style) as session:
         session.check(point)
 
 
@@ -631,12 +662,17 @@ class Report:
 
 
 def run(
-    provider: str, points: Iterable[str] | None = None, config: FunctionConfig | None = None
+    provider: str,
+    points: Iterable[str] | None = None,
+    config: FunctionConfig | None = None,
+    *,
+    style: str = "http",
 ) -> Report:
-    """Check every point (or those named) against ``provider`` in one session."""
+    """Check every point (or those named) against ``provider`` in one session serving
+    the echo in ``style``."""
     chosen = POINTS if points is None else tuple(get(name) for name in points)
     results = []
-    with Session(provider, config) as session:
+    with Session(provider, config, style=style) as session:
         for point in chosen:
             try:
                 point.run(session)
@@ -649,6 +685,7 @@ def run(
 
 
 __all__ = [
+    "ASGI_ECHO",
     "ECHO",
     "LAW_REQUESTS",
     "LAW_RESPONSES",
@@ -656,6 +693,7 @@ __all__ = [
     "Point",
     "Report",
     "Result",
+    "STYLES",
     "Session",
     "check",
     "get",

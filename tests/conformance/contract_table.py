@@ -52,8 +52,10 @@ def losses(name: str) -> str:
 
 def render() -> str:
     points = len(conformance.POINTS)
+    styles = " and ".join(f"`{style}`" for style in conformance.STYLES)
     rows = [
-        "| provider | conformance points | its own contract tests | losses it documents |",
+        f"| provider | conformance points (each in the {styles} echo styles) "
+        "| its own contract tests | losses it documents |",
         "|---|---|---|---|",
     ]
     for name in providers.names():
