@@ -175,6 +175,18 @@ class Entry:
                 resolve_awaitable(self._init_hook(context))
             self._init_done.set()
             self._initialized = True
+            # The runtime's hook (e.g. Yandex's graceful-shutdown signal): the runtime that
+            # decoded the call, else the one the context names (a runtime calling run_init).
+            runtime = self._last_runtime
+            if runtime is None:
+                from polyfaas import providers
+
+                try:
+                    runtime = providers.runtime_half(context.provider)
+                except Exception:  # no such provider: no hook
+                    runtime = None
+            if runtime is not None:
+                runtime.instance_started(self)
 
     def shutdown(self) -> None:
         """Run the instance's stop work: an ASGI app's lifespan shutdown, once, after a

@@ -125,6 +125,13 @@ class RuntimeHalf:
         (a ``Response`` for a request, an event handler's value, a batch's list)."""
         return result
 
+    def instance_started(self, entry: Any) -> None:
+        """Called once per instance by ``Entry.run_init`` after the instance's init (an
+        ASGI app's lifespan startup, the init hook) succeeded, with the entry. Override
+        it where the platform stops an instance in a way only the runtime sees, to run
+        ``entry.shutdown()`` then (Yandex: a handler for its graceful-shutdown signal).
+        The default does nothing."""
+
     def serve(self, target: str, *, host: str | None = None, port: int | None = None) -> int:
         """Run the platform's production server for ``target`` (``polyfaas serve``), for
         platforms whose instances are servers; the default has none."""

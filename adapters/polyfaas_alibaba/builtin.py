@@ -10,7 +10,9 @@ goes back as it is, for FC's runtime to serialise (``serialize``). The platform
 half, which imitates FC, is ``emulated.builtin``.
 
 Point FC's initializer at ``initializer(handler)`` to run a portable entry's init hook
-in FC's own initializer phase; without one, the first invocation runs it.
+(and an ASGI app's lifespan startup) in FC's own initializer phase; without one, the
+first invocation runs it. Point its PreStop hook at ``pre_stop(handler)`` to run an ASGI
+app's lifespan shutdown before FC destroys the instance.
 """
 
 from __future__ import annotations
@@ -110,6 +112,21 @@ def initializer(entry: Entry) -> Callable[[Any], None]:
     return initialize
 
 
+def pre_stop(entry: Entry) -> Callable[[Any], None]:
+    """An FC PreStop hook (``def preStop(context)``) that runs ``entry``'s stop work: an
+    ASGI app's lifespan shutdown (``Entry.shutdown``; nothing for other entries).
+
+    In ``index.py``: ``preStop = pre_stop(handler)``; configure ``index.preStop`` as the
+    function's PreStop hook. FC calls it before it destroys the instance, within the
+    hook's timeout.
+    """
+
+    def pre_stop_hook(context: Any) -> None:
+        entry.shutdown()
+
+    return pre_stop_hook
+
+
 def decode_payload(
     raw: bytes, request_id: str, *, kind: str | None = None
 ) -> Request | Event | EventBatch:
@@ -189,6 +206,7 @@ __all__ = [
     "decode_payload",
     "event_bytes",
     "initializer",
+    "pre_stop",
     "request_id",
     "runtime",
 ]

@@ -12,7 +12,9 @@ emulators that send none, the path) says what it is:
 - ``/http-invoke``, or any other path: an HTTP request passed through with its own
   method, path, query, headers and body; the answer goes back to the client;
 - ``/initialize`` (``POST``): runs the entry's init hook (``Entry.run_init``);
-- ``/pre-stop``, ``/pre-freeze`` (``GET``): the instance is about to stop or freeze.
+- ``/pre-stop``, ``/pre-freeze`` (``GET``): the instance is about to stop or freeze;
+  ``/pre-stop`` runs the entry's stop work (``Entry.shutdown``: an ASGI app's lifespan
+  shutdown), as does the server's own stop (SIGTERM).
 
 Every ``x-fc-*`` header is read into the ``Context`` (empty strings, which FC sends
 for whatever is unset, count as absent); ``context.native`` is an FC context object
@@ -271,6 +273,12 @@ class CustomRuntimeApp:
         start_response(status_line(status), [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
+    def shutdown(self) -> None:
+        """The instance's stop work (``Entry.shutdown``: an ASGI app's lifespan
+        shutdown, once): on ``/pre-stop`` and when the server stops."""
+        if self.entry is not None:
+            self.entry.shutdown()
+
     def _failed(self, exc: BaseException) -> bytes:
         error = ErrorInfo.from_exception(exc)
         sys.stderr.write(error.text)
@@ -304,13 +312,16 @@ class CustomRuntimeApp:
     def hook(
         self, route: str, environ: Mapping[str, Any], fc: Mapping[str, str], rid: str
     ) -> Answer:
-        """``/initialize`` runs the init hook; ``/pre-stop`` and ``/pre-freeze`` log."""
+        """``/initialize`` runs the init hook, ``/pre-stop`` the entry's stop work
+        (``shutdown``); ``/pre-freeze`` only logs."""
         name = HOOK_NAMES[route]
         read_wsgi_input(environ)
         self.line(f"FC {name} Start RequestId: {rid}")
         try:
             if route == INITIALIZE and self.entry is not None:
                 self.entry.run_init(context_from_headers(fc, self._variables(), rid))
+            elif route == PRE_STOP:
+                self.shutdown()
         except Exception as exc:
             error = self._failed(exc)
             self.line(f"FC {name} End RequestId: {rid}{FAILED_SUFFIX}")
@@ -464,6 +475,8 @@ def _serve_gunicorn(app: CustomRuntimeApp, address: tuple[str, int], target: str
                 "graceful_timeout": 10,
                 "loglevel": "warning",
                 "proc_name": f"polyfaas serve {target}",
+                # In the worker, as it exits (SIGTERM to the server): the app's shutdown.
+                "worker_exit": lambda server, worker: app.shutdown(),
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -505,6 +518,7 @@ def _serve_werkzeug(app: CustomRuntimeApp, address: tuple[str, int], target: str
         pass
     finally:
         server.server_close()
+        app.shutdown()
     return 0
 
 

@@ -20,6 +20,7 @@ Detection never takes AWS Lambda, whose environment and context look alike, for 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -143,6 +144,13 @@ class YandexRuntime(RuntimeHalf):
         )
 
     @override
+    def instance_started(self, entry: Any) -> None:
+        """An ASGI app's lifespan shutdown on the platform's graceful-shutdown signal
+        (``install_shutdown_handler``)."""
+        if getattr(entry, "kind", None) == "asgi":
+            install_shutdown_handler(entry)
+
+    @override
     def encode(self, result: Any, invocation: Invocation) -> Any:
         """An HTTP request's ``Response`` → the ``{statusCode, …}`` dict; an event's
         value (or a batch's list of values) is returned as it is."""
@@ -150,6 +158,65 @@ class YandexRuntime(RuntimeHalf):
             # ``Entry.handle`` has made it a ``Response`` already (others call this too).
             return encode_response(result if type(result) is Response else to_response(result))
         return result
+
+
+#: Set to ``1``, the platform sends SIGINT instead of SIGTERM before it stops an instance.
+SIGINT_ENV = "X_YCF_GRACEFUL_SHUTDOWN_SIGNAL_SIGINT"
+#: Set to ``1``, the platform sends no signal at all: the instance is just killed.
+NO_SIGNAL_ENV = "X_YCF_NO_GRACEFUL_SHUTDOWN_SIGNAL"
+_shutdown_installed: list[int] = []  # the signal handled, once per process
+
+
+def graceful_shutdown_signal(environ: Mapping[str, str]) -> int | None:
+    """The signal the platform sends an instance it stops (ASSUMPTIONS.md, "Shutdown"):
+    SIGTERM; SIGINT with ``X_YCF_GRACEFUL_SHUTDOWN_SIGNAL_SIGINT=1``; none with
+    ``X_YCF_NO_GRACEFUL_SHUTDOWN_SIGNAL=1``."""
+    import signal
+
+    if environ.get(NO_SIGNAL_ENV) == "1":
+        return None
+    return signal.SIGINT if environ.get(SIGINT_ENV) == "1" else signal.SIGTERM
+
+
+def install_shutdown_handler(entry: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """Handle the platform's graceful-shutdown signal with ``entry.shutdown()``, then
+    the signal's default action (the process ends; ``KeyboardInterrupt`` for SIGINT).
+
+    Once per process, from the main thread only, and only over the signal's default
+    handler (a handler the function set itself is left alone). Whether it installed."""
+    import os
+    import signal
+    import threading
+
+    number = graceful_shutdown_signal(os.environ if environ is None else environ)
+    if (
+        number is None
+        or _shutdown_installed
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return False
+    previous = signal.getsignal(number)
+    if previous not in (signal.SIG_DFL, signal.default_int_handler):
+        return False
+
+    def on_signal(signum: int, frame: Any) -> None:
+        import contextlib
+
+        try:
+            entry.shutdown()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            signal.signal(signum, previous)
+            if callable(previous):  # SIGINT's default: KeyboardInterrupt
+                previous(signum, frame)
+            else:
+                os.kill(os.getpid(), signum)
+
+    signal.signal(number, on_signal)
+    _shutdown_installed.append(number)
+    return True
 
 
 def decode_event(event: Any, request_id: str = "") -> Request | Event | EventBatch:

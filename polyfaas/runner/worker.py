@@ -36,6 +36,9 @@ PR_SET_PDEATHSIG = 1
 #: How much of a call's output the instance keeps with its outcome (characters).
 KEPT_LOG = 16 * 1024
 
+#: Seconds an instance that stops normally gives ``Entry.shutdown`` (an ASGI app's
+#: lifespan shutdown) when its platform sets no other bound.
+SHUTDOWN_GRACE = 10.0
 
 def die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the runner dies, even by SIGKILL."""
@@ -132,6 +135,14 @@ class InstanceHooks:
         else:
             self.before, self.after, self.stop = setup, None, None
 
+        #: The setup object, read for ``shutdown_grace`` when the instance stops.
+        self.setup = setup
+
+    def grace(self) -> float:
+        """Seconds the entry's own stop work (``Entry.shutdown``) may take after the
+        platform's stop hook: the setup object's ``shutdown_grace``, else ``SHUTDOWN_GRACE``."""
+        grace = getattr(self.setup, "shutdown_grace", None)
+        return SHUTDOWN_GRACE if grace is None else float(grace)
 
 class InstanceLoop:
     """The instance side of the protocol: receives calls, sends outcomes."""
@@ -200,6 +211,28 @@ def instance_setup(target: str) -> InstanceHooks:
     setup = getattr(import_module(module_name), attribute)
     return InstanceHooks(setup())
 
+def shutdown_entry(entry: Any, grace: float) -> None:
+    """``entry.shutdown()`` (an ASGI app's lifespan shutdown), given at most ``grace``
+    seconds: past them the instance exits anyway, as a platform kills it."""
+    stop = getattr(entry, "shutdown", None)
+    if stop is None or grace <= 0:
+        return
+
+    def run() -> None:
+        try:
+            stop()
+        except Exception:
+            import traceback
+
+            traceback.print_exc()
+
+    import threading
+
+    worker = threading.Thread(target=run, name="polyfaas-shutdown", daemon=True)
+    worker.start()
+    worker.join(grace)
+
+
 
 def main(argv: list[str]) -> int:
     die_with_parent()
@@ -218,7 +251,10 @@ def main(argv: list[str]) -> int:
         return 1
     conn.send(("ready", (time.perf_counter() - started) * 1000))
     sys.stdout.flush()
-    InstanceLoop(conn, concurrency, hooks, log).serve(entry)
+    loop = InstanceLoop(conn, concurrency, hooks, log)
+    loop.serve(entry)
+    if not loop.retired:  # a normal stop, after the platform's stop hook
+        shutdown_entry(entry, hooks.grace())
     sys.stdout.flush()
     sys.stderr.flush()
     # Now, whatever threads the function left running: the runner waits for this exit.

@@ -135,6 +135,16 @@ class FCInstanceHooks:
         if handler:
             self.run_hook("pre-freeze", handler, call, hook_timeout(call.config, "pre-freeze"))
 
+    @property
+    def shutdown_grace(self) -> float:
+        """Seconds the entry's own stop work (an ASGI app's lifespan shutdown) may take
+        after PreStop in a worker process: the PreStop timeout (FC's bound on the
+        instance's stop)."""
+        call = self.last
+        return (
+            DEFAULT_TIMEOUTS["pre-stop"] if call is None else hook_timeout(call.config, "pre-stop")
+        )
+
     def stop(self) -> None:
         """PreStop before the instance goes, when configured and it served a call."""
         call = self.last
