@@ -40,6 +40,7 @@ KEPT_LOG = 16 * 1024
 #: lifespan shutdown) when its platform sets no other bound.
 SHUTDOWN_GRACE = 10.0
 
+
 def die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the runner dies, even by SIGKILL."""
     if not sys.platform.startswith("linux"):
@@ -144,6 +145,7 @@ class InstanceHooks:
         grace = getattr(self.setup, "shutdown_grace", None)
         return SHUTDOWN_GRACE if grace is None else float(grace)
 
+
 class InstanceLoop:
     """The instance side of the protocol: receives calls, sends outcomes."""
 
@@ -211,6 +213,7 @@ def instance_setup(target: str) -> InstanceHooks:
     setup = getattr(import_module(module_name), attribute)
     return InstanceHooks(setup())
 
+
 def shutdown_entry(entry: Any, grace: float) -> None:
     """``entry.shutdown()`` (an ASGI app's lifespan shutdown), given at most ``grace``
     seconds: past them the instance exits anyway, as a platform kills it."""
@@ -231,7 +234,6 @@ def shutdown_entry(entry: Any, grace: float) -> None:
     worker = threading.Thread(target=run, name="polyfaas-shutdown", daemon=True)
     worker.start()
     worker.join(grace)
-
 
 
 def main(argv: list[str]) -> int:
