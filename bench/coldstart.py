@@ -61,6 +61,21 @@ import polyfaas
 def handler(request, context):
     return {"ok": True, "path": request.path}
 """
+#: A small FastAPI app (a catch-all, as a direct Yandex call has no path, and one
+#: more route), for FastAPI's own cold start and for its first call via polyfaas.asgi.
+FASTAPI_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/health")
+async def health():
+    return {"ok": True}
+
+@app.api_route("/{rest:path}", methods=["GET", "POST"])
+async def checkout(rest: str):
+    return {"ok": True, "path": rest}
+"""
 WSGI_APP = """
 def app(environ, start_response):
     environ["wsgi.input"].read()
@@ -123,6 +138,12 @@ def cases() -> dict[str, str]:
         + PORTABLE
         + "result = handler(yandex_gateway_event, yandex_context)\n"
         + "assert result['statusCode'] == 200\n",
+        "FastAPI app, import only": LOAD + FASTAPI_APP,
+        "polyfaas, FastAPI app via polyfaas.asgi, yandex (first call)": LOAD
+        + FASTAPI_APP
+        + "import polyfaas\nhandler = polyfaas.asgi(app)\n"
+        + "result = handler(yandex_event, yandex_context)\n"
+        + "assert result['statusCode'] == 200, result\n",
         "apig-wsgi (first call)": LOAD
         + WSGI_APP
         + "from apig_wsgi import make_lambda_handler\n"

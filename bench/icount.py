@@ -1,6 +1,7 @@
 """Instruction counts (callgrind), stable on a shared machine where wall time is not.
 
     python -m bench.icount [--calls N] [--case NAME ...] [--no-coldstart]
+                           [--no-percall] [--cold NAME ...]
 
 Per call: one process under ``valgrind --tool=callgrind`` builds every per-call case
 (``bench.percall``: each entry has made its first call already) and stops; one more
@@ -50,6 +51,8 @@ COLD = (
     "polyfaas, yandex (direct, first call)",
     "polyfaas, yandex-gateway (first call)",
     "polyfaas, alibaba (FC HTTP trigger, first call)",
+    "FastAPI app, import only",
+    "polyfaas, FastAPI app via polyfaas.asgi, yandex (first call)",
 )
 #: Run by each counted process: build the cases, then call one ``N`` times.
 CALLER = """
@@ -151,16 +154,21 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--case", action="append", help="a per-call case (name prefix)")
     parser.add_argument("--no-coldstart", action="store_true")
+    parser.add_argument("--no-percall", action="store_true")
+    parser.add_argument("--cold", action="append", help="a cold-start case (name prefix)")
     parser.add_argument("--site", help="cold start: a folder polyfaas is installed in")
     args = parser.parse_args()
     if valgrind() is None:
         json.dump({"missing": "valgrind is not on PATH (apt-get install valgrind)"}, sys.stdout)
         print()
         return
+    cold = [name for name in COLD if not args.cold or name.startswith(tuple(args.cold))]
     out: dict[str, Any] = {
         "tool": "valgrind --tool=callgrind",
-        "percall": per_call(args.case or list(PER_CALL), args.calls, args.site),
-        "coldstart": {} if args.no_coldstart else cold_start(list(COLD), args.site),
+        "percall": {}
+        if args.no_percall
+        else per_call(args.case or list(PER_CALL), args.calls, args.site),
+        "coldstart": {} if args.no_coldstart else cold_start(cold, args.site),
     }
     json.dump(out, sys.stdout, indent=1)
     print()
