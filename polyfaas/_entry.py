@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 from polyfaas._context import Context
 from polyfaas._event import EventType, is_event
 from polyfaas._request import Request
-from polyfaas._response import Response, error_response, to_response
+from polyfaas._response import Response, collected, error_response, to_response
 from polyfaas.errors import EventFormatError, UnknownCallError
 
 if TYPE_CHECKING:
@@ -201,7 +201,11 @@ class Entry:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         runtime = self._runtime_for(args, kwargs)
         invocation = runtime.decode(args, kwargs)
-        return runtime.encode(self.handle(invocation.payload, invocation.context), invocation)
+        result = self.handle(invocation.payload, invocation.context)
+        # A streamed body reaches a platform that buffers (most do) read whole.
+        if type(result) is Response and result.chunks is not None and not runtime.streams:
+            result = collected(result)
+        return runtime.encode(result, invocation)
 
     def _runtime_for(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> RuntimeHalf:
         # What native calls pass first (an event dict, FC's bytes) is never canonical:

@@ -14,7 +14,14 @@ from polyfaas._normalize import to_response
 from polyfaas._request import Request
 from polyfaas._response import Response
 from polyfaas.errors import ResponseFormatError
-from polyfaas.platform import FunctionConfig, NativeCall, Outcome, PlatformHalf, override
+from polyfaas.platform import (
+    FunctionConfig,
+    NativeCall,
+    Outcome,
+    PlatformHalf,
+    ProviderFacts,
+    override,
+)
 
 _logger = logging.getLogger("polyfaas.local")
 
@@ -23,6 +30,8 @@ class LocalPlatform(PlatformHalf):
     """Platform half of ``local``: calls the entry with canonical objects."""
 
     name = "local"
+    #: The runner passes a streamed answer through chunk by chunk.
+    facts = ProviderFacts(streams=True)
 
     @override
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
@@ -60,7 +69,7 @@ class LocalPlatform(PlatformHalf):
         return Response(
             response.status,
             [*response.headers.items(), ("X-Request-Id", call.request_id)],
-            response.body,
+            response.body if response.chunks is None else response.chunks,
         )
 
     @staticmethod

@@ -140,6 +140,10 @@ class Response:
     status: int = attrs.field(default=200, converter=int)
     headers: Headers = attrs.field(factory=Headers, converter=as_headers)
     body: bytes = attrs.field(default=b"", converter=to_bytes, repr=body_repr)
+    #: A streamed body (``Response.stream``): an iterator or async iterator of
+    #: ``bytes``/``str`` chunks, read once, where ``body`` is then ``b""``; ``None``
+    #: for a whole body. Not part of equality or ``repr``.
+    chunks: Any = attrs.field(default=None, init=False, eq=False, repr=False)
 
     __repr__ = fields_repr
     __eq__ = fields_eq
@@ -162,7 +166,12 @@ class Response:
                     _set_status(self, status)
                     _set_headers(self, fields)
                     _set_body(self, body if kind is bytes else body.encode("utf-8"))  # type: ignore[union-attr]
+                    _set_chunks(self, None)
                     return
+        if is_stream(body):  # an iterator of chunks: a streamed body
+            self.__attrs_init__(status, headers, b"")
+            _set_chunks(self, body)
+            return
         self.__attrs_init__(status, headers, body)
 
     @staticmethod
@@ -175,8 +184,31 @@ class Response:
         self.status = status
         self.headers = headers
         self.body = body
+        self.chunks = None
         self.__class__ = Response
         return self  # type: ignore[no-any-return]
+
+    @classmethod
+    def stream(cls, chunks: Any, status: int = 200, headers: MultiSource = None) -> Response:
+        """A response whose body is ``chunks``: an iterable or async iterable of
+        ``bytes`` (``str`` is UTF-8), read once, chunk by chunk. Where the platform
+        streams (``local`` and ``alibaba-custom`` under ``polyfaas run``, ``polyfaas
+        serve``) each chunk reaches the client as it is produced (chunked transfer
+        encoding unless ``headers`` set a ``Content-Length``); elsewhere the chunks are
+        collected into one body and the platform's response limit applies."""
+        if not is_stream(chunks):
+            if not hasattr(chunks, "__iter__") or isinstance(chunks, (bytes, str, bytearray)):
+                raise TypeError(
+                    "Response.stream takes an iterable or async iterable of bytes chunks, "
+                    f"not {type(chunks).__name__}"
+                )
+            chunks = iter(chunks)
+        return cls(status, headers, chunks)
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the body is streamed (``chunks``) rather than whole (``body``)."""
+        return self.chunks is not None
 
     @classmethod
     def from_json(cls, obj: Any, status: int = 200, headers: MultiSource = None) -> Response:
@@ -228,6 +260,100 @@ _response_class.append(Response)  # what HTTPError.to_response builds
 _set_status = Response.__dict__["status"].__set__
 _set_headers = Response.__dict__["headers"].__set__
 _set_body = Response.__dict__["body"].__set__
+_set_chunks = Response.__dict__["chunks"].__set__
+
+
+def is_stream(value: object) -> bool:
+    """Whether a body is an iterator or async iterable of chunks (a generator, an
+    async generator), as opposed to ``bytes``/``str`` or ``None``."""
+    return (
+        not isinstance(value, (bytes, str, bytearray, memoryview))
+        and value is not None
+        and (hasattr(value, "__next__") or hasattr(value, "__aiter__"))
+    )
+
+
+def iter_chunks(chunks: Any) -> ChunkIterator:
+    """The chunks of a streamed body as ``bytes``, in order (``ChunkIterator``)."""
+    return chunks if type(chunks) is ChunkIterator else ChunkIterator(chunks)
+
+
+class ChunkIterator:
+    """A streamed body's chunks as ``bytes``: an async iterable is driven on the
+    calling thread's event loop (``polyfaas._aio``), one chunk a step; ``str`` chunks
+    are UTF-8; empty ones are skipped. ``close()`` (which WSGI servers call) closes the
+    source whether or not it was read — a generator's ``finally`` runs, a runner's
+    stream frees its instance — once."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._source = chunks
+        self._async = hasattr(chunks, "__aiter__")
+        self._iterator: Any = None
+        self._closed = False
+
+    def __iter__(self) -> ChunkIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        while True:
+            iterator = self._iterator
+            if iterator is None:
+                source = self._source
+                iterator = self._iterator = source.__aiter__() if self._async else iter(source)
+            if self._async:
+                from polyfaas._aio import run
+
+                try:
+                    chunk = run(iterator.__anext__())
+                except StopAsyncIteration:
+                    raise StopIteration from None
+            else:
+                chunk = next(iterator)
+            data = _chunk_bytes(chunk)
+            if data:
+                return data
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._async:
+            aclose = getattr(self._iterator, "aclose", None) or getattr(
+                self._source, "aclose", None
+            )
+            if aclose is not None:
+                from polyfaas._aio import run
+
+                run(aclose())
+            return
+        for closing in (self._iterator, self._source):
+            close = getattr(closing, "close", None)
+            if close is not None:
+                close()
+
+
+def _chunk_bytes(chunk: Any) -> bytes:
+    if type(chunk) is bytes:
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode("utf-8")
+    if isinstance(chunk, (bytearray, memoryview)):
+        return bytes(chunk)
+    raise ResponseFormatError(f"a streamed body yielded a {type(chunk).__name__}, not bytes or str")
+
+
+def collected(response: Response) -> Response:
+    """``response`` with a streamed body read into ``body`` (what a platform that
+    buffers answers sends); a whole response as it is."""
+    if response.chunks is None:
+        return response
+    chunks = iter_chunks(response.chunks)
+    try:
+        body = b"".join(chunks)
+    finally:
+        chunks.close()
+    return Response._trusted(response.status, response.headers, body)
+
 
 # Headers that handlers' dicts gave before (the same few fields each call, e.g.
 # ``{"Content-Type": "application/json"}``), by their pairs: immutable, so shared, and

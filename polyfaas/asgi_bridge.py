@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from contextlib import suppress as contextlib_suppress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -39,7 +40,7 @@ from polyfaas.errors import LifespanError, ResponseFormatError
 
 if TYPE_CHECKING:
     import asyncio
-    from collections.abc import Awaitable, MutableMapping
+    from collections.abc import Awaitable, Iterator, MutableMapping
 
     from polyfaas._request import Request
 
@@ -143,6 +144,17 @@ class _Exchange:
         #: Set when the response is complete or the call is over; made only when the
         #: app waits for it (most never ask ``receive`` twice).
         self.finished: asyncio.Event | None = None
+        #: The app's task, and the future the caller waits on: done when the app has
+        #: returned, or when its response turned out to stream (a body message with
+        #: ``more_body``), whichever comes first.
+        self.task: asyncio.Task[None] | None = None
+        self.head: asyncio.Future[None] | None = None
+        #: Streaming: chunks not yet taken by the caller, and the events that tell
+        #: each side the other moved; ``gone`` once the caller stopped reading.
+        self.streaming = False
+        self.ready: asyncio.Event | None = None
+        self.space: asyncio.Event | None = None
+        self.gone = False
 
     async def receive(self) -> Message:
         if not self.request_sent:
@@ -185,14 +197,66 @@ class _Exchange:
                 raise ResponseFormatError(
                     f"ASGI application sent a body of type {type(body).__name__}, not bytes"
                 )
+            more = bool(message.get("more_body", False))
+            if self.streaming or (more and self.head is not None):
+                await self._stream(bytes(body), more)
+                return
             if body:
                 self.chunks.append(bytes(body))
-            if not message.get("more_body", False):
+            if not more:
                 self.finish()
         elif kind == "http.response.trailers":
             return  # no platform polyfaas serves carries trailers: dropped
         else:
             raise ResponseFormatError(f"ASGI application sent an unexpected message {kind!r}")
+
+    async def _stream(self, body: bytes, more: bool) -> None:
+        import asyncio
+
+        if self.gone:
+            raise ClientDisconnected("the client is gone")
+        ready, space = self.ready, self.space
+        if ready is None or space is None:  # the first chunk of a streamed body
+            self.streaming = True
+            ready = self.ready = asyncio.Event()
+            space = self.space = asyncio.Event()
+            if self.head is not None and not self.head.done():
+                self.head.set_result(None)  # the caller may go and read
+        if body:
+            self.chunks.append(body)
+        if not more:
+            self.finish()
+        ready.set()
+        # Backpressure: the app waits while the caller has STREAM_AHEAD chunks to take.
+        while len(self.chunks) >= STREAM_AHEAD and not self.gone:
+            space.clear()
+            await space.wait()
+        if self.gone:
+            raise ClientDisconnected("the client is gone")
+
+    async def next_chunk(self) -> bytes | None:
+        """The next streamed chunk, or ``None`` once the body is over (the app's
+        response complete, or the app ended)."""
+        ready, space = self.ready, self.space
+        if ready is None or space is None:
+            return None  # not a streamed body
+        while not self.chunks and not (self.complete or self.ended()):
+            ready.clear()
+            await ready.wait()
+        if self.chunks:
+            chunk = self.chunks.pop(0)
+            space.set()
+            return chunk
+        return None
+
+    def ended(self) -> bool:
+        return self.task is not None and self.task.done()
+
+    def task_done(self, task: asyncio.Task[None]) -> None:
+        if self.ready is not None:
+            self.ready.set()  # a caller waiting for a chunk learns the app ended
+        if self.head is not None and not self.head.done():
+            self.head.set_result(None)
 
     def response(self) -> Response:
         if self.status is None or not self.complete:
@@ -364,43 +428,98 @@ class ASGIHandler:
     def __call__(self, request: Request, context: Context) -> Response:
         state = self.lifespan.state if self.lifespan.supported else None
         scope = scope_from_request(request, context, state=state)
-        return self.loop.run(self._serve(scope, request.body))  # type: ignore[no-any-return]
+        exchange = _Exchange(request.body)
+        self.loop.start(self._serve(scope, exchange), exchange)
+        task = exchange.task
+        if not exchange.streaming or exchange.status is None or task is None:
+            if task is not None:
+                task.result()  # the app's error, if it raised before its response was complete
+            return exchange.response()
+        # A streamed body: the caller reads it chunk by chunk while the app still runs.
+        headers = Headers._trusted(tuple(exchange.headers))
+        return check_response(Response.stream(self._chunks(exchange), exchange.status, headers))
 
-    async def _serve(self, scope: Scope, body: bytes) -> Response:
-        exchange = _Exchange(body)
+    async def _serve(self, scope: Scope, exchange: _Exchange) -> None:
         try:
             await self.app(scope, exchange.receive, exchange.send)
         except Exception:
             if not exchange.complete:
+                if exchange.streaming:  # the body is cut short: the caller raises it
+                    logger.exception("ASGI application raised while streaming its response")
                 raise
             logger.exception("ASGI application raised after its response was complete")
         finally:
             if exchange.finished is not None:
                 exchange.finished.set()
-        return exchange.response()
+
+    def _chunks(self, exchange: _Exchange) -> Iterator[bytes]:
+        """A streamed body, read on the instance's loop as the app produces it. Closed
+        early (the client went away), the app's next ``send`` raises
+        ``ClientDisconnected``; either way the app's call is waited for (what it does
+        after its response included) before the iterator ends."""
+        run = self.loop.run
+        try:
+            while True:
+                chunk = run(exchange.next_chunk())
+                if chunk is None:
+                    break
+                yield chunk
+        finally:
+            if not exchange.complete:
+                exchange.gone = True
+            if exchange.space is not None:
+                self.loop.call_soon(exchange.space.set)
+            task = exchange.task
+            if task is not None:
+                run(_wait_for(task))
+        if not exchange.complete:
+            raise ResponseFormatError(
+                "ASGI application returned without sending a complete response "
+                "(its streamed body ended early)"
+            )
 
     def __repr__(self) -> str:
         return f"ASGIHandler({self.app!r})"
+
+
+class ClientDisconnected(OSError):
+    """What an app's ``send`` raises once the client stopped reading a streamed
+    response (HTTP spec 2.4)."""
+
+
+#: Chunks of a streamed response the app may send ahead of what the caller took.
+STREAM_AHEAD = 8
+
+
+async def _wait_for(task: asyncio.Task[None]) -> None:
+    """Wait for the app's task to end; what it raises was logged by ``_serve``."""
+    import asyncio
+
+    with contextlib_suppress(BaseException):
+        await asyncio.shield(task)
 
 
 class InstanceLoop:
     """The one event loop an ASGI app's instance runs on (the lifespan spec: the
     lifespan and the requests on the same loop).
 
-    Run inline while calls come one at a time (the caller's thread runs the loop for
-    its call, as Mangum does: no hop to another thread, and the loop is idle between
-    calls, with the lifespan task waiting on it). The first time a call finds the
-    loop busy with another thread's call, or arrives on a thread that runs a loop of
-    its own, the loop moves for good to a thread of its own (``run_forever``) and every
-    call is submitted to it, so calls in flight together are tasks side by side."""
+    Run inline while calls come one at a time: the caller's thread runs the loop for
+    its call, as Mangum does (no hop to another thread; between calls the loop is
+    idle, the lifespan task waiting on it). The first time a call arrives while
+    another thread runs the loop inline, or on a thread that runs a loop of its own,
+    the loop moves for good to a thread of its own (``run_forever``): the call is
+    submitted at once (a running loop takes work from any thread), and the thread
+    running the loop inline starts that thread as soon as its own call is done, so
+    calls in flight together are tasks side by side and none waits for another."""
 
     def __init__(self) -> None:
         import asyncio
 
         self.loop = asyncio.new_event_loop()
         self.threaded = False
-        self._inline = threading.Lock()  # held by the thread running the loop inline
-        self._switch = threading.Lock()
+        self._inline_busy = False  # a thread is running the loop inline now
+        self._thread_started = False
+        self._mode = threading.Lock()  # guards the three flags
 
     def __del__(self) -> None:
         # An instance's loop lives as long as the instance; one of a handler that is
@@ -411,30 +530,69 @@ class InstanceLoop:
             return
         loop.close()
 
+    def _enter(self) -> bool:
+        """Whether this thread runs the loop inline for its call (else it submits)."""
+        import asyncio
+
+        nested = asyncio._get_running_loop() is not None
+        with self._mode:
+            if not self.threaded and not self._inline_busy and not nested:
+                self._inline_busy = True
+                return True
+            self.threaded = True  # calls overlap (or nest): the loop moves for good
+            if not self._inline_busy:
+                self._start_thread()
+            return False
+
+    def _leave(self) -> None:
+        with self._mode:
+            self._inline_busy = False
+            if self.threaded:  # a call arrived meanwhile: the loop's thread takes over
+                self._start_thread()
+
+    def _start_thread(self) -> None:
+        if not self._thread_started:
+            self._thread_started = True
+            threading.Thread(
+                target=self.loop.run_forever, name="polyfaas-asgi", daemon=True
+            ).start()
+
     def run(self, coroutine: Any) -> Any:
         """Run ``coroutine`` on the loop, from any thread, and return its result."""
         import asyncio
 
-        if (
-            not self.threaded
-            and asyncio._get_running_loop() is None
-            and self._inline.acquire(blocking=False)
-        ):
+        if self._enter():
             try:
-                if not self.threaded:
-                    return self.loop.run_until_complete(coroutine)
+                return self.loop.run_until_complete(coroutine)
             finally:
-                self._inline.release()
-        if not self.threaded:
-            self._go_threaded()
+                self._leave()
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
-    def _go_threaded(self) -> None:
-        with self._switch:
-            if self.threaded:  # another thread moved it meanwhile
+    def start(self, coroutine: Any, exchange: _Exchange) -> None:
+        """Start ``coroutine`` (the app's call) as a task on the loop and wait until
+        ``exchange.head`` is done: the app returned, or its response streams."""
+        import asyncio
+
+        if self._enter():
+            try:
+                loop = self.loop
+                exchange.head = loop.create_future()
+                exchange.task = task = loop.create_task(coroutine)
+                task.add_done_callback(exchange.task_done)
+                loop.run_until_complete(exchange.head)
                 return
-            with self._inline:  # the inline call in progress finishes first (once)
-                self.threaded = True
-                threading.Thread(
-                    target=self.loop.run_forever, name="polyfaas-asgi", daemon=True
-                ).start()
+            finally:
+                self._leave()
+
+        async def started() -> None:
+            loop = asyncio.get_running_loop()
+            exchange.head = loop.create_future()
+            exchange.task = task = loop.create_task(coroutine)
+            task.add_done_callback(exchange.task_done)
+            await exchange.head
+
+        asyncio.run_coroutine_threadsafe(started(), self.loop).result()
+
+    def call_soon(self, callback: Callable[[], Any]) -> None:
+        """Schedule ``callback`` on the loop from any thread."""
+        self.loop.call_soon_threadsafe(callback)

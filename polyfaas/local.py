@@ -25,6 +25,9 @@ class LocalRuntime(RuntimeHalf):
 
     name = "local"
     cloud = "local"
+    #: The canonical ``Response`` is the native answer: a streamed one stays streamed
+    #: (the runner sends it chunk by chunk).
+    streams = True
 
     @override
     def detect(

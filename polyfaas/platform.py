@@ -114,6 +114,11 @@ class ProviderFacts:
     #: triggers through it): an event handler behind it gets the request body as a
     #: direct event. The default suits a platform that takes events.
     http_only: bool = False
+    #: Whether a streamed response (``Response.stream``, an ASGI streaming response, a
+    #: WSGI app's iterable) reaches the client chunk by chunk, each as it is produced;
+    #: otherwise the platform buffers: the chunks are collected into one body, and its
+    #: response limit applies as to any body.
+    streams: bool = False
 
 
 @attrs.frozen

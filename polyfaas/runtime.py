@@ -58,7 +58,7 @@ from polyfaas._event import new_id
 from polyfaas._invocation import Invocation, Payload
 from polyfaas._override import check_overrides, override
 from polyfaas._request import PATH_SAFE, decode_path, encode_path, encode_query, parse_query
-from polyfaas._response import dump_json, error_response, to_response
+from polyfaas._response import collected, dump_json, error_response, iter_chunks, to_response
 from polyfaas.errors import (
     EventFormatError,
     HandlerImportError,
@@ -92,6 +92,10 @@ class RuntimeHalf:
     #: The platform the function runs on, which ``Context.provider`` reports
     #: (``yandex`` for ``yandex`` and ``yandex-gateway`` alike).
     cloud: str = ""
+    #: Whether ``encode`` takes a streamed ``Response`` (``Response.stream``, an ASGI
+    #: streaming response) as it is, to send chunk by chunk; when false (the default:
+    #: the platform buffers) the entry reads its chunks into ``body`` first.
+    streams: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -182,6 +186,7 @@ __all__ = [
     "Target",
     "body_from_text_or_base64",
     "body_to_text_or_base64",
+    "collected",
     "decode_path",
     "describe_call",
     "dump_json",
@@ -193,6 +198,7 @@ __all__ = [
     "format_rfc3339",
     "from_native_str",
     "go_canonical_header",
+    "iter_chunks",
     "load_target",
     "media_type",
     "native_str",

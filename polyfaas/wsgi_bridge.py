@@ -24,7 +24,7 @@ from polyfaas._context import Context
 from polyfaas._multidict import Headers
 from polyfaas._normalize import check_response
 from polyfaas._request import PATH_SAFE, Request, decode_path, parse_query
-from polyfaas._response import Response
+from polyfaas._response import Response, iter_chunks
 from polyfaas.errors import EventFormatError, ResponseFormatError
 
 WSGIEnviron = dict[str, Any]
@@ -330,14 +330,17 @@ def status_line(status: int) -> str:
         return f"{status} Unknown"
 
 
-def start_wsgi_response(response: Response, start_response: StartResponse) -> list[bytes]:
-    """Write ``response`` through a WSGI server's ``start_response``; the body iterable.
+def start_wsgi_response(response: Response, start_response: StartResponse) -> Iterable[bytes]:
+    """Write ``response`` through a WSGI server's ``start_response``; the body iterable
+    (a streamed body's chunks, read as the server writes them).
 
     The last gate before the wire: a header field with CR, LF or NUL, or a name that
     is not a token, is a ``ResponseFormatError`` and nothing is started."""
     check_response(response)
     fields = [(name, native_str(value)) for name, value in response.headers.items()]
     start_response(status_line(response.status), fields)
+    if response.chunks is not None:  # streamed: the server writes each chunk as it comes
+        return iter_chunks(response.chunks)
     return [response.body] if response.body else []
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import polyfaas
+from polyfaas._response import collected
 from polyfaas.asgi_bridge import ASGIHandler, Lifespan, scope_from_request
 from polyfaas.errors import LifespanError, ResponseFormatError
 
@@ -98,7 +99,9 @@ async def _echo(scope: Any, receive: Any, send: Any) -> None:
 
 
 def test_an_app_answer_becomes_a_response_with_repeats_kept() -> None:
-    response = ASGIHandler(_echo)(_request(method="POST", body=b"\x00\xffbinary"), CONTEXT)
+    streamed = ASGIHandler(_echo)(_request(method="POST", body=b"\x00\xffbinary"), CONTEXT)
+    assert streamed.streamed  # two body messages: a streamed body
+    response = collected(streamed)
     assert response.status == 201
     assert response.body == b"\x00\xffbinary"
     assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
@@ -137,7 +140,7 @@ def test_malformed_answers_are_response_format_errors(messages: list[Any], error
             await send(message)
 
     with pytest.raises(ResponseFormatError, match=error):
-        ASGIHandler(app)(_request(), CONTEXT)
+        collected(ASGIHandler(app)(_request(), CONTEXT))
 
 
 def test_an_app_that_raises_before_answering_fails_the_call() -> None:

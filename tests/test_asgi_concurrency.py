@@ -4,11 +4,11 @@ from threads over 127.0.0.1. Proved without timing: each app answers only once t
 other calls of its round are inside the same instance (bounded waits, 504 otherwise).
 
 The instance's loop runs inline on the calling thread until calls first overlap
-(``polyfaas.asgi_bridge.InstanceLoop``); the calls that find the inline one in progress
-wait for it to finish before the loop moves to a thread of its own. So the fixtures
-first make the loop move (``_move_the_loop``: two calls of a round of two, that may
-time out), and ``test_calls_overlapping_the_first_inline_one`` records what is left
-(xfail, strict: calls that overlap the inline one wait for it).
+(``polyfaas.asgi_bridge.InstanceLoop``); a call that finds the inline one in progress
+is submitted to the running loop at once, and the loop moves to a thread of its own
+when the inline call is done. ``test_calls_overlapping_the_first_inline_one`` checks
+that very first overlap; the other tests start from a loop that moved already
+(``_move_the_loop``).
 """
 
 from __future__ import annotations
@@ -104,12 +104,6 @@ def test_a_lone_sync_call_then_async_ones(mixed: str) -> None:
     assert [answer.status_code for answer in answers] == [200, 200]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="asgi_bridge.InstanceLoop: a call that finds the loop running inline for "
-    "another call waits for that call to finish before the loop moves to its own thread "
-    "(_go_threaded takes the inline lock), so the first overlapping calls block each other",
-)
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_calls_overlapping_the_first_inline_one(provider: str) -> None:
     with _runner("gather", provider) as running:

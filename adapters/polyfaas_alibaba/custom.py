@@ -59,6 +59,7 @@ from polyfaas.runtime import (
     RuntimeHalf,
     UnknownCallError,
     describe_call,
+    iter_chunks,
     native_str,
     new_id,
     override,
@@ -371,6 +372,12 @@ class CustomRuntimeApp:
                 502, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
             )
             return start_wsgi_response(response, start_response)
+        if response.chunks is not None:
+            # Streamed: each chunk goes out as it comes (chunked, unless the handler
+            # set a Content-Length), FC's end line once the last one has been sent.
+            fields = [(name, native_str(value)) for name, value in response.headers.items()]
+            start_response(status_line(response.status), [*fields, ("x-fc-status", "200")])
+            return _Logged(iter_chunks(response.chunks), self, rid)
         self.line(f"FC Invoke End RequestId: {rid}")
         # ``to_response`` has checked every field already; only the two added are new.
         body = response.body

@@ -300,7 +300,12 @@ class RunnerApp:
                 response = self.runner_failed()
         self._access(request, response, (time.perf_counter() - started) * 1000, request_id)
         body = start_wsgi_response(response, start_response)
-        return [] if request.method == "HEAD" else body
+        if request.method == "HEAD":
+            close = getattr(body, "close", None)
+            if close is not None:  # a streamed body unread: its instance is freed
+                close()
+            return []
+        return body
 
     def runner_failed(self) -> Response:
         """The answer when the runner itself failed on a request: its traceback on the

@@ -396,6 +396,15 @@ class Connection:
             return False
         try:
             self._write(connection, [*written, *body] if written else body, started)
+        except OSError:
+            raise  # the client went away: serve() ends the connection
+        except Exception as exc:
+            # A streamed body that failed part way: its head and some chunks are out,
+            # so the answer is cut short (no last chunk) and the connection closed.
+            sys.stderr.write(f"polyfaas: the answer's body failed, connection closed: {exc}\n")
+            if not (started and started[0]):
+                self._send([error_answer(500)])
+            return False
         finally:
             close = getattr(body, "close", None)
             if close is not None:
@@ -415,6 +424,9 @@ class Connection:
         out: list[bytes] = []
         size = 0
         framing: bool | None = None  # chunked?; None: the head is not written yet
+        # A list is a whole answer, written in as few writes as its size allows; any
+        # other iterable may be a stream: each of its chunks is sent as it comes.
+        flush = 0 if type(body) is list else 1
         for chunk in body:
             if not chunk:
                 continue
@@ -431,7 +443,7 @@ class Connection:
             else:
                 out.append(chunk)
             size += len(chunk)
-            if size >= READ_CHUNK:
+            if size >= READ_CHUNK or flush:
                 self._send(out)
                 out, size = [], 0
         if framing is None:

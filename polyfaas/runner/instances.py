@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -18,9 +19,11 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Callable
 
 import attrs
 
+from polyfaas import Response
 from polyfaas._native import (
     START_TIMEOUT_S,
     CallResult,
@@ -34,6 +37,7 @@ from polyfaas._native import (
 from polyfaas._target import Target
 from polyfaas.platform import process_environ
 from polyfaas.runner.channel import Channel
+from polyfaas.runner.streaming import END, StreamedHead, StreamEnded, response_of
 from polyfaas.runner.worker import resident_memory_mb
 
 # How often a waiting call checks its instance's memory.
@@ -73,6 +77,8 @@ class WorkerProcess:
         self.conn = Channel(parent_sock)
         self.conn.send((target, dict(environ), concurrency, setup))
         self.pending: dict[int, Future[tuple[Outcome, int]]] = {}
+        #: The chunk messages of streamed answers, by call (a reader thread's routing).
+        self.streams: dict[int, queue.SimpleQueue[tuple[Any, ...]]] = {}
         self.lock = threading.Lock()
         self.next_id = 0
         self.init_duration_ms: float | None = None
@@ -120,23 +126,46 @@ class WorkerProcess:
     def _read(self) -> None:
         while True:
             try:
-                call_id, outcome, peak_kb, retire = self.conn.recv()
+                message = self.conn.recv()
             except (EOFError, OSError):
                 break
+            call_id, outcome, peak_kb, retire = message
+            if type(outcome) is str:  # CHUNK or END of a streamed answer
+                with self.lock:
+                    stream = self.streams.get(call_id)
+                if stream is not None:
+                    stream.put(message)
+                continue
             if retire:
                 self.closed = True
             with self.lock:
                 future = self.pending.pop(call_id, None)
+                if isinstance(outcome.value, StreamedHead):
+                    self.streams[call_id] = queue.SimpleQueue()
             if future is not None:
                 future.set_result((outcome, peak_kb))
         with self.lock:
             self.closed = True
             pending, self.pending = self.pending, {}
+            streams, self.streams = self.streams, {}
         for future in pending.values():
             future.set_exception(EOFError())
+        for stream in streams.values():
+            stream.put((0, END, ErrorInfo(type="InstanceExited", message="instance exited"), 0))
 
-    def run(self, call: NativeCall, timeout: float, memory_mb: int | None) -> CallResult:
-        """Send ``call`` and wait for its outcome, the timeout, or the instance's death."""
+    def run(
+        self,
+        call: NativeCall,
+        timeout: float,
+        memory_mb: int | None,
+        stream_ended: Callable[[], None] | None = None,
+    ) -> CallResult:
+        """Send ``call`` and wait for its outcome, the timeout, or the instance's death.
+
+        A streamed answer (``polyfaas.runner.streaming``) comes back as a ``Response``
+        whose chunks are read from the instance as they arrive, within the same
+        timeout; ``stream_ended`` is called once they are over (read, failed, or left
+        by the client), when the instance is free again."""
         future: Future[tuple[Outcome, int]] | None = Future() if self.concurrency > 1 else None
         with self.lock:
             if self.closed:
@@ -177,12 +206,42 @@ class WorkerProcess:
             except (EOFError, OSError):
                 self.closed = True
                 return CallResult(ending="crash", detail=self._exit_detail(), init_duration_ms=init)
+            if isinstance(outcome.value, StreamedHead):
+                chunks = self._chunks(call_id, deadline, stream_ended)
+                outcome = attrs.evolve(outcome, value=response_of(outcome.value, chunks))
             return CallResult(
                 ending="returned",
                 outcome=outcome,
                 init_duration_ms=init,
                 max_memory_mb=peak_kb / 1024,
             )
+
+    def _chunks(
+        self, call_id: int, deadline: float, ended: Callable[[], None] | None
+    ) -> _StreamReader:
+        return _StreamReader(self, call_id, deadline, ended)
+
+    def _stream_message(self, call_id: int, deadline: float) -> tuple[Any, ...]:
+        left = deadline - time.monotonic()
+        try:
+            if self.concurrency > 1:
+                with self.lock:
+                    stream = self.streams.get(call_id)
+                if stream is None:
+                    raise StreamEnded("the instance's stream is gone")
+                if left <= 0:
+                    raise queue.Empty
+                return stream.get(timeout=left)
+            if left <= 0 or not self.conn.poll(left):
+                raise queue.Empty
+            message: tuple[Any, ...] = self.conn.recv()
+            return message
+        except queue.Empty:
+            self.kill()
+            raise StreamEnded("the function timed out while streaming its answer") from None
+        except (EOFError, OSError):
+            self.closed = True
+            raise StreamEnded("the instance exited while streaming its answer") from None
 
     def _answer(
         self, future: Future[tuple[Outcome, int]] | None, wait: float
@@ -243,6 +302,66 @@ class WorkerProcess:
             os.killpg(self.process.pid, signum)
 
 
+class _StreamReader:
+    """A streamed answer's chunks, read from the instance until its end message.
+    Closed early (the client went away, or the answer was never read), the rest is
+    read and dropped, so the instance is free for its next call; past the call's
+    deadline the instance is killed. ``ended`` is called once, when it is over."""
+
+    def __init__(
+        self,
+        instance: WorkerProcess,
+        call_id: int,
+        deadline: float,
+        ended: Callable[[], None] | None,
+    ) -> None:
+        self.instance = instance
+        self.call_id = call_id
+        self.deadline = deadline
+        self.ended = ended
+        self.done = False
+
+    def __iter__(self) -> _StreamReader:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.done:
+            raise StopIteration
+        try:
+            _, tag, data, _ = self.instance._stream_message(self.call_id, self.deadline)
+        except StreamEnded:
+            self._over()
+            raise
+        if tag == END:
+            self._over()
+            if data is not None:
+                raise StreamEnded(f"{data.type}: {data.message}")
+            raise StopIteration
+        chunk: bytes = data
+        return chunk
+
+    def close(self) -> None:
+        if self.done:
+            return
+        try:
+            while True:
+                _, tag, _, _ = self.instance._stream_message(self.call_id, self.deadline)
+                if tag == END:
+                    break
+        except StreamEnded:
+            pass
+        self._over()
+
+    def _over(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        with self.instance.lock:
+            self.instance.streams.pop(self.call_id, None)
+        if self.ended is not None:
+            self.ended()
+
+
 class Pool:
     """An ``InstancePool`` of worker processes: up to ``size`` instances of one
     function, each serving ``concurrency`` calls at once."""
@@ -290,10 +409,19 @@ class Pool:
             instance = self._acquire()
         except InstanceStartError as exc:
             return CallResult(ending="load-failed", load_failure=exc.failure)
-        try:
-            return instance.run(call, timeout, self.memory_mb)
-        finally:
+        streaming = False
+
+        def stream_ended() -> None:  # a streamed answer keeps its instance until its end
             self._release(instance)
+
+        try:
+            result = instance.run(call, timeout, self.memory_mb, stream_ended)
+            value = result.outcome.value if result.outcome is not None else None
+            streaming = isinstance(value, Response) and value.chunks is not None
+            return result
+        finally:
+            if not streaming:
+                self._release(instance)
 
     def _acquire(self) -> WorkerProcess:
         with self.condition:

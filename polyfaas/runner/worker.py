@@ -31,6 +31,7 @@ from polyfaas._native import ErrorInfo, NativeCall, Outcome, call_native
 from polyfaas._target import Target, load_target
 from polyfaas.errors import HandlerImportError
 from polyfaas.runner.channel import Channel
+from polyfaas.runner.streaming import head_of, is_streamed, send_chunks
 
 PR_SET_PDEATHSIG = 1
 #: How much of a call's output the instance keeps with its outcome (characters).
@@ -190,6 +191,13 @@ class InstanceLoop:
         outcome = call_native(entry, call)
         if self.log is not None:
             outcome = attrs.evolve(outcome, log=self.log.stop())
+        if is_streamed(outcome.value):  # its head now, its chunks as they come
+            head = attrs.evolve(outcome, value=head_of(outcome.value))
+            self.send((call_id, head, own_peak_kb(), False))
+            send_chunks(self.send, call_id, outcome.value, own_peak_kb)
+            if self.hooks.after is not None:
+                self.hooks.after(call)
+            return
         try:
             # The peak memory travels with the answer: the runner reads no /proc per call.
             self.send((call_id, outcome, own_peak_kb(), False))

@@ -221,7 +221,8 @@ class AlibabaCustomPlatform(FCAsync, FCPlatform):
     It writes no log lines of its own: a custom runtime's server writes FC's."""
 
     name = NAME
-    facts = attrs.evolve(fc_base.FACTS, runs_server=True)
+    # The instance is an HTTP server the front door passes answers through, as they come.
+    facts = attrs.evolve(fc_base.FACTS, runs_server=True, streams=True)
 
     def hook_call(self, hook: str, config: FunctionConfig) -> NativeCall:
         """The request FC sends into a lifecycle hook: ``initializer`` (``/initialize``),
@@ -303,7 +304,8 @@ class AlibabaCustomPlatform(FCAsync, FCPlatform):
                     *response.headers.items(),
                     (serialize.ERROR_TYPE_HEADER, serialize.UNHANDLED),
                 ]
-                return Response(response.status, headers, response.body)
+                body = response.body if response.chunks is None else response.chunks
+                return Response(response.status, headers, body)
             return response
         if failed:
             return Response(

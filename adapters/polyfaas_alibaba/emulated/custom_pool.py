@@ -27,10 +27,11 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 
+from polyfaas import Request
 from polyfaas.platform import (
     START_TIMEOUT_S,
     CallResult,
@@ -67,16 +68,63 @@ class ServerRequest:
 
 @attrs.frozen
 class ServerResponse:
-    """The server's answer, as it came."""
+    """The server's answer, as it came (``body`` a ``StreamedBody`` when the server
+    streamed it and the caller asked for a stream)."""
 
     status: int
     headers: tuple[tuple[str, str], ...]
-    body: bytes = b""
+    body: Any = b""
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (any case), if any."""
         lower = name.lower()
         return next((v for k, v in self.headers if k.lower() == lower), None)
+
+
+class StreamedBody:
+    """An answer's body read from the server as it writes it (``read1``: what has
+    arrived, up to 64 KB). Its end (read to the last chunk, or closed early: the
+    connection is then dropped) calls ``ended`` once."""
+
+    def __init__(
+        self,
+        server: Server,
+        conn: http.client.HTTPConnection,
+        answer: http.client.HTTPResponse,
+        ended: Callable[[], None],
+    ) -> None:
+        self.server = server
+        self.conn = conn
+        self.answer = answer
+        self.ended: Callable[[], None] | None = ended
+
+    def __iter__(self) -> StreamedBody:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.ended is None:
+            raise StopIteration
+        try:
+            chunk = self.answer.read1(64 * 1024)
+        except BaseException:
+            self.conn.close()
+            self._over()
+            raise
+        if not chunk:
+            self.server._done_with(self.conn, self.answer)
+            self._over()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        if self.ended is not None:  # left before its end: the connection cannot be reused
+            self.conn.close()
+            self._over()
+
+    def _over(self) -> None:
+        ended, self.ended = self.ended, None
+        if ended is not None:
+            ended()
 
 
 def free_port() -> int:
@@ -124,6 +172,7 @@ class Server:
         except OSError as exc:
             raise _start_failure("crash", f"cannot start {command[0]!r}: {exc.strerror}") from None
         self.idle: list[http.client.HTTPConnection] = []
+        self.stopped = False
         self.lock = threading.Lock()
         self.started = time.perf_counter()
         self.init_duration_ms: float | None = None
@@ -157,21 +206,34 @@ class Server:
             self.init_duration_ms = (time.perf_counter() - self.started) * 1000
             return
 
-    def send(self, request: ServerRequest, timeout: float) -> ServerResponse:
-        """Send ``request``; a stale kept-alive connection is retried once on a new one."""
+    def send(
+        self,
+        request: ServerRequest,
+        timeout: float,
+        stream: Callable[[], None] | None = None,
+    ) -> ServerResponse:
+        """Send ``request``; a stale kept-alive connection is retried once on a new one.
+
+        With ``stream`` (called once the body is over), an answer the server sends
+        chunked (no ``Content-Length``) comes back with a ``StreamedBody``, read as the
+        server writes it, as FC's front door passes an HTTP answer through."""
         with self.lock:
             conn = self.idle.pop() if self.idle else None
         if conn is not None:
             conn.timeout = timeout
             try:
-                return self._exchange(conn, request, timeout)
+                return self._exchange(conn, request, timeout, stream)
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 conn.close()
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        return self._exchange(conn, request, timeout)
+        return self._exchange(conn, request, timeout, stream)
 
     def _exchange(
-        self, conn: http.client.HTTPConnection, request: ServerRequest, timeout: float
+        self,
+        conn: http.client.HTTPConnection,
+        request: ServerRequest,
+        timeout: float,
+        stream: Callable[[], None] | None = None,
     ) -> ServerResponse:
         if conn.sock is not None:
             conn.sock.settimeout(timeout)
@@ -185,18 +247,27 @@ class Server:
             conn.putheader("Content-Length", str(len(request.body)))
             conn.endheaders(request.body or None)
             answer = conn.getresponse()
-            body = answer.read()
+            streamed = stream is not None and answer.chunked
+            body = b"" if streamed else answer.read()
         except BaseException:
             conn.close()
             raise
         # http.client reads header values as latin-1; servers send UTF-8.
         headers = tuple((name, from_native_str(value)) for name, value in answer.getheaders())
-        if answer.will_close:
-            conn.close()
-        else:
-            with self.lock:
-                self.idle.append(conn)
+        if streamed and stream is not None:
+            return ServerResponse(answer.status, headers, StreamedBody(self, conn, answer, stream))
+        self._done_with(conn, answer)
         return ServerResponse(answer.status, headers, body)
+
+    def _done_with(
+        self, conn: http.client.HTTPConnection, answer: http.client.HTTPResponse
+    ) -> None:
+        with self.lock:
+            # A stream read to its end after the server stopped: nothing to keep it for.
+            if not answer.will_close and not self.stopped:
+                self.idle.append(conn)
+                return
+        conn.close()
 
     def exit_detail(self) -> str:
         """Why the server is gone, or ``""`` while it runs."""
@@ -210,6 +281,7 @@ class Server:
                 self.send(pre_stop, timeout)
         with self.lock:
             idle, self.idle = self.idle, []
+            self.stopped = True
         for conn in idle:
             conn.close()
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -326,8 +398,18 @@ class ServerPool:
             )
         request = call.args[0]
         started = time.perf_counter()
+        # An HTTP answer may stream (FC passes it through); FC's PreFreeze then waits
+        # for its end.
+        streamed: list[bool] = []
+
+        def stream_ended() -> None:
+            if streamed:
+                self._hook(server, "pre-freeze")
+
         try:
-            answer = server.send(request, timeout)
+            answer = server.send(
+                request, timeout, stream_ended if isinstance(call.payload, Request) else None
+            )
         except (TimeoutError, socket.timeout):
             self._drop(server)
             return CallResult(ending="timeout", init_duration_ms=init)
@@ -336,7 +418,10 @@ class ServerPool:
             self._drop(server)
             return CallResult(ending="crash", detail=detail, init_duration_ms=init)
         duration = (time.perf_counter() - started) * 1000
-        self._hook(server, "pre-freeze")
+        if isinstance(answer.body, StreamedBody):
+            streamed.append(True)
+        else:
+            self._hook(server, "pre-freeze")
         return CallResult(
             ending="returned",
             outcome=Outcome(value=answer, duration_ms=duration),

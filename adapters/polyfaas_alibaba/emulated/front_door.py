@@ -234,8 +234,12 @@ def function_response(response: Response, call: NativeCall, *, default_domain: b
     if size > MAX_RESPONSE_HEADERS:
         message = f"response headers are {size} bytes; the limit is 8 KB"
         return error_answer({"errorMessage": message, "errorType": "BadResponse"}, call)
-    kept.append(("Content-Length", str(len(response.body))))
+    if response.chunks is None:
+        kept.append(("Content-Length", str(len(response.body))))
     kept.append((REQUEST_ID_HEADER, call.request_id))
     if default_domain:
         kept.append(("Content-Disposition", "attachment"))
-    return Response(response.status, kept, response.body)
+    # A streamed answer (a custom runtime's chunked one) passes through as it comes.
+    return Response(
+        response.status, kept, response.body if response.chunks is None else response.chunks
+    )
