@@ -368,10 +368,10 @@ class CustomRuntimeApp:
         except Exception as exc:
             error = self._failed(exc)
             self.line(f"FC Invoke End RequestId: {rid}{FAILED_SUFFIX}")
-            response = Response(
-                502, [("Content-Type", "application/json"), ("x-fc-status", "404")], error
-            )
-            return start_wsgi_response(response, start_response)
+            fields = [("Content-Type", "application/json"), ("x-fc-status", "404")]
+            # A whole body, sized: FC's front door takes an unsized one for a stream.
+            fields.append(("Content-Length", str(len(error))))
+            return start_wsgi_response(Response(502, fields, error), start_response)
         if response.chunks is not None:
             # Streamed: each chunk goes out as it comes (chunked, unless the handler
             # set a Content-Length), FC's end line once the last one has been sent.

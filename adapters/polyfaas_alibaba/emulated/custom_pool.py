@@ -121,6 +121,10 @@ class StreamedBody:
             self.conn.close()
             self._over()
 
+    # A caller that drops the answer unread (a test client that looks at the status
+    # only) must not leave the connection open, nor the server's PreFreeze unsent.
+    __del__ = close
+
     def _over(self) -> None:
         ended, self.ended = self.ended, None
         if ended is not None:
