@@ -193,8 +193,15 @@ class Entry:
         startup that completed (nothing for other entries). Platforms call it when the
         instance stops — FC's PreStop, SIGTERM on Yandex, the runner retiring an
         instance."""
-        if self.kind == "asgi" and self._init_done.is_set():
-            self.handler.shutdown()  # type: ignore[attr-defined]
+        if self.kind != "asgi" or not self._init_done.is_set():
+            return
+        with self._init_lock:
+            if self._init_done.is_set():
+                self.handler.shutdown()  # type: ignore[attr-defined]
+                # The instance is gone: a later call (the same entry object in a new
+                # test client) is a new instance's first, its startup run again.
+                self._initialized = False
+                self._init_done.clear()
 
     # -- native call ------------------------------------------------------------
 

@@ -79,3 +79,27 @@ def test_other_entries_have_nothing_to_shut_down() -> None:
     entry(polyfaas.Request(), CONTEXT)
     entry.shutdown()
     assert entry.initialized
+
+
+def test_a_shut_down_entry_starts_again_on_its_next_call() -> None:
+    log: list[str] = []
+    entry = polyfaas.asgi(_app(log))
+    entry(polyfaas.Request(path="/a"), CONTEXT)
+    entry.shutdown()
+    assert not entry.initialized
+    entry(polyfaas.Request(path="/b"), CONTEXT)  # a new instance's first call
+    entry.shutdown()
+    assert log == ["startup", "/a", "shutdown", "startup", "/b", "shutdown"]
+
+
+def test_closing_a_test_client_shuts_the_app_down() -> None:
+    from polyfaas.testing import client
+
+    log: list[str] = []
+    entry = polyfaas.asgi(_app(log))
+    for provider in ("local", "yandex-gateway", "alibaba"):
+        with client(entry, provider) as http:
+            assert http.get("/x").status_code == 200
+            assert log[-1] == "/x"
+        assert log[-1] == "shutdown", provider
+    assert log.count("startup") == log.count("shutdown") == 3

@@ -125,11 +125,16 @@ class InProcessInstance:
         """Nothing to restart: the entry object stays the same."""
 
     def close(self) -> None:
-        """The instance's stop hook, if any."""
+        """The instance's stop hook, if any, then the entry's own stop work
+        (``Entry.shutdown``: an ASGI app's lifespan shutdown), as an instance stops."""
         hooks, self.hooks = self.hooks, None
         if hooks is not None:
             with _instance_lock:
                 hooks.stop()
+        shutdown = getattr(self.entry, "shutdown", None)
+        if shutdown is not None:
+            with _instance_lock:
+                shutdown()
 
 
 class PolyfaasClient(Client):
