@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
+import polyfaas
 from polyfaas import providers
+from polyfaas.testing import client
 from tests.runner_process import free_port, poll, polyfaas_run
 
 FUNCTIONS = Path(__file__).parent / "functions" / "streaming.py"
@@ -122,3 +124,23 @@ def served() -> Iterator[str]:
 
 def test_polyfaas_serve_streams_in_production(served: str, tmp_path: Path) -> None:
     assert _handshake(f"{served}/stream", tmp_path) == [b"first", b"seen", b"last"]
+
+
+def test_a_stream_over_a_buffering_platforms_limit_gets_its_own_error() -> None:
+    """Collected, a stream is a body like any other: over Yandex's 3.5 MB response
+    limit it gets the answer a whole body that size gets."""
+    big = 4 * 1024 * 1024
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(big // 65536):
+            yield b"x" * 65536
+
+    streamed = polyfaas.http(lambda request, context: polyfaas.Response.stream(chunks()))
+    whole = polyfaas.http(lambda request, context: polyfaas.Response(200, None, b"x" * big))
+    answers = []
+    for entry in (streamed, whole):
+        with client(entry, "yandex-gateway") as http:
+            answer = http.get("/")
+            answers.append((answer.status_code, answer.get_data()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 502  # Yandex's answer to a response over its limit
