@@ -115,3 +115,25 @@ def test_an_app_that_crashes_gets_the_platforms_error_answer(routed: tuple[str, 
         assert facts.failure_header in answer.headers
     # The instance survives: the next call is served by it.
     assert requests.get(f"{url}/", timeout=30).json()["startups"] == 1
+
+
+FASTAPI = str(Path(__file__).parent.parent / "examples" / "fastapi_app" / "main.py") + ":handler"
+
+
+@pytest.mark.parametrize("provider", ROUTED)
+def test_the_fastapi_example_under_the_runner(provider: str) -> None:
+    with polyfaas_run(FASTAPI, "--provider", provider) as running:
+        url = running.url
+        item = requests.get(f"{url}/items/7", params={"q": "x"}, timeout=30)
+        invalid = requests.get(f"{url}/items/seven", timeout=30)
+        created = requests.post(f"{url}/items", json={"name": "pen", "price": 1.5}, timeout=30)
+        done = requests.get(f"{url}/done", timeout=30)
+        streamed = requests.get(f"{url}/stream", params={"n": "3"}, timeout=30)
+        index = requests.get(f"{url}/", timeout=30)
+    assert (item.status_code, item.json()) == (200, {"item_id": 7, "q": "x"})
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["loc"] == ["path", "item_id"]
+    assert created.json() == {"created": "pen", "price": 1.5}
+    assert done.json() == ["pen"]
+    assert streamed.text == "line 0\nline 1\nline 2\n"
+    assert index.json() == {"greeting": "hello", "startups": 1}
