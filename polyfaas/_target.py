@@ -183,24 +183,17 @@ def user_traceback(text: str) -> str:
 
 def _wrap(obj: Any, target: Target) -> Any:
     kind = callable_kind(obj)
-    if kind == "wsgi" and target.wrap_wsgi:
-        from polyfaas._entry import wsgi
+    if kind in ("wsgi", "asgi") and target.wrap_wsgi:
+        from polyfaas import _entry
 
+        article = "a WSGI" if kind == "wsgi" else "an ASGI"
         sys.stderr.write(
-            f"polyfaas: {target.handler_string} is a WSGI application, not a polyfaas "
-            f"entry: serving it as polyfaas.wsgi({target.attribute.rpartition('.')[2]})\n"
+            f"polyfaas: {target.handler_string} is {article} application, not a polyfaas "
+            f"entry: serving it as polyfaas.{kind}({target.attribute.rpartition('.')[2]})\n"
         )
         sys.stderr.flush()
-        return wsgi(obj)
-    if kind == "asgi" and target.wrap_wsgi:
-        from polyfaas._entry import asgi
-
-        sys.stderr.write(
-            f"polyfaas: {target.handler_string} is an ASGI application, not a polyfaas "
-            f"entry: serving it as polyfaas.asgi({target.attribute.rpartition('.')[2]})\n"
-        )
-        sys.stderr.flush()
-        return asgi(obj)
+        wrapped: Any = getattr(_entry, kind)(obj)
+        return wrapped
     if kind == "native" and target.native_fix:
         raise HandlerImportError(
             f"{target.handler_string} is a native handler (event, context), not a polyfaas "
