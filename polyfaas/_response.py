@@ -111,12 +111,15 @@ def header_fields_problem(pairs: tuple[tuple[str, str], ...]) -> str | None:
 _new = object.__new__
 _NO_HEADERS = Headers._trusted(())
 if TYPE_CHECKING:  # annotations only: a run-time Union costs a cold start
+    from collections.abc import AsyncIterable, Iterator
+
     from polyfaas._multidict import MultiSource
 
     #: What ``Response(status=...)`` takes: what ``int()`` converts.
     StatusSource = Union[str, bytes, bytearray, SupportsInt, SupportsIndex]
     #: What ``Response(body=...)`` takes (``str`` is stored as UTF-8).
-    BodySource = Union[bytes, bytearray, memoryview, str, None]
+    #: (an iterator or async iterable of chunks is a streamed body)
+    BodySource = Union[bytes, bytearray, memoryview, str, None, Iterator[Any], AsyncIterable[Any]]
 # One ``Headers`` a media type for the responses the model builds without headers
 # given: immutable, so shared, and the same pairs each time (``check_response``
 # recognises them at once).
@@ -172,7 +175,7 @@ class Response:
             self.__attrs_init__(status, headers, b"")
             _set_chunks(self, body)
             return
-        self.__attrs_init__(status, headers, body)
+        self.__attrs_init__(status, headers, body)  # type: ignore[arg-type]
 
     @staticmethod
     def _trusted(status: int = 200, headers: Headers = _NO_HEADERS, body: bytes = b"") -> Response:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any, Callable, Optional
 from urllib.parse import quote, unquote_to_bytes
@@ -235,7 +235,9 @@ def _server_host(environ: Mapping[str, Any], scheme: str) -> str:
     return name if not port or port == default else f"{name}:{port}"
 
 
-def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False) -> Response:
+def run_wsgi_app(
+    app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False, stream: bool = False
+) -> Response:
     """Call a WSGI application and collect its answer into a ``Response``, reading its
     result exactly once and always calling its ``close()``.
 
@@ -245,6 +247,12 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False) -
     byte and is re-raised after. ``lenient`` reads an answer as FC's Python runtime
     does: the last ``start_response()`` wins whatever ``exc_info`` says, a bare
     ``bytes`` result is the body, and ``str`` items are UTF-8.
+
+    With ``stream``, an answer that is an iterable other than a list or tuple, has no
+    ``Content-Length`` and started its response before returning (a werkzeug/Flask
+    streamed response, Django's ``StreamingHttpResponse``, a generator app that calls
+    ``start_response`` first) becomes a streamed ``Response``, read as the caller reads
+    it and closed at its end (a platform that buffers collects it).
     """
     status: str | None = None
     headers: list[tuple[str, str]] = []
@@ -274,6 +282,17 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False) -
 
     # Any: a lenient reading takes what FC's runtime takes (bytes, str items).
     result: Any = app(environ, start_response)
+    if (
+        stream
+        and status is not None  # started already: what frameworks do before returning
+        and type(result) is not list
+        and type(result) is not tuple
+        and not lenient
+        and not _sized(headers)
+        # Django says which of its answers stream (a plain HttpResponse is unsized)
+        and getattr(result, "streaming", True) is not False
+    ):
+        return _streamed(status, headers, chunks, result)
     try:
         if lenient and isinstance(result, (bytes, bytearray)):
             chunks.append(bytes(result))
@@ -308,6 +327,38 @@ def run_wsgi_app(app: WSGIApp, environ: WSGIEnviron, *, lenient: bool = False) -
         return check_response(Response._trusted(code, Headers._trusted(pairs), body))
     converted = [(str(name), from_native_str(str(value))) for name, value in headers]
     return check_response(Response(code, converted, body))
+
+
+def _streamed(status: str, headers: list[Any], written: list[bytes], result: Any) -> Response:
+    """A streamed ``Response`` of a WSGI answer: what ``write()`` gave, then the result's
+    chunks as the caller reads them; the result closed at their end."""
+    try:
+        code = int(status.split(None, 1)[0])
+    except (ValueError, IndexError):
+        raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from written
+            for chunk in result:
+                if chunk:
+                    yield bytes(chunk)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    converted = [(str(name), from_native_str(str(value))) for name, value in headers]
+    return check_response(Response(code, converted, body()))
+
+
+def _sized(headers: list[Any]) -> bool:
+    # A loop, not any() over a generator: an answer has a handful of fields, and this
+    # runs for every Flask answer.
+    for field in headers:  # noqa: SIM110
+        if str(field[0]).lower() == "content-length":
+            return True
+    return False
 
 
 def _plain_fields(pairs: tuple[Any, ...]) -> bool:
@@ -359,7 +410,9 @@ class WSGIHandler:
             for key, value in native.items():
                 if "." in key and key not in environ and not key.startswith("wsgi."):
                     environ[key] = value
-        return run_wsgi_app(self.app, environ)
+        # A sized answer is read whole; an unsized iterable streams where the platform
+        # streams (the entry collects it where it buffers).
+        return run_wsgi_app(self.app, environ, stream=True)
 
     def __repr__(self) -> str:
         return f"WSGIHandler({self.app!r})"

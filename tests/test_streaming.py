@@ -20,7 +20,7 @@ from polyfaas.testing import client
 from tests.runner_process import free_port, poll, polyfaas_run
 
 FUNCTIONS = Path(__file__).parent / "functions" / "streaming.py"
-ENTRIES = ("sync_stream", "async_stream", "asgi_stream")
+ENTRIES = ("sync_stream", "async_stream", "asgi_stream", "wsgi_stream")
 STREAMING = [name for name in providers.names() if providers.platform_half(name).facts.streams]
 BUFFERING = [name for name in providers.names() if name not in STREAMING]
 
@@ -52,12 +52,13 @@ def test_a_stream_reaches_the_client_chunk_by_chunk(
         assert requests.get(f"{runner.url}/again?n=3", timeout=30).content.endswith(b"last\n")
 
 
+@pytest.mark.parametrize("entry", ["asgi_stream", "wsgi_stream"])
 @pytest.mark.parametrize("provider", ["yandex-gateway", "alibaba"])
 def test_where_the_platform_buffers_the_chunks_arrive_as_one_body(
-    provider: str, tmp_path: Path
+    provider: str, entry: str, tmp_path: Path
 ) -> None:
     assert provider in BUFFERING
-    with polyfaas_run(f"{FUNCTIONS}:asgi_stream", "--provider", provider) as runner:
+    with polyfaas_run(f"{FUNCTIONS}:{entry}", "--provider", provider) as runner:
         seen = tmp_path / "never-written"
         answer = requests.get(
             f"{runner.url}/s", params={"seen": str(seen), "wait": "0.2", "n": "2"}, timeout=60

@@ -85,3 +85,22 @@ async def _asgi(scope: Any, receive: Any, send: Any) -> None:
 
 
 asgi_stream = polyfaas.asgi(_asgi)
+
+
+def _flask_app() -> Any:
+    import flask
+
+    app = flask.Flask("streaming")
+
+    @app.route("/", defaults={"rest": ""})
+    @app.route("/<path:rest>")
+    def lines(rest: str) -> Any:
+        query = dict(flask.request.args)
+        request = polyfaas.Request(query=query)
+        return flask.Response(flask.stream_with_context(_lines(request)), mimetype="text/plain")
+
+    return app
+
+
+#: A Flask streamed response (an unsized iterable) through ``polyfaas.wsgi``.
+wsgi_stream = polyfaas.wsgi(_flask_app())
