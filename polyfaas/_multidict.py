@@ -7,19 +7,24 @@ Private API for runtime halves (issue 15, decisions 1 and 3): lazy views.
 
 - ``MultiDict._trusted(pairs)`` / ``Headers._trusted(pairs)``: an instance over a
   tuple of ``(str, str)`` tuples already checked, no copy.
-- ``MultiDict._lazy(decode, index=None)`` / ``Headers._lazy(...)``: an instance of
-  exactly that type whose pairs come from ``decode()`` on their first need (``items``,
-  iteration, ``==``, ``hash``, ``repr``, pickling, ``getlist``). ``decode`` returns
-  what ``_trusted`` takes, or raises the adapter's ``EventFormatError`` for a malformed
-  field — then on that read, not at decode; it is called until it succeeds.
+- ``MultiDict._lazy(decode, index=None, one=None)`` / ``Headers._lazy(...)``: an
+  instance of exactly that type whose pairs come from ``decode()`` on their first need
+  (``items``, iteration, ``==``, ``hash``, ``repr``, pickling, ``getlist``). ``decode``
+  returns what ``_trusted`` takes, or raises the adapter's ``EventFormatError`` for a
+  malformed field — then on that read, not at decode; it is called until it succeeds.
   ``index`` (optional) answers ``get``/``in``/``[]``/``len`` without the pairs: it
   returns the lookup dict ``_lookup`` would build from the pairs (folded key → first
   value; for ``Headers``, ``Headers._lower_names`` folds the names), or ``None`` when the
-  native shape is not the common one, and then the pairs are decoded. ``index``
-  must check as much as ``decode`` does for the keys and values it returns, so a
-  malformed field is never answered from it. A view reads the native input it
-  closes over: the adapter must not hand it anything the handler can mutate
-  before the first read (the native event is the platform's, read once).
+  native shape is not the common one, and then the pairs are decoded.
+  ``one`` (optional) answers ``get``/``in``/``[]`` for one key while no lookup dict is
+  built (a handler that reads a header or two never pays for the whole index):
+  ``one(folded_key)`` returns the key's first value (a ``str``), ``False`` when the
+  view has no such key, or ``None`` when it cannot tell (then ``index``, else the
+  pairs, decide). ``index`` and ``one`` must check as much as ``decode`` does for
+  the keys and values they answer, so a malformed field is never answered from them.
+  A view reads the native input it closes over until its pairs and lookup are built:
+  the adapter must not hand it anything the handler can mutate before the first read
+  (the native event is the platform's, read once).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ if TYPE_CHECKING:
     #: A lazy view's thunks: its pairs, and its lookup dict (``None``: decode the pairs).
     _Decode = Callable[[], tuple[tuple[str, str], ...]]
     _Index = Callable[[], Union[dict[str, str], None]]
+    #: A lazy view's one-key answer: the first value, ``False`` (absent) or ``None``.
+    _One = Callable[[str], Union[str, bool, None]]
 
 #: The one masking rule: a header name, query key or variable name that contains one of
 #: these words (in any case, anywhere: ``X-Auth-Token``, ``x-fc-security-token``,
@@ -168,8 +175,8 @@ class MultiDict(Mapping[str, str]):
     _pairs: tuple[tuple[str, str], ...]
     # folded key → its first value, built in C on the first lookup.
     _first: dict[str, str] | None
-    # A lazy view's (decode, index) thunks; unset (read as None) in an eager one.
-    _source: tuple[_Decode, _Index | None] | None
+    # A lazy view's (decode, index, one) thunks; unset (read as None) in an eager one.
+    _source: tuple[_Decode, _Index | None, _One | None] | None
 
     def __init__(self, source: MultiSource = None) -> None:
         self._pairs = _pairs(source)
@@ -200,11 +207,12 @@ class MultiDict(Mapping[str, str]):
         cls: type[M],
         decode: _Decode,
         index: _Index | None = None,
+        one: _One | None = None,
     ) -> M:
         """A lazy view (see the module docstring): pairs from ``decode()`` on first
-        need, lookups from ``index()`` when it answers."""
+        need, lookups from ``one(key)`` and then ``index()`` when they answer."""
         made = cls.__new__(cls)
-        made._source = (decode, index)
+        made._source = (decode, index, one)
         made._first = None
         return made
 
@@ -241,11 +249,28 @@ class MultiDict(Mapping[str, str]):
             first = self._first = dict(zip(names, map(_value, backwards)))
         return first
 
+    def _first_value(self, key: str) -> Any:
+        """The first value of ``key``, or ``_MISSING``: answered by a lazy view's
+        ``one`` while no lookup dict is built, else from the lookup."""
+        folded = self._fold(key)
+        first = self._first
+        if first is None:
+            source = self._source
+            if source is not None and source[2] is not None:
+                answer = source[2](folded)
+                if answer is not None:
+                    return _MISSING if answer is False else answer
+            first = self._lookup()
+        return first.get(folded, _MISSING)
+
     def __getitem__(self, key: str) -> str:
-        return self._lookup()[self._fold(key)]
+        value: str = self._first_value(key)
+        if value is _MISSING:
+            raise KeyError(self._fold(key))
+        return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._fold(key) in self._lookup()
+        return isinstance(key, str) and self._first_value(key) is not _MISSING
 
     def __iter__(self) -> Iterator[str]:
         if len(self._lookup()) == len(self._pairs):  # no repeats
@@ -295,7 +320,8 @@ class MultiDict(Mapping[str, str]):
     ) -> Any:
         """The first value of ``key``, or ``default``; converted by ``type`` if given
         (a value ``type`` rejects with ``ValueError`` counts as missing, as in werkzeug)."""
-        value = self._lookup().get(self._fold(key), _MISSING)
+        first = self._first  # a lookup dict built: read it here, without a call
+        value = self._first_value(key) if first is None else first.get(self._fold(key), _MISSING)
         if value is _MISSING:
             return default
         if type is None:

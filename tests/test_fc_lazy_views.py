@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,11 +40,19 @@ def eager(build: Any, cls: type[MultiDict]) -> Any:
         return EventFormatError
 
 
+def item(view: MultiDict, key: str) -> Any:
+    try:
+        return view[key]
+    except KeyError as exc:
+        return KeyError, exc.args
+
+
 def observe(view: MultiDict, names: list[str]) -> Any:
     probes = [*names, "missing", "host", "cookie", *(name.upper() for name in names)]
     return (
         [view.get(probe) for probe in probes],
         [probe in view for probe in probes],
+        [item(view, probe) for probe in probes],
         list(view.items(multi=True)),
         list(view),
         len(view),
@@ -119,3 +128,22 @@ def test_a_read_time_error_gets_the_decode_time_answer():
     context = platform.context(FunctionConfig(), RID)
     answer = polyfaas.http(lambda r, c: "ok")(json.dumps(at_read).encode(), context)
     assert answer["statusCode"] == 200
+
+
+def test_one_header_read_answers_without_the_whole_index(monkeypatch):
+    """A handler's first ``get`` on the common event shape is answered for that one
+    name (the whole lookup is never built), equal to the eager headers."""
+    from polyfaas_alibaba import http_trigger
+
+    event = sample("http")
+    event["headers"] = {"Accept": "*/*", "Content-Type": "text/plain", "content-type": "x"}
+    event["requestContext"]["domainName"] = "d.example.com"
+    monkeypatch.setattr(http_trigger, "_header_index", lambda *a: pytest.fail("index"))
+    request = request_from_event(event)
+    want = Headers._trusted(_header_fields(event["headers"], "d.example.com"))
+    for name in ("content-type", "CONTENT-TYPE", "host", "accept", "missing"):
+        assert request.headers.get(name) == want.get(name)
+        assert (name in request.headers) == (name in want)
+    assert request.headers["Host"] == "d.example.com"
+    assert request.headers.get("content-type") == "text/plain"  # the first field wins
+    assert request.headers == want

@@ -196,3 +196,49 @@ def test_a_read_time_error_gets_the_decode_time_answer():
     # A handler that never reads the malformed field answers as usual.
     answer = polyfaas.http(lambda r, c: "ok")(at_read, make_context(function_seed="fn"))
     assert answer["statusCode"] == 200
+
+
+@given(st.lists(st.tuples(NAMES, VALUES), max_size=5), st.lists(NAMES, max_size=4))
+def test_a_one_key_answer_equals_the_lookup(pairs, probes):
+    """``one`` answers get/in/[] while no lookup is built; ``None`` (cannot tell) falls
+    back to the pairs; every answer equals the eager view's."""
+    frozen: tuple[tuple[str, str], ...] = tuple(pairs)
+    want = Headers._trusted(frozen)
+    asked: list[str] = []
+
+    def one(key: str) -> str | bool | None:
+        asked.append(key)
+        if key.startswith("a"):  # cannot tell: the pairs decide
+            return None
+        return want.get(key, False)
+
+    names = [*probes, *(name for name, _ in frozen), "missing"]
+    for probe in [*names, *(name.upper() for name in names)]:
+        view = Headers._lazy(lambda: frozen, None, one)
+        assert view.get(probe) == want.get(probe)
+        assert (probe in view) == (probe in want)
+        assert view.get(probe, KeyError) == want.get(probe, KeyError)
+        if probe.lower() not in want._lookup():
+            with pytest.raises(KeyError):
+                view[probe]
+        else:
+            assert view[probe] == want[probe]
+        assert view == want
+    assert all(key == key.lower() for key in asked)  # asked with the folded key
+
+
+def test_a_one_key_answer_is_not_used_once_the_lookup_is_built():
+    calls = []
+
+    def one(key: str) -> str | bool | None:
+        calls.append(key)
+        return "from one"
+
+    view = MultiDict._lazy(lambda: (("a", "1"),), None, one)
+    assert view.get("a") == "from one"
+    assert calls == ["a"]
+    assert len(view) == 1  # builds the lookup from the pairs
+    assert view.get("a") == "1"
+    assert view["a"] == "1"
+    assert "a" in view
+    assert calls == ["a"]

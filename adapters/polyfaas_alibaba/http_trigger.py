@@ -33,7 +33,7 @@ The event (ASSUMPTIONS.md §2) flattens what HTTP can repeat, and polyfaas decid
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Callable
 
 from polyfaas import Headers, MultiDict, Request, Response
 from polyfaas.runtime import (
@@ -175,6 +175,60 @@ def _fold_names(names: tuple[Any, ...]) -> list[str] | None:
 _lowered_names: dict[tuple[Any, ...], list[str]] = {}
 
 
+def _header_one(native: Mapping[str, Any], host: str | None) -> Callable[[str], str | bool | None]:
+    """The one-key answer of the lazy headers (``Headers._lazy``'s ``one``): the first
+    value ``_header_fields(native, host)`` would give a lower-cased name, ``False``
+    when it has none, ``None`` when the pairs must decide (a value that is not a
+    string anywhere in the map — a number to convert, or a malformed value, which
+    then raises on this read as the pairs do —, ``Cookie``, which is split into
+    fields, a ``Host`` field beside FC's). The names' spellings are looked up once."""
+    spelled: dict[str, str] | None = None
+
+    def one(key: str) -> str | bool | None:
+        nonlocal spelled
+        if spelled is None:
+            try:
+                # Every value a string, checked in C, as ``_header_index`` does: any
+                # malformed value leaves the read to the pairs, which raise for it.
+                "".join(native.values())
+            except TypeError:
+                return None
+            names = tuple(native)
+            found = _spellings.get(names)
+            if found is None:
+                found = _spell(names)
+                if found is None:
+                    return None  # a name that is no string: the pairs name it
+            spelled = found
+        if key == "host" and host is not None:
+            return None if "host" in spelled else host
+        name = spelled.get(key)
+        if name is None:
+            return False
+        value = native.get(name)
+        return value if type(value) is str and key != "cookie" else None
+
+    return one
+
+
+def _spell(names: tuple[Any, ...]) -> dict[str, str] | None:
+    """Lower-cased name → the first of ``names`` that lowers to it, remembered by the
+    names (bounded like ``_lowered_names``); ``None`` when a name is no string."""
+    if not set(map(type, names)) <= _STR:
+        return None
+    lowered = Headers._lower_names(list(names))
+    spelled = dict(zip(reversed(lowered), reversed(names)))  # the first one wins
+    if len(names) <= 64 and sum(map(len, names)) <= 4096:
+        if len(_spellings) >= 64:
+            _spellings.clear()
+        _spellings[names] = spelled
+    return spelled
+
+
+#: header names of an event → ``_spell``'s map (``_header_one``); bounded.
+_spellings: dict[tuple[Any, ...], dict[str, str]] = {}
+
+
 def _query_pairs(native: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     if set(map(type, native.values())) <= _STR and set(map(type, native)) <= _STR:
         return tuple(native.items())
@@ -269,6 +323,7 @@ def request_from_event(event: Mapping[str, Any]) -> Request:
     headers = Headers._lazy(
         lambda: _header_fields(native_headers, given_host),
         lambda: _header_index(native_headers, given_host),
+        _header_one(native_headers, given_host),
     )
     native_query = _map(event, "queryParameters")
     query = MultiDict._lazy(lambda: _query_pairs(native_query))

@@ -90,8 +90,9 @@ def _canonical_view(environ: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def canonical_context(native: Any, environ: Mapping[str, str]) -> Context:
-    """The canonical ``Context`` of ``fc.context`` (absent under another WSGI server)."""
-    context = fc_context.to_canonical(native, environ)
+    """The canonical ``Context`` of ``fc.context`` (absent under another WSGI server),
+    its fields built when first read (``context.lazy_canonical``)."""
+    context = fc_context.lazy_canonical(native, environ)
     if context.request_id:
         return context
     import attrs
