@@ -153,7 +153,13 @@ def per_call_cases() -> dict[str, tuple[Case, str]]:
 def mangum_cases(
     cases: dict[str, tuple[Case, str]], aws: Any, lambda_context: Any, floor: str
 ) -> None:
-    """Mangum with the bare ASGI app and with the FastAPI app, on the AWS v1 event."""
+    """Mangum with the bare ASGI app and with the FastAPI app, on the AWS v1 event.
+
+    ``lifespan="off"``: Mangum's default (``auto``) runs the app's whole lifespan,
+    startup and shutdown, inside every call (its ``LifespanCycle``), where
+    ``polyfaas.asgi`` runs it once per instance; off is Mangum's cheapest call, so the
+    ratio to it is not made easier (the scope then has no ``state``, ours has the
+    lifespan's)."""
     mangum_module = optional("mangum")
     if mangum_module is not None:
         mangum = mangum_module.Mangum(events.asgi_app, lifespan="off")

@@ -132,29 +132,37 @@ def scope_from_request(
 
 
 class _Exchange:
-    """One request's ``receive`` and ``send``, and the response they collect."""
+    """One request's ``receive`` and ``send``, and the response they collect.
+
+    The fields most calls never change are class-level defaults, which an instance's
+    own value shadows once set (fewer stores a call)."""
+
+    request_sent = False
+    status: int | None = None
+    headers: list[tuple[str, str]] = []  # noqa: RUF012 - replaced, never mutated
+    complete = False
+    #: Set when the response is complete or the call is over; made only when the
+    #: app waits for it (most never ask ``receive`` twice).
+    finished: asyncio.Event | None = None
+    #: The app's task, and the future the caller waits on: done when the app has
+    #: returned, or when its response turned out to stream (a body message with
+    #: ``more_body``), whichever comes first.
+    task: asyncio.Task[None] | None = None
+    head: asyncio.Future[None] | None = None
+    #: Inline (the caller's thread runs the loop): what ends the caller's
+    #: ``run_forever`` instead of ``head`` (one loop iteration fewer than a future
+    #: and ``run_until_complete``); called once, then cleared.
+    stop: Callable[[], None] | None = None
+    #: Streaming: chunks not yet taken by the caller, and the events that tell
+    #: each side the other moved; ``gone`` once the caller stopped reading.
+    streaming = False
+    ready: asyncio.Event | None = None
+    space: asyncio.Event | None = None
+    gone = False
 
     def __init__(self, body: bytes) -> None:
         self.body = body
-        self.request_sent = False
-        self.status: int | None = None
-        self.headers: list[tuple[str, str]] = []
         self.chunks: list[bytes] = []
-        self.complete = False
-        #: Set when the response is complete or the call is over; made only when the
-        #: app waits for it (most never ask ``receive`` twice).
-        self.finished: asyncio.Event | None = None
-        #: The app's task, and the future the caller waits on: done when the app has
-        #: returned, or when its response turned out to stream (a body message with
-        #: ``more_body``), whichever comes first.
-        self.task: asyncio.Task[None] | None = None
-        self.head: asyncio.Future[None] | None = None
-        #: Streaming: chunks not yet taken by the caller, and the events that tell
-        #: each side the other moved; ``gone`` once the caller stopped reading.
-        self.streaming = False
-        self.ready: asyncio.Event | None = None
-        self.space: asyncio.Event | None = None
-        self.gone = False
 
     async def receive(self) -> Message:
         if not self.request_sent:
@@ -198,7 +206,7 @@ class _Exchange:
                     f"ASGI application sent a body of type {type(body).__name__}, not bytes"
                 )
             more = bool(message.get("more_body", False))
-            if self.streaming or (more and self.head is not None):
+            if self.streaming or (more and (self.head is not None or self.stop is not None)):
                 await self._stream(bytes(body), more)
                 return
             if body:
@@ -220,8 +228,7 @@ class _Exchange:
             self.streaming = True
             ready = self.ready = asyncio.Event()
             space = self.space = asyncio.Event()
-            if self.head is not None and not self.head.done():
-                self.head.set_result(None)  # the caller may go and read
+            self._release()  # the caller may go and read
         if body:
             self.chunks.append(body)
         if not more:
@@ -255,8 +262,17 @@ class _Exchange:
     def task_done(self, task: asyncio.Task[None]) -> None:
         if self.ready is not None:
             self.ready.set()  # a caller waiting for a chunk learns the app ended
-        if self.head is not None and not self.head.done():
-            self.head.set_result(None)
+        self._release()
+
+    def _release(self) -> None:
+        """Let the caller waiting in ``InstanceLoop.start`` go (once)."""
+        stop = self.stop
+        if stop is not None:
+            self.stop = None
+            stop()
+        head = self.head
+        if head is not None and not head.done():
+            head.set_result(None)
 
     def response(self) -> Response:
         if self.status is None or not self.complete:
@@ -429,7 +445,7 @@ class ASGIHandler:
         state = self.lifespan.state if self.lifespan.supported else None
         scope = scope_from_request(request, context, state=state)
         exchange = _Exchange(request.body)
-        self.loop.start(self._serve(scope, exchange), exchange)
+        (self._loop or self.loop).start(self._serve(scope, exchange), exchange)
         task = exchange.task
         if not exchange.streaming or exchange.status is None or task is None:
             if task is not None:
@@ -516,6 +532,7 @@ class InstanceLoop:
         import asyncio
 
         self.loop = asyncio.new_event_loop()
+        self._running_loop = asyncio._get_running_loop  # no import statement a call
         self.threaded = False
         self._inline_busy = False  # a thread is running the loop inline now
         self._thread_started = False
@@ -532,9 +549,7 @@ class InstanceLoop:
 
     def _enter(self) -> bool:
         """Whether this thread runs the loop inline for its call (else it submits)."""
-        import asyncio
-
-        nested = asyncio._get_running_loop() is not None
+        nested = self._running_loop() is not None
         with self._mode:
             if not self.threaded and not self._inline_busy and not nested:
                 self._inline_busy = True
@@ -570,19 +585,21 @@ class InstanceLoop:
 
     def start(self, coroutine: Any, exchange: _Exchange) -> None:
         """Start ``coroutine`` (the app's call) as a task on the loop and wait until
-        ``exchange.head`` is done: the app returned, or its response streams."""
-        import asyncio
-
+        the app returned or its response streams: inline, ``exchange.stop`` ends this
+        thread's ``run_forever`` then; on the loop's thread, ``exchange.head`` is done."""
         if self._enter():
             try:
                 loop = self.loop
-                exchange.head = loop.create_future()
+                exchange.stop = loop.stop
                 exchange.task = task = loop.create_task(coroutine)
                 task.add_done_callback(exchange.task_done)
-                loop.run_until_complete(exchange.head)
-                return
+                loop.run_forever()
             finally:
                 self._leave()
+            if not (task.done() or exchange.streaming):  # someone else stopped the loop
+                raise RuntimeError("the event loop stopped before the ASGI call completed")
+            return
+        import asyncio
 
         async def started() -> None:
             loop = asyncio.get_running_loop()
