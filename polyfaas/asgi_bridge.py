@@ -81,6 +81,9 @@ def _server(host: str, scheme: str) -> tuple[str, int | None]:
     return name, int(port) if port.isdigit() and len(port) <= 5 else default
 
 
+_servers: dict[tuple[str, str], tuple[str, int | None]] = {}
+
+
 def scope_from_request(
     request: Request, context: Context | None = None, *, state: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -103,25 +106,35 @@ def scope_from_request(
         )
     except UnicodeEncodeError:
         headers = [(_wire(name.lower()), _wire(value)) for name, value in pairs]
+    host = request.host
     if b"host" not in map(_name, headers):
-        headers.append((b"host", _wire(request.host)))
+        headers.append((b"host", _wire(host)))
     path = request.path
-    root_path = request.base_path.rstrip("/")
-    if root_path and not (path == root_path or path.startswith(root_path + "/")):
-        root_path = ""
+    root_path = request.base_path
+    if root_path:
+        root_path = root_path.rstrip("/")
+        if not (path == root_path or path.startswith(root_path + "/")):
+            root_path = ""
+    scheme = request.scheme or "http"
+    server = _servers.get((host, scheme))
+    if server is None:
+        server = _server(host, scheme)
+        if len(_servers) < 256:  # bounded: hosts come from clients
+            _servers[(host, scheme)] = server
     scope: dict[str, Any] = {
         "type": "http",
-        "asgi": dict(ASGI_VERSION),
+        "asgi": {"version": "3.0", "spec_version": "2.4"},  # ASGI_VERSION, fresh each call
         "http_version": "1.1",
         "method": request.method,
-        "scheme": request.scheme or "http",
+        "scheme": scheme,
         "path": path,
-        "raw_path": _wire(request.raw_path),
-        "query_string": _wire(request.query_string),
+        # what _wire gives, in one C call (a lone surrogate as its bytes)
+        "raw_path": request.raw_path.encode("utf-8", "surrogatepass"),
+        "query_string": request.query_string.encode("utf-8", "surrogatepass"),
         "root_path": root_path,
         "headers": headers,
         "client": (request.client_ip, 0) if request.client_ip else None,
-        "server": _server(request.host, request.scheme),
+        "server": server,
         "extensions": {},
         REQUEST_KEY: request,
         CONTEXT_KEY: context,
