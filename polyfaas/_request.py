@@ -50,6 +50,7 @@ def decode_path(raw_path: str) -> str:
 
 # What ``quote(text, safe=QUERY_SAFE)`` leaves as it is (checked as ``_PATH_PLAIN``).
 _QUERY_PLAIN = _ALNUM + QUERY_SAFE
+_QUERY_PLAIN_SEPARATED = _QUERY_PLAIN + "&="
 
 
 def encode_query(query: MultiDict) -> str:
@@ -58,13 +59,12 @@ def encode_query(query: MultiDict) -> str:
     pairs = query._pairs
     if not pairs:
         return ""
-    joined = "&".join([f"{key}={value}" for key, value in pairs])
+    joined = "&".join(map("=".join, pairs))
     # One check over the whole: plain keys and values need no quoting ("=" and "&"
-    # are not plain, so a key or value holding one fails the check as it should).
+    # are not plain: the separators put in are all there are when none holds one).
     if (
-        joined.count("=") == len(pairs)
-        and joined.count("&") == len(pairs) - 1
-        and not joined.replace("&", "").replace("=", "").strip(_QUERY_PLAIN)
+        not joined.strip(_QUERY_PLAIN_SEPARATED)
+        and joined.count("&") + joined.count("=") == 2 * len(pairs) - 1
     ):
         return joined
     from urllib.parse import quote

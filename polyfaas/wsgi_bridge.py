@@ -89,26 +89,19 @@ def environ_from_request(
     environ["RAW_URI"] = environ["REQUEST_URI"]
     if request.client_ip:
         environ["REMOTE_ADDR"] = request.client_ip
-    # No header name maps to a key set above (they are CONTENT_* or HTTP_*): a key
-    # already in the environ is a repeat, joined in order.
+    # No header name maps to a key set above (they are CONTENT_* or HTTP_*): a field
+    # whose key is there already is a repeat, which the count tells (repeats joined).
     keys = _environ_keys
-    repeats: dict[str, list[str]] | None = None
-    for name, value in request.headers._pairs:
-        key = keys.get(name)
-        if key is None:
+    pairs = request.headers._pairs
+    size = len(environ)
+    for name, value in pairs:
+        try:
+            key = keys[name]
+        except KeyError:
             key = _environ_key(name)
-        text = value if value.isascii() else native_str(value)
-        if key not in environ:
-            environ[key] = text
-        elif repeats is None:
-            repeats = {key: [environ[key], text]}
-        elif key in repeats:
-            repeats[key].append(text)
-        else:
-            repeats[key] = [environ[key], text]
-    if repeats:
-        for key, values in repeats.items():
-            environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
+        environ[key] = value if value.isascii() else native_str(value)
+    if len(environ) - size != len(pairs):
+        _join_repeats(environ, pairs)
     if request.body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(request.body))
     if "HTTP_HOST" not in environ:
@@ -117,6 +110,16 @@ def environ_from_request(
 
 
 _environ_keys: dict[str, str] = {}
+
+
+def _join_repeats(environ: WSGIEnviron, pairs: tuple[tuple[str, str], ...]) -> None:
+    # Each key's values in order, joined: ``; `` for Cookie, ``,`` for the others.
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        text = value if value.isascii() else native_str(value)
+        grouped.setdefault(_environ_key(name), []).append(text)
+    for key, values in grouped.items():
+        environ[key] = ("; " if key == "HTTP_COOKIE" else ",").join(values)
 
 
 def _environ_key(name: str) -> str:
