@@ -321,7 +321,14 @@ class MultiDict(Mapping[str, str]):
         """The first value of ``key``, or ``default``; converted by ``type`` if given
         (a value ``type`` rejects with ``ValueError`` counts as missing, as in werkzeug)."""
         first = self._first  # a lookup dict built: read it here, without a call
-        value = self._first_value(key) if first is None else first.get(self._fold(key), _MISSING)
+        if first is None:
+            source = self._source
+            if source is not None and source[2] is not None:  # a view that answers one key
+                value = self._first_value(key)
+            else:  # no frame more than the lookup itself (every call's first read)
+                value = self._lookup().get(self._fold(key), _MISSING)
+        else:
+            value = first.get(self._fold(key), _MISSING)
         if value is _MISSING:
             return default
         if type is None:
