@@ -119,6 +119,38 @@ class ProviderFacts:
     #: otherwise the platform buffers: the chunks are collected into one body, and its
     #: response limit applies as to any body.
     streams: bool = False
+    #: The platform's Python runtimes that ``polyfaas package`` can build for: Python
+    #: ``"X.Y"`` → the platform's own name of that runtime (``"python3.10"``), oldest
+    #: first; the newest is the default. Empty: the platform does not deploy code.
+    python_runtimes: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+    #: The largest code package (bytes) the platform takes, as uploaded (the zip) and
+    #: unpacked, if it says.
+    max_package_zip: int | None = None
+    max_package_unpacked: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Package:
+    """What ``polyfaas package`` built, as the deploy configuration needs it."""
+
+    #: The provider it was built for.
+    provider: str
+    #: The TARGET it packs (``main.py:handler``), as given.
+    target: str
+    #: The platform's handler setting (``main.handler``), from ``handler_setting``.
+    handler: str
+    #: Python ``"X.Y"`` the dependencies were installed for.
+    python: str
+    #: The platform's name of that runtime (``python3.10``).
+    runtime: str
+    #: The zip's file name, beside the deploy configuration.
+    zip_name: str
+    sha256: str
+    size: int
+    #: The function's name in the deploy configuration (the TARGET folder's name).
+    function_name: str
+    memory_mb: int = 128
+    timeout_s: float = 60.0
 
 
 @attrs.frozen
@@ -260,6 +292,23 @@ class PlatformHalf:
         ``facts.samples_package``'s ``samples/`` folder."""
         package = self.facts.samples_package
         return load_samples(package) if package else {}
+
+    # -- deployment packages (``polyfaas package``) -----------------------------------
+
+    def handler_setting(self, target: Target) -> str:
+        """The platform's handler setting for ``target``: ``module.attribute`` (TARGET
+        ``main.py:handler`` → ``main.handler``), as most platforms' loaders take it."""
+        return target.handler_string
+
+    def package_requirements(self) -> Sequence[str]:
+        """Requirements the package needs on this platform beyond polyfaas and the
+        user's own (a custom runtime's HTTP server); none by default."""
+        return ()
+
+    def deploy_files(self, package: Package) -> Mapping[str, str]:
+        """The deploy configuration written beside the package: file name → text (a
+        Serverless Devs ``s.yaml``, a Terraform resource); none by default."""
+        return {}
 
     # -- instances ----------------------------------------------------------------
 
