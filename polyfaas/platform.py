@@ -468,6 +468,7 @@ __all__ = [
     "Loss",
     "NativeCall",
     "Outcome",
+    "Package",
     "PASS_THROUGH",
     "PlatformHalf",
     "ProviderFacts",
