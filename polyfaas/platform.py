@@ -154,6 +154,16 @@ class Package:
 
 
 @attrs.frozen
+class PackageFile:
+    """A file the platform needs in the package beside the user's code (a custom
+    runtime's ``bootstrap``), from ``PlatformHalf.package_files``."""
+
+    data: bytes
+    #: Written with mode 0755 (a start command), else 0644 like every other file.
+    executable: bool = False
+
+
+@attrs.frozen
 class Setting:
     """One platform setting of a function that a deploy makes (an FC initializer, the
     Yandex gateway's payload version): ``--NAME`` on ``polyfaas run`` and ``invoke``
@@ -304,6 +314,13 @@ class PlatformHalf:
         """Requirements the package needs on this platform beyond polyfaas and the
         user's own (a custom runtime's HTTP server); none by default."""
         return ()
+
+    def package_files(self, target: Target, python: str) -> Mapping[str, PackageFile]:
+        """Files the zip needs beside the user's code for ``target`` on Python ``python``
+        (``"X.Y"``): path in the zip → file (a custom runtime's ``bootstrap``, which
+        starts the function's server); none by default. They are known before the zip
+        is, so they cannot depend on its hash."""
+        return {}
 
     def deploy_files(self, package: Package) -> Mapping[str, str]:
         """The deploy configuration written beside the package: file name → text (a
@@ -469,6 +486,7 @@ __all__ = [
     "NativeCall",
     "Outcome",
     "Package",
+    "PackageFile",
     "PASS_THROUGH",
     "PlatformHalf",
     "ProviderFacts",
