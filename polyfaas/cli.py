@@ -225,6 +225,19 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=None, help="port (default: the platform's)")
     serve.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds a call may run, where the platform tells the function none "
+        "(default: no deadline)",
+    )
+    serve.add_argument(
+        "--grace",
+        type=float,
+        default=None,
+        help="seconds SIGTERM waits for the calls in flight (default: the platform's)",
+    )
+    serve.add_argument(
         "--debug", action="store_true", help="show tracebacks of polyfaas' own errors"
     )
 
@@ -463,8 +476,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "serve needs --provider (or POLYFAAS_PROVIDER): one whose instances are "
             f"servers: {', '.join(servers)}"
         )
+    for option in ("timeout", "grace"):
+        value = getattr(args, option)
+        if value is not None and value <= 0:
+            raise PolyfaasError(f"--{option} must be a positive number of seconds")
     runtime = providers.runtime_half(args.provider)
-    return int(runtime.serve(args.target, host=args.host, port=args.port))
+    served = runtime.serve(
+        args.target, host=args.host, port=args.port, timeout=args.timeout, grace=args.grace
+    )
+    return int(served)
 
 
 def samples_of(name: str) -> Mapping[str, Any]:

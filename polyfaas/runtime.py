@@ -70,6 +70,7 @@ from polyfaas.errors import (
 if TYPE_CHECKING:
     from polyfaas._native import ErrorInfo, Frame
     from polyfaas._target import Target, load_target, parse_target
+    from polyfaas.serving import serve_wsgi
     from polyfaas.wsgi_bridge import (
         environ_from_request,
         request_from_environ,
@@ -136,9 +137,20 @@ class RuntimeHalf:
         ``entry.shutdown()`` then (Yandex: a handler for its graceful-shutdown signal).
         The default does nothing."""
 
-    def serve(self, target: str, *, host: str | None = None, port: int | None = None) -> int:
+    def serve(
+        self,
+        target: str,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        timeout: float | None = None,
+        grace: float | None = None,
+    ) -> int:
         """Run the platform's production server for ``target`` (``polyfaas serve``), for
-        platforms whose instances are servers; the default has none."""
+        platforms whose instances are servers; the default has none. ``timeout``: the
+        calls' deadline in seconds where the platform tells the function none;
+        ``grace``: how long SIGTERM waits for the calls in flight (``None``: the
+        platform's default)."""
         raise PolyfaasError(
             f"provider {self.name!r} has no server of its own; its platform calls the "
             "handler directly"
@@ -156,6 +168,7 @@ _LAZY = {
     "run_wsgi_app": "polyfaas.wsgi_bridge",
     "start_wsgi_response": "polyfaas.wsgi_bridge",
     "status_line": "polyfaas.wsgi_bridge",
+    "serve_wsgi": "polyfaas.serving",
 }
 
 
@@ -213,6 +226,7 @@ __all__ = [
     "resolve_awaitable",
     "request_from_environ",
     "run_wsgi_app",
+    "serve_wsgi",
     "start_wsgi_response",
     "status_line",
     "to_response",

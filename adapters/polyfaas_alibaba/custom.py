@@ -427,9 +427,18 @@ class AlibabaCustomRuntime(RuntimeHalf):
         )
 
     @override
-    def serve(self, target: str, *, host: str | None = None, port: int | None = None) -> int:
-        """The production server (``polyfaas serve``): ``serve``."""
-        return serve(target, host=host, port=port)
+    def serve(
+        self,
+        target: str,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        timeout: float | None = None,
+        grace: float | None = None,
+    ) -> int:
+        """The production server (``polyfaas serve``): ``serve``. FC tells every call
+        its timeout (``x-fc-function-timeout``): ``timeout`` is not used."""
+        return serve(target, host=host, port=port, grace=grace)
 
 
 # -- serving ----------------------------------------------------------------------------
@@ -443,90 +452,28 @@ def listen_address(host: str | None, port: int | None) -> tuple[str, int]:
     return host or "0.0.0.0", port
 
 
-def serve(target: str, *, host: str | None = None, port: int | None = None) -> int:
-    """Load ``target`` and serve it as an FC custom runtime until stopped."""
-    from polyfaas.runtime import load_target, parse_target
+def serve(
+    target: str,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    grace: float | None = None,
+) -> int:
+    """Load ``target`` and serve it as an FC custom runtime until stopped (FC posts
+    ``/initialize`` itself, so the port opens before the init)."""
+    from polyfaas.runtime import load_target, parse_target, serve_wsgi
 
     address = listen_address(host, port)
     app = CustomRuntimeApp(load_target(parse_target(target)), environ=dict(os.environ))
-    from importlib.util import find_spec
-
-    if find_spec("gunicorn") is None:
-        sys.stderr.write(
-            "polyfaas serve: gunicorn is not installed (pip install 'polyfaas[server]'); "
-            "falling back to werkzeug's development server, which closes every "
-            "connection (no keep-alive)\n"
-        )
-        sys.stderr.flush()
-        return _serve_werkzeug(app, address, target)
-    return _serve_gunicorn(app, address, target)
-
-
-def _bind(address: tuple[str, int]) -> str:
-    host, port = address
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _serve_gunicorn(app: CustomRuntimeApp, address: tuple[str, int], target: str) -> int:
-    from gunicorn.app.base import BaseApplication
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            options = {
-                "bind": [_bind(address)],
-                "workers": 1,
-                "worker_class": "gthread",
-                "threads": THREADS,
-                "keepalive": KEEPALIVE_S,
-                "timeout": 0,  # FC enforces the function's timeout itself
-                "graceful_timeout": 10,
-                "loglevel": "warning",
-                "proc_name": f"polyfaas serve {target}",
-                # In the worker, as it exits (SIGTERM to the server): the app's shutdown.
-                "worker_exit": lambda server, worker: app.shutdown(),
-            }
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Callable[..., Any]:
-            return app
-
-    sys.stderr.write(f"polyfaas serve: {target} on http://{_bind(address)} (gunicorn)\n")
-    sys.stderr.flush()
-    try:
-        Server().run()
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
-
-
-def _serve_werkzeug(app: CustomRuntimeApp, address: tuple[str, int], target: str) -> int:
-    import signal
-
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Handler(WSGIRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            return
-
-    server = make_server(*address, app, threaded=True, request_handler=Handler)
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    sys.stderr.write(f"polyfaas serve: {target} on http://{_bind(address)} (werkzeug)\n")
-    sys.stderr.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        app.shutdown()
-    return 0
+    return serve_wsgi(
+        app,
+        address,
+        name=target,
+        threads=THREADS,
+        keepalive_s=KEEPALIVE_S,
+        grace_s=10.0 if grace is None else grace,
+        stop=app.shutdown,
+    )
 
 
 runtime = AlibabaCustomRuntime()
