@@ -27,6 +27,10 @@ class ProviderSpec:
     #: second argument has them all is offered to this provider first, so a cold
     #: start does not import every other adapter to ask it (its ``detect`` still decides).
     context_hint: tuple[str, ...] = ()
+    #: ``"module:attribute"`` of the platform's object-storage backend (a
+    #: ``polyfaas.storage.Backend``), imported when a bucket is first used; ``""``: the
+    #: platform has none, and ``polyfaas.storage`` keeps objects in a local folder.
+    storage: str = ""
 
     __repr__ = fields_repr
     __eq__ = fields_eq

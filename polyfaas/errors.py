@@ -11,7 +11,11 @@ The tree::
         ├── EventFormatError            (also ValueError) a native event is malformed
         ├── ResponseFormatError         (also TypeError) a handler returned something unencodable
         ├── HandlerImportError          (also ImportError) a TARGET could not be loaded
-        └── LifespanError               (also RuntimeError) an ASGI app's lifespan startup failed
+        ├── LifespanError               (also RuntimeError) an ASGI app's lifespan startup failed
+        └── StorageError                (also OSError) polyfaas.storage: whatever the backend raised
+            ├── NotFound                (also LookupError) no object (or no bucket) of that name
+            ├── AccessDenied            (also PermissionError) the credentials may not do that
+            └── InvalidKey              (also ValueError) a key no backend may store (``..``, NUL)
 
 ``HTTPError`` is not a ``PolyfaasError``: it is raised by user code on purpose and
 turned into a response, never reported as a failure.
@@ -123,14 +127,37 @@ class LifespanError(PolyfaasError, RuntimeError):
     serve, and the platform reports it as it reports a failing initializer."""
 
 
+class StorageError(PolyfaasError, OSError):
+    """A ``polyfaas.storage`` operation failed; the backend's own exception is its
+    ``__cause__``. Every backend's failures arrive as this or one of its subclasses."""
+
+
+class NotFound(StorageError, LookupError):
+    """The object (or its bucket) does not exist."""
+
+
+class AccessDenied(StorageError, PermissionError):
+    """The function's credentials may not do this to the bucket or object (or there are
+    none, or they are wrong or expired)."""
+
+
+class InvalidKey(StorageError, ValueError):
+    """A key no backend may store: empty, absolute, with a ``..`` or ``.`` segment, a NUL
+    or a lone surrogate, or longer than 1,024 bytes."""
+
+
 __all__ = [
+    "AccessDenied",
     "EventFormatError",
     "HTTPError",
     "HandlerImportError",
+    "InvalidKey",
     "LifespanError",
+    "NotFound",
     "PolyfaasError",
     "ProviderNotFoundError",
     "ProviderUnavailableError",
     "ResponseFormatError",
+    "StorageError",
     "UnknownCallError",
 ]

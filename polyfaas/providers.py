@@ -44,6 +44,7 @@ _ROWS: dict[str, dict[str, Any]] = {
         "summary": "Alibaba FC built-in Python runtime, handler(event: bytes, context); "
         "FC 3.0 HTTP triggers and other triggers as JSON events",
         "install_hint": "pip install 'polyfaas[alibaba]'",
+        "storage": "polyfaas_alibaba.storage:backend",
         "context_hint": ("request_id", "function"),
     },
     # Before the dict-event providers: a WSGI call (environ, start_response) is
@@ -55,6 +56,7 @@ _ROWS: dict[str, dict[str, Any]] = {
         "summary": "Alibaba FC HTTP function, WSGI handler(environ, start_response) "
         "with fc.context and fc.request_uri",
         "install_hint": "pip install 'polyfaas[alibaba]'",
+        "storage": "polyfaas_alibaba.storage:backend",
     },
     "alibaba-custom": {
         "name": "alibaba-custom",
@@ -63,6 +65,7 @@ _ROWS: dict[str, dict[str, Any]] = {
         "summary": "Alibaba FC custom runtime: an HTTP server on port 9000 "
         "(x-fc-control-path), served by `polyfaas serve`",
         "install_hint": "pip install 'polyfaas[alibaba]'",
+        "storage": "polyfaas_alibaba.storage:backend",
     },
     "yandex": {
         "name": "yandex",
@@ -70,6 +73,7 @@ _ROWS: dict[str, dict[str, Any]] = {
         "platform": "polyfaas_yandex.emulated.function:platform",
         "summary": "Yandex Cloud Functions handler(event: dict, context), direct call or trigger",
         "install_hint": "pip install 'polyfaas[yandex]'",
+        "storage": "polyfaas_yandex.storage:backend",
         "context_hint": ("deadline_ms", "invoked_function_arn"),
     },
     "yandex-gateway": {
@@ -78,6 +82,7 @@ _ROWS: dict[str, dict[str, Any]] = {
         "platform": "polyfaas_yandex.emulated.function:gateway_platform",
         "summary": "the same function behind Yandex API Gateway (greedy /{url+} route, v0.1)",
         "install_hint": "pip install 'polyfaas[yandex]'",
+        "storage": "polyfaas_yandex.storage:backend",
     },
 }
 
@@ -152,6 +157,18 @@ def _half(name: str, which: str) -> Any:
     half = _load(getattr(provider, which), provider.name, provider.install_hint)
     _loaded[f"{which}@{name}"] = half
     return half
+
+
+def storage_backend(name: str) -> Any:
+    """The object-storage backend of provider ``name`` (its row's ``storage``, imported
+    on first use), or ``None`` when it has none; ``ProviderUnavailableError`` (with the
+    install hint) when its code is missing."""
+    row = _ROWS.get(name)
+    where = row.get("storage", "") if row is not None else spec(name).storage
+    if not where:
+        return None
+    install_hint = row.get("install_hint", "") if row is not None else ""
+    return _load(where, name, install_hint)
 
 
 def builtin_runtimes(args: tuple[Any, ...] = ()) -> Iterator[RuntimeHalf]:
@@ -244,4 +261,5 @@ __all__ = [
     "plugin_runtimes",
     "runtime_half",
     "spec",
+    "storage_backend",
 ]

@@ -17,6 +17,11 @@ HEAVY = {
     "logging",
     "uuid",
     "polyfaas._native",
+    # polyfaas.storage and the SDKs of its stores: only a function that opens a bucket.
+    "polyfaas.storage",
+    "oss2",
+    "boto3",
+    "botocore",
 }
 
 

@@ -1,7 +1,8 @@
 """The layout rules (README, Development), read from the code itself.
 
 - adapters import only the public core (``polyfaas``, ``polyfaas.errors``,
-  ``polyfaas.runtime``, ``polyfaas.platform``, ``polyfaas.testing``) and never each other;
+  ``polyfaas.runtime``, ``polyfaas.platform``, ``polyfaas.testing``, and
+  ``polyfaas.storage``, whose ``Backend`` a provider's store implements) and never each other;
 - no import circles among the modules of the core and the adapters (imports inside
   functions count too; ``if TYPE_CHECKING:`` blocks do not);
 - an adapter's cloud code (its top level) never imports its ``emulated/`` part;
@@ -29,7 +30,13 @@ ROOTS = {
     "polyfaas_alibaba": ROOT / "adapters",
     "polyfaas_yandex": ROOT / "adapters",
 }
-PUBLIC_CORE = {"polyfaas", "polyfaas.errors", "polyfaas.runtime", "polyfaas.platform"}
+PUBLIC_CORE = {
+    "polyfaas",
+    "polyfaas.errors",
+    "polyfaas.runtime",
+    "polyfaas.platform",
+    "polyfaas.storage",
+}
 
 
 def module_files() -> dict[str, Path]:

@@ -31,6 +31,7 @@ from polyfaas.platform import (
     PlatformHalf,
 )
 from polyfaas.runner.bounded import BodyTooLarge, IncompleteBody, bound_body
+from polyfaas.runner.storage import serve as serve_own_path
 from polyfaas.wsgi_bridge import StartResponse, request_from_environ, start_wsgi_response
 
 STATUS_COLOURS = {2: "32", 3: "36", 4: "33", 5: "1;31"}
@@ -291,7 +292,9 @@ class RunnerApp:
             response = Response.from_text(f"Bad Request: {exc}", 400)
         else:
             try:
-                admitted = self.dispatcher.platform.admit(request, self.dispatcher.config)
+                # The runner's own paths first (polyfaas.storage's presigned URLs).
+                own = serve_own_path(request, self.dispatcher.config)
+                admitted = own or self.dispatcher.platform.admit(request, self.dispatcher.config)
                 if isinstance(admitted, Response):
                     response = admitted
                 else:

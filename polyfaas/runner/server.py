@@ -21,6 +21,8 @@ from polyfaas.platform import FunctionConfig, InstancePool, PlatformHalf
 from polyfaas.runner.app import Background, Dispatcher, RunnerApp
 from polyfaas.runner.bounded import BoundedWSGIServer, ServerLimits
 from polyfaas.runner.instances import Pool
+from polyfaas.runner.storage import base_url_of, with_storage
+from polyfaas.storage._local import DEFAULT_DIR
 
 RELOAD_POLL_S = 0.5
 SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", ".tox", "node_modules", ".mypy_cache"}
@@ -40,6 +42,14 @@ class RunSettings:
     config: FunctionConfig = attrs.field(factory=FunctionConfig)
     #: Connections, header and idle timeouts (``docs/cli.md``, "Limits").
     limits: ServerLimits = attrs.field(factory=ServerLimits)
+
+
+def instance_config(settings: RunSettings) -> FunctionConfig:
+    """The function's configuration with the runner's own variables for its instances
+    (``polyfaas.storage``'s folder and URLs, ``polyfaas.runner.storage``)."""
+    base = base_url_of(settings.host, settings.port)
+    default = settings.target.folder / DEFAULT_DIR
+    return with_storage(settings.config, default, base)
 
 
 def instance_environ(platform: PlatformHalf, config: FunctionConfig) -> dict[str, str]:
@@ -176,6 +186,7 @@ def make_pool(
 def build_server(settings: RunSettings, log: TextIO) -> tuple[BoundedWSGIServer, InstancePool]:
     """The pool and the server in front of it."""
     check_port(settings.host, settings.port)
+    settings = attrs.evolve(settings, config=instance_config(settings))
     platform = providers.platform_half(settings.provider)
     pool = make_pool(
         platform,
@@ -221,6 +232,7 @@ def banner(settings: RunSettings, platform: PlatformHalf, port: int) -> str:
 def run(settings: RunSettings, log: TextIO | None = None) -> None:
     """Serve until SIGINT or SIGTERM; instances never outlive the runner."""
     out = log if log is not None else sys.stdout
+    settings = attrs.evolve(settings, config=instance_config(settings))
     server, pool = build_server(settings, out)
     platform = providers.platform_half(settings.provider)
     reloader = (

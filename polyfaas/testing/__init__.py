@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -147,6 +149,9 @@ class PolyfaasClient(Client):
         super().__init__(app)
         self.runner_app = app
         self._pool = pool
+        #: The function's configuration as its instances see it (the test kit's
+        #: polyfaas.storage folder in its environment).
+        self.config = app.dispatcher.config
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         """werkzeug's ``open``; the headers a test sends reach the platform half as
@@ -185,10 +190,11 @@ class PolyfaasClient(Client):
                 builder.close()
 
     def close(self) -> None:
-        """Stop the instances this client started, if any."""
+        """Stop the instances this client started, if any, and remove its storage folder."""
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+            _remove_storage(self.config)
 
     def __enter__(self) -> PolyfaasClient:
         return self
@@ -230,8 +236,27 @@ def _pool(
     return make_pool(platform, where or target_of(entry), config)
 
 
+#: Where the test kit's presigned URLs of the local storage folder point: the test
+#: client's own host (``client(...).get(url)`` fetches one through the front door).
+TEST_BASE_URL = "http://localhost"
+
+
 def _config(config: FunctionConfig | None, where: Target | None) -> FunctionConfig:
-    return config or FunctionConfig(handler=where.handler_string if where else "index.handler")
+    given = config or FunctionConfig(handler=where.handler_string if where else "index.handler")
+    # polyfaas.storage: a local folder of its own for each client (a temporary one,
+    # unless POLYFAAS_STORAGE_DIR says where), removed with the client.
+    from polyfaas.runner.storage import with_storage
+
+    folder = Path(tempfile.gettempdir(), f"polyfaas-storage-{os.urandom(6).hex()}")
+    return with_storage(given, folder, TEST_BASE_URL)
+
+
+def _remove_storage(config: FunctionConfig) -> None:
+    from polyfaas.storage._local import DIR_ENV
+
+    folder = config.environment.get(DIR_ENV, "")
+    if Path(folder).name.startswith("polyfaas-storage-") and not os.environ.get(DIR_ENV):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def client(
@@ -277,6 +302,7 @@ def invoke(
         response, _, _ = Dispatcher(platform, pool, config)(as_event(event))
     finally:
         pool.close()
+        _remove_storage(config)
     return response
 
 

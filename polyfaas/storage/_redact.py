@@ -1,0 +1,49 @@
+"""Keeping a store's credentials out of its SDK's log lines.
+
+SDKs log what they send at ``DEBUG`` (oss2 its string to sign, with the STS token;
+botocore its request headers, with the session or IAM token). A backend hands its
+secrets to ``hide_in_logs`` with its SDK's logger names; every record of those loggers
+then has each secret replaced by ``***`` before any handler sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+MASK = "***"
+#: Secrets shorter than this are not looked for (they would mask ordinary words).
+MIN_SECRET = 8
+
+
+class _Redactor(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            try:
+                text = record.getMessage()
+            except Exception:  # a broken record stays the logging module's to report
+                return True
+            hidden = text
+            for secret in self.secrets:
+                hidden = hidden.replace(secret, MASK)
+            if hidden != text:
+                record.msg, record.args = hidden, None
+        return True
+
+
+_REDACTOR = _Redactor()
+
+
+def hide_in_logs(secrets: Iterable[str | None], *prefixes: str) -> None:
+    """Mask ``secrets`` in every record of the loggers named ``prefixes`` (and their
+    children that exist now: an SDK makes its loggers when its modules load)."""
+    _REDACTOR.secrets.update(s for s in secrets if s and len(s) >= MIN_SECRET)
+    for name in list(logging.root.manager.loggerDict):
+        if name in prefixes or name.startswith(tuple(f"{p}." for p in prefixes)):
+            logger = logging.getLogger(name)
+            if _REDACTOR not in logger.filters:
+                logger.addFilter(_REDACTOR)
