@@ -56,6 +56,7 @@ from polyfaas._native import (
 from polyfaas._override import check_overrides, override
 from polyfaas._request import Request
 from polyfaas._response import Response
+from polyfaas._yaml_text import yaml_text
 
 if TYPE_CHECKING:
     from polyfaas._target import Target
@@ -83,6 +84,11 @@ class Loss:
 
 
 def _losses(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+def _runtimes(value: Mapping[str, str]) -> dict[str, str]:
+    # A typed converter (``converter=dict`` would make the field untyped for mypy).
     return dict(value)
 
 
@@ -122,7 +128,7 @@ class ProviderFacts:
     #: The platform's Python runtimes that ``polyfaas package`` can build for: Python
     #: ``"X.Y"`` → the platform's own name of that runtime (``"python3.10"``), oldest
     #: first; the newest is the default. Empty: the platform does not deploy code.
-    python_runtimes: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+    python_runtimes: Mapping[str, str] = attrs.field(factory=dict, converter=_runtimes)
     #: The largest code package (bytes) the platform takes, as uploaded (the zip) and
     #: unpacked, if it says.
     max_package_zip: int | None = None
@@ -499,4 +505,5 @@ __all__ = [
     "load_samples",
     "process_environ",
     "override",
+    "yaml_text",
 ]
