@@ -24,13 +24,14 @@ from polyfaas.platform import (
     Loss,
     NativeCall,
     Outcome,
+    Package,
     override,
 )
 from polyfaas.runtime import dump_json, to_response
 from polyfaas_alibaba import serialize
 from polyfaas_alibaba.builtin import NAME, request_id
 from polyfaas_alibaba.context import field
-from polyfaas_alibaba.emulated import fc_base
+from polyfaas_alibaba.emulated import deploy, fc_base
 from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCWorkerPlatform
 from polyfaas_alibaba.emulated.front_door import FCAsync
 
@@ -49,6 +50,7 @@ class AlibabaPlatform(FCAsync, FCWorkerPlatform):
             Loss.SET_COOKIE_JOINED: "the HTTP-trigger result maps one value per header name "
             "(ASSUMPTIONS.md §2): several Set-Cookie reach the client joined into one",
         },
+        python_runtimes=deploy.FC3_PYTHON,
     )
 
     # -- the native call and its answer ---------------------------------------------
@@ -127,6 +129,13 @@ class AlibabaPlatform(FCAsync, FCWorkerPlatform):
         """FC's answer when the handler cannot load, named as FC's runtime names it."""
         function = field(call.args[-1], "function") if call.args else None
         return fc_base.load_failure_answer(function, reason, error, call)
+
+    # -- deployment packages ----------------------------------------------------------
+
+    @override
+    def deploy_files(self, package: Package) -> dict[str, str]:
+        """The ``fc3`` component's ``s.yaml`` (``emulated.deploy``)."""
+        return {"s.yaml": deploy.fc3_yaml(package)}
 
     # -- the front door -------------------------------------------------------------
 

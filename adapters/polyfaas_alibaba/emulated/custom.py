@@ -44,13 +44,15 @@ from polyfaas.platform import (
     FunctionConfig,
     NativeCall,
     Outcome,
+    Package,
+    PackageFile,
     override,
 )
 from polyfaas.runtime import to_response
 from polyfaas_alibaba import serialize
 from polyfaas_alibaba.builtin import request_id
 from polyfaas_alibaba.custom import NAME
-from polyfaas_alibaba.emulated import fc_base
+from polyfaas_alibaba.emulated import deploy, fc_base
 from polyfaas_alibaba.emulated.custom_pool import ServerPool, ServerRequest, ServerResponse
 from polyfaas_alibaba.emulated.fc_base import REQUEST_ID_HEADER, FCPlatform
 from polyfaas_alibaba.emulated.front_door import FCAsync
@@ -222,7 +224,12 @@ class AlibabaCustomPlatform(FCAsync, FCPlatform):
 
     name = NAME
     # The instance is an HTTP server the front door passes answers through, as they come.
-    facts = attrs.evolve(fc_base.FACTS, runs_server=True, streams=True)
+    facts = attrs.evolve(
+        fc_base.FACTS,
+        runs_server=True,
+        streams=True,
+        python_runtimes={python: pair[0] for python, pair in deploy.CUSTOM_PYTHON.items()},
+    )
 
     def hook_call(self, hook: str, config: FunctionConfig) -> NativeCall:
         """The request FC sends into a lifecycle hook: ``initializer`` (``/initialize``),
@@ -376,6 +383,24 @@ class AlibabaCustomPlatform(FCAsync, FCPlatform):
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
         """The variables every instance starts with."""
         return self.environment(config)
+
+    # -- deployment packages ----------------------------------------------------------
+
+    @override
+    def package_requirements(self) -> tuple[str, ...]:
+        """gunicorn: ``polyfaas serve`` runs under it, with the keep-alive FC needs
+        (werkzeug's fallback closes every connection)."""
+        return ("gunicorn>=21",)
+
+    @override
+    def package_files(self, target: Target, python: str) -> Mapping[str, PackageFile]:
+        """``bootstrap``, FC's default start command (``emulated.deploy``)."""
+        return deploy.custom_files(target, python)
+
+    @override
+    def deploy_files(self, package: Package) -> dict[str, str]:
+        """The ``fc3`` component's ``s.yaml`` with ``customRuntimeConfig``."""
+        return {"s.yaml": deploy.fc3_yaml(package, custom=True)}
 
 
 def server_command(target: Target, config: FunctionConfig) -> list[str]:

@@ -37,6 +37,10 @@ REQUEST_ID_HEADER = "X-Fc-Request-Id"
 MAX_BODY = 32 * 1024 * 1024
 #: Request headers that carry the function role's keys (custom runtime, ASSUMPTIONS.md §4).
 SECRET_HEADERS = frozenset({"x-fc-access-key-id", "x-fc-access-key-secret", "x-fc-security-token"})
+#: The largest code zip FC takes: 500 MB through the console, a developer tool (``s
+#: deploy``) or OSS in FC's main regions (100 MB in the others, and through the API);
+#: the unpacked size has no documented limit (ASSUMPTIONS.md "Deployment packages").
+MAX_PACKAGE_ZIP = 500 * 1024 * 1024
 #: What every FC surface documents alike; each provider adds what is its own.
 FACTS = ProviderFacts(
     default_timeout=60.0,
@@ -46,6 +50,7 @@ FACTS = ProviderFacts(
     too_large_status=400,
     secret_headers=SECRET_HEADERS,
     samples_package="polyfaas_alibaba",
+    max_package_zip=MAX_PACKAGE_ZIP,
 )
 
 

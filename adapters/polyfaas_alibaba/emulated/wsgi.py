@@ -27,11 +27,12 @@ from polyfaas.platform import (
     FunctionConfig,
     NativeCall,
     Outcome,
+    Package,
     override,
 )
 from polyfaas.runtime import EventFormatError, native_str, new_id, run_wsgi_app
 from polyfaas_alibaba.context import field
-from polyfaas_alibaba.emulated import fc_base
+from polyfaas_alibaba.emulated import deploy, fc_base
 from polyfaas_alibaba.emulated.fc_base import FCWorkerPlatform
 from polyfaas_alibaba.emulated.front_door import FCAsync, check_request, function_response
 from polyfaas_alibaba.wsgi import DEFAULT_CONTENT_TYPE, NAME
@@ -129,6 +130,8 @@ class AlibabaWSGIPlatform(FCAsync, FCWorkerPlatform):
         fc_base.FACTS,
         # An HTTP function has no InvokeFunction path and no triggers of its own.
         http_only=True,
+        # WSGI HTTP functions are FC 2.0's (FC 3.0 unified the handlers into events).
+        python_runtimes=deploy.FC2_PYTHON,
     )
 
     @override
@@ -193,6 +196,11 @@ class AlibabaWSGIPlatform(FCAsync, FCWorkerPlatform):
     def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
         """FC's limits on the request; within them, the HTTP invocation itself."""
         return check_request(request) or request
+
+    @override
+    def deploy_files(self, package: Package) -> dict[str, str]:
+        """The FC 2.0 ``devsapp/fc`` component's ``s.yaml`` (``emulated.deploy``)."""
+        return {"s.yaml": deploy.fc2_http_yaml(package)}
 
 
 platform = AlibabaWSGIPlatform(default_domain=True)  # fcapp.run unless --custom-domain

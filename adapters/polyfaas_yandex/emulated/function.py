@@ -46,13 +46,14 @@ from polyfaas.platform import (
     Loss,
     NativeCall,
     Outcome,
+    Package,
     PlatformHalf,
     ProviderFacts,
     Setting,
     override,
 )
 from polyfaas.runtime import new_id, resolve_awaitable, to_response
-from polyfaas_yandex.emulated import router
+from polyfaas_yandex.emulated import deploy, router
 from polyfaas_yandex.emulated.context import (
     DEFAULT_TIMEOUT,
     make_context,
@@ -119,6 +120,10 @@ class YandexPlatform(PlatformHalf):
             samples_package="polyfaas_yandex",
             # The gateway's front door takes HTTP only; triggers call the function itself.
             http_only=gateway is not None,
+            python_runtimes=deploy.PYTHON,
+            # Through Object Storage: deploy_files sends a zip over 3.5 MB that way.
+            max_package_zip=deploy.MAX_ZIP,
+            max_package_unpacked=deploy.MAX_UNPACKED,
         )
 
     @override
@@ -131,6 +136,12 @@ class YandexPlatform(PlatformHalf):
     def instance_setup(self) -> str | None:
         """The runner sets each instance's logging up as the Python runtime does."""
         return "polyfaas_yandex.emulated.instance:setup_instance"
+
+    @override
+    def deploy_files(self, package: Package) -> dict[str, str]:
+        """``deploy.sh`` (``yc``), ``main.tf`` (Terraform) and, behind API Gateway,
+        ``openapi.yaml`` (``emulated.deploy``)."""
+        return deploy.deploy_files(package, gateway=self.gateway)
 
     @override
     def call(self, payload: Request | Event, config: FunctionConfig) -> NativeCall:
