@@ -241,6 +241,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show tracebacks of polyfaas' own errors"
     )
 
+    add_package_parser(commands)
     commands.add_parser("providers", help="list the providers and what each imitates")
     return parser
 
@@ -527,6 +528,109 @@ def cmd_providers() -> int:
     return 0
 
 
+def add_package_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    package = commands.add_parser(
+        "package",
+        help="build the deployable zip and the platform's deploy configuration",
+        epilog=EPILOG,
+    )
+    package.add_argument("target", metavar="TARGET", help="the handler to deploy")
+    package.add_argument(
+        "--provider",
+        default=os.environ.get("POLYFAAS_PROVIDER", "local"),
+        help="the platform to deploy to (env POLYFAAS_PROVIDER)",
+    )
+    package.add_argument(
+        "--requirements",
+        "-r",
+        type=Path,
+        metavar="FILE",
+        help="the function's requirements (default: requirements.txt in TARGET's folder)",
+    )
+    package.add_argument(
+        "--python", metavar="X.Y", help="the platform's Python to build for (default: its newest)"
+    )
+    package.add_argument(
+        "--output", "-o", type=Path, default=Path("dist"), metavar="DIR", help="(default: dist)"
+    )
+    package.add_argument(
+        "--no-verify", action="store_true", help="do not call the unpacked package once"
+    )
+    package.add_argument(
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="DIR|URL",
+        help="where pip also looks for wheels (repeatable; pip's own option)",
+    )
+    package.add_argument(
+        "--no-index", action="store_true", help="pip uses --find-links only (offline)"
+    )
+    package.add_argument(
+        "--memory", type=int, default=128, help="the function's memory in MB (default 128)"
+    )
+    package.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds a call may run (default: the platform's)",
+    )
+    package.add_argument(
+        "--function-name", default="", help="(default: TARGET's folder name, as platforms take it)"
+    )
+    package.add_argument(
+        "--debug", action="store_true", help="show tracebacks of polyfaas' own errors"
+    )
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    """Build, verify and write the package; list what was written."""
+    from polyfaas.package import PackageOptions, PipOptions, build
+
+    if args.memory <= 0:
+        raise PolyfaasError("--memory must be a positive number of MB")
+    if args.timeout is not None and args.timeout <= 0:
+        raise PolyfaasError("--timeout must be a positive number of seconds")
+    options = PackageOptions(
+        provider=args.provider,
+        target=args.target,
+        requirements=args.requirements,
+        python=args.python,
+        output=args.output,
+        verify=not args.no_verify,
+        pip=PipOptions(find_links=tuple(args.find_links), no_index=args.no_index),
+        memory_mb=args.memory,
+        timeout_s=args.timeout,
+        function_name=args.function_name,
+    )
+    built = build(options, say=lambda line: print(f"polyfaas package: {line}", file=sys.stderr))
+    package = built.package
+    print(
+        f"{package.handler} for {package.provider} ({package.runtime}, CPython "
+        f"{package.python}): {built.files} files, {built.unpacked_size} bytes unpacked"
+    )
+    verified = built.verified
+    if verified is not None:
+        print(
+            f"verified: python{verified.interpreter.version} -I -S, from the unpacked zip "
+            f"alone, answered {verified.sent} with status {verified.status}"
+        )
+        if verified.interpreter.note:
+            print(f"note: {verified.interpreter.note}")
+        if verified.handler_error:
+            print(f"note: the handler raised {verified.handler_error} on that call")
+    for path in built.written:
+        shown = os.path.relpath(path)
+        if path == built.written[0]:
+            print(f"wrote {shown} ({package.size} bytes, sha256 {package.sha256})")
+        else:
+            print(f"wrote {shown}")
+    for name, text in built.deploy_files.items():
+        if name.endswith(".sh"):
+            print(f"\n# {name}\n{text.rstrip()}")
+    return 0
+
+
 def users_traceback(exc: PolyfaasError) -> str:
     """The traceback of the user's code behind a TARGET that failed to load (their file
     and line; polyfaas' and importlib's frames dropped), or ``""``."""
@@ -553,6 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "invoke": cmd_invoke,
         "events": cmd_events,
         "serve": cmd_serve,
+        "package": cmd_package,
         "providers": lambda _: cmd_providers(),
     }
     command = commands.get(args.command or "")

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable
@@ -57,6 +57,7 @@ class WorkerProcess:
         concurrency: int,
         generation: int = 0,
         setup: str | None = None,
+        command: Sequence[str] = (),
     ) -> None:
         #: Instances of an older generation retire once idle (the code changed).
         self.generation = generation
@@ -66,8 +67,11 @@ class WorkerProcess:
         parent_sock, child_sock = socket.socketpair()
         # Its own session (and process group): stopping the instance stops every
         # process the function started too.
+        # ``command`` runs the worker module another way (``polyfaas package`` verifies
+        # a package with a bare interpreter that sees only the unpacked zip).
+        worker = list(command) or [sys.executable, "-m", "polyfaas.runner.worker"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "polyfaas.runner.worker", str(child_sock.fileno())],
+            [*worker, str(child_sock.fileno())],
             pass_fds=(child_sock.fileno(),),
             cwd=str(target.folder),
             env=process_environ(environ),
@@ -375,9 +379,12 @@ class Pool:
         concurrency: int = 1,
         memory_mb: int | None = None,
         setup: str | None = None,
+        command: Sequence[str] = (),
     ) -> None:
         self.target = target
         self.setup = setup
+        #: The worker's command line before its socket's number (``WorkerProcess``).
+        self.command = tuple(command)
         self.environ = dict(environ)
         self.size = max(1, size)
         self.concurrency = max(1, concurrency)
@@ -393,7 +400,13 @@ class Pool:
 
     def _spawn(self) -> WorkerProcess:
         return self.spawner.submit(
-            WorkerProcess, self.target, self.environ, self.concurrency, self.generation, self.setup
+            WorkerProcess,
+            self.target,
+            self.environ,
+            self.concurrency,
+            self.generation,
+            self.setup,
+            self.command,
         ).result()
 
     def start(self) -> None:
