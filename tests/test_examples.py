@@ -9,20 +9,15 @@ Servers listen on 127.0.0.1 only and every wait is bounded.
 from __future__ import annotations
 
 import ast
-import base64
 import functools
-import hashlib
-import hmac
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,6 +27,8 @@ from polyfaas import Context, Credentials, Event, EventType, providers
 from polyfaas.platform import FunctionConfig, Loss
 from polyfaas.runtime import load_target, parse_target
 from polyfaas.testing import client, invoke
+from tests.storage import stand_ins
+from tests.storage.stand_ins import KEY_ID, SECRET, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -128,84 +125,19 @@ def check_json_event(provider: str) -> None:
 
 # -- oss_upload (seed example 2) -------------------------------------------------------
 
-KEY_ID, SECRET, TOKEN = "STS.example-key-id", "example-secret", "example-sts-token"
-
-
-class OSSStandIn(BaseHTTPRequestHandler):
-    """Answers PutObject like OSS, after checking the STS token and the V1 signature."""
-
-    puts: list[dict[str, Any]]
-
-    def do_PUT(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        oss_headers = sorted(
-            (name.lower(), value.strip())
-            for name, value in self.headers.items()
-            if name.lower().startswith("x-oss-")
-        )
-        string_to_sign = "\n".join(
-            [
-                "PUT",
-                self.headers.get("Content-MD5", ""),
-                self.headers.get("Content-Type", ""),
-                self.headers.get("Date", ""),
-                "".join(f"{name}:{value}\n" for name, value in oss_headers) + self.path,
-            ]
-        )
-        digest = hmac.new(SECRET.encode(), string_to_sign.encode(), hashlib.sha1).digest()
-        signature = base64.b64encode(digest).decode()
-        ok_token = self.headers.get("x-oss-security-token") == TOKEN
-        ok_signature = self.headers.get("Authorization") == f"OSS {KEY_ID}:{signature}"
-        self.puts.append(
-            {"path": self.path, "body": body, "token": ok_token, "signature": ok_signature}
-        )
-        status = 200 if ok_token and ok_signature else 403
-        self.send_response(status)
-        self.send_header("ETag", '"' + hashlib.md5(body).hexdigest().upper() + '"')
-        self.send_header("x-oss-request-id", "5C0000000000000000000000")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+PAYLOAD = {"bucket": "oss-example", "objectName": "oss-test-object", "message": "oss-test-content"}
 
 
 @pytest.fixture
-def oss_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    puts: list[dict[str, Any]] = []
-    handler = type("Handler", (OSSStandIn,), {"puts": puts})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    # A short poll interval: shutdown() waits for the loop's next poll (0.5 s by default).
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", puts
-    finally:
-        server.shutdown()
-        server.server_close()
+def oss_server() -> Iterator[tuple[str, dict[str, Any]]]:
+    """The OSS stand-in (tests/storage/stand_ins.py: V1 signatures and the STS token
+    checked), with the example's bucket."""
+    with stand_ins.serving(stand_ins.OSSStandIn, buckets={"oss-example"}) as served:
+        yield served
 
 
-def check_oss_upload(provider: str, oss: tuple[str, list[dict[str, Any]]]) -> None:
-    endpoint, puts = oss
-    payload = {
-        "endpoint": endpoint,
-        "bucket": "oss-example",
-        "objectName": "oss-test-object",
-        "message": "oss-test-content",
-    }
-    if provider.startswith("yandex"):
-        # No Alibaba role on Yandex: the keys are function environment variables.
-        config = FunctionConfig(
-            handler="main.handler",
-            environment={
-                "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY_ID,
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
-                "ALIBABA_CLOUD_SECURITY_TOKEN": TOKEN,
-            },
-        )
-    else:
-        creds = Credentials(access_key_id=KEY_ID, access_key_secret=SECRET, security_token=TOKEN)
-        config = FunctionConfig(handler="main.handler", credentials=creds)
+def run_upload(provider: str, config: FunctionConfig, payload: dict[str, Any]) -> None:
+    """The portable example's call on ``provider``: it answers ``success``."""
     if http_only(provider):
         with client(target("oss_upload"), provider, config=config) as http:
             answer = http.post("/", json=payload)
@@ -214,13 +146,39 @@ def check_oss_upload(provider: str, oss: tuple[str, list[dict[str, Any]]]) -> No
         response = invoke(target("oss_upload"), payload, provider, config=config)
         assert response.status == 200, response.text
         assert body_value(provider, response.body) == "success"
-    assert puts == [
-        {
-            "path": "/oss-example/oss-test-object",
-            "body": b"oss-test-content",
-            "token": True,
-            "signature": True,
-        }
+
+
+def check_oss_upload(provider: str, oss: tuple[str, dict[str, Any]], folder: Path) -> None:
+    # Under the test kit the object goes to the local folder, on every provider.
+    local = FunctionConfig(
+        handler="main.handler", environment={"POLYFAAS_STORAGE_DIR": str(folder)}
+    )
+    run_upload(provider, local, PAYLOAD)
+    assert (folder / "oss-example" / "oss-test-object").read_bytes() == b"oss-test-content"
+    cloud = providers.runtime_half(provider).cloud
+    if providers.storage_backend(cloud) is None:
+        return  # no store of its own: POLYFAAS_STORAGE=cloud has nothing to reach
+    if cloud == "yandex":
+        # POLYFAAS_STORAGE=cloud: Object Storage with the service account's IAM token.
+        with stand_ins.serving(stand_ins.TokenStandIn) as (url, state):
+            environment = {"POLYFAAS_STORAGE": "cloud", "AWS_ENDPOINT_URL_S3": url}
+            config = FunctionConfig(
+                handler="main.handler",
+                environment=environment,
+                credentials=Credentials(token=stand_ins.IAM_TOKEN),
+            )
+            run_upload(provider, config, PAYLOAD)
+        assert state["objects"] == {"/oss-example/oss-test-object": b"oss-test-content"}
+        return
+    # POLYFAAS_STORAGE=cloud: OSS with the role's STS keys, signed and with the token.
+    endpoint, state = oss
+    creds = Credentials(access_key_id=KEY_ID, access_key_secret=SECRET, security_token=TOKEN)
+    environment = {"POLYFAAS_STORAGE": "cloud", "OSS_ENDPOINT": endpoint}
+    config = FunctionConfig(handler="main.handler", environment=environment, credentials=creds)
+    run_upload(provider, config, PAYLOAD)
+    assert state["objects"]["oss-example", "oss-test-object"]["data"] == b"oss-test-content"
+    assert [(s["method"], s["signature"], s["token"]) for s in state["seen"]] == [
+        ("PUT", True, True)
     ]
 
 
@@ -445,7 +403,7 @@ CHECKS: dict[str, Callable[[str], None]] = {
     "async_handler": check_async_handler,
     "init_hook": check_init_hook,
 }
-WITH_OSS = {"oss_upload": check_oss_upload}
+WITH_STORAGE = {"oss_upload": check_oss_upload}
 
 CASES = [
     pytest.param(folder.name, provider, id=f"{folder.name}-{provider}")
@@ -456,16 +414,18 @@ CASES = [
 
 @pytest.mark.parametrize(("example", "provider"), CASES)
 def test_example_on_provider(example: str, provider: str, request: pytest.FixtureRequest) -> None:
-    if example in WITH_OSS:
+    if example in WITH_STORAGE:
         pytest.importorskip("oss2", reason="pip install 'polyfaas[alibaba]'")
-        WITH_OSS[example](provider, request.getfixturevalue("oss_server"))
+        pytest.importorskip("boto3", reason="pip install 'polyfaas[yandex]'")
+        folder = request.getfixturevalue("tmp_path")
+        WITH_STORAGE[example](provider, request.getfixturevalue("oss_server"), folder)
         return
     CHECKS[example](provider)
 
 
 def test_every_example_is_checked_and_documented() -> None:
     names = {folder.name for folder in example_dirs()}
-    assert names == set(CHECKS) | set(WITH_OSS)
+    assert names == set(CHECKS) | set(WITH_STORAGE)
     known = set(providers.names())
     for folder in example_dirs():
         assert set(claimed(folder)) <= known, folder.name
@@ -563,15 +523,20 @@ def test_local_context_is_canonical() -> None:
     assert answer.json() == {"hello": "Ada", "provider": "local"}
 
 
-def test_the_oss_stand_in_refuses_a_wrong_signature(
-    oss_server: tuple[str, list[dict[str, Any]]],
+def test_the_native_seed_writes_to_oss_and_the_stand_in_checks(
+    oss_server: tuple[str, dict[str, Any]],
 ) -> None:
-    """The stand-in really checks: a wrong secret or no STS token is refused (403)."""
+    """The seed (``seed.py``, oss2 itself) writes with the role's keys; the stand-in
+    really checks: a wrong secret is refused (403)."""
     pytest.importorskip("oss2", reason="pip install 'polyfaas[alibaba]'")
-    endpoint, puts = oss_server
+    endpoint, state = oss_server
+    seed = f"{EXAMPLES / 'oss_upload' / 'seed.py'}:handler"
     payload = {"endpoint": endpoint, "bucket": "oss-example", "objectName": "o", "message": "m"}
+    right = Credentials(access_key_id=KEY_ID, access_key_secret=SECRET, security_token=TOKEN)
+    done = invoke(seed, payload, "alibaba", config=FunctionConfig(credentials=right))
+    assert (done.status, done.body) == (200, b"success")
+    assert state["objects"]["oss-example", "o"]["data"] == b"m"
     wrong = Credentials(access_key_id=KEY_ID, access_key_secret="not-it", security_token=TOKEN)
-    config = FunctionConfig(handler="main.handler", credentials=wrong)
-    response = invoke(target("oss_upload"), payload, "local", config=config)
+    response = invoke(seed, payload, "local", config=FunctionConfig(credentials=wrong))
     assert response.status == 500  # the handler raised oss2's AccessDenied-like error
-    assert puts == [{"path": "/oss-example/o", "body": b"m", "token": True, "signature": False}]
+    assert [(s["signature"], s["token"]) for s in state["seen"]] == [(True, True), (False, True)]

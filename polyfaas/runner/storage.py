@@ -56,9 +56,10 @@ def storage_environ(
     chosen = {
         MODE_ENV: runner.get(MODE_ENV) or "local",
         DIR_ENV: str(Path(runner.get(DIR_ENV) or default_dir).resolve()),
-        URL_ENV: base_url.rstrip("/") + URL_PREFIX,
-        SECRET_ENV: runner.get(SECRET_ENV) or secrets.token_hex(32),
     }
+    if base_url:  # a runner that serves the folder's presigned URLs
+        chosen[URL_ENV] = base_url.rstrip("/") + URL_PREFIX
+        chosen[SECRET_ENV] = runner.get(SECRET_ENV) or secrets.token_hex(32)
     return {**chosen, **config.environment}
 
 
@@ -68,8 +69,9 @@ def with_storage(
     base_url: str,
     environ: Mapping[str, str] | None = None,
 ) -> FunctionConfig:
-    """``config`` with the storage variables set (as they are when already set)."""
-    if SECRET_ENV in config.environment and URL_ENV in config.environment:
+    """``config`` with the storage variables set (as they are when already set);
+    without a ``base_url`` (``polyfaas invoke``: no server) the folder has no URLs."""
+    if DIR_ENV in config.environment and (not base_url or URL_ENV in config.environment):
         return config
     environment = storage_environ(config, default_dir, base_url, environ)
     return attrs.evolve(config, environment=environment)
