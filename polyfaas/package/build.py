@@ -279,25 +279,27 @@ def build(options: PackageOptions, say: Callable[[str], None] = lambda line: Non
                 unpack(partial, work / "unpacked")
                 say(f"verifying with {interpreter.path} -I -S in an empty folder")
                 verified = verify(work / "unpacked", platform, target, config, interpreter)
+            package = Package(
+                provider=platform.name,
+                target=options.target,
+                handler=handler,
+                python=python,
+                runtime=runtime,
+                zip_name=f"{name}.zip",
+                sha256=sha256,
+                size=size,
+                function_name=name,
+                memory_mb=options.memory_mb,
+                timeout_s=platform.timeout(config),
+            )
+            # Made before the zip takes its name: a setting the platform refuses
+            # (memory out of its range) leaves no package behind either.
+            deploy = dict(platform.deploy_files(package))
         except BaseException:
             partial.unlink()
             raise
-    zip_path = output / f"{name}.zip"
+    zip_path = output / package.zip_name
     partial.replace(zip_path)
-    package = Package(
-        provider=platform.name,
-        target=options.target,
-        handler=handler,
-        python=python,
-        runtime=runtime,
-        zip_name=zip_path.name,
-        sha256=sha256,
-        size=size,
-        function_name=name,
-        memory_mb=options.memory_mb,
-        timeout_s=platform.timeout(config),
-    )
-    deploy = dict(platform.deploy_files(package))
     return Built(
         package=package,
         written=(zip_path, *write_beside(output, package, deploy)),
