@@ -417,12 +417,16 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     from polyfaas._target import parse_target
     from polyfaas.runner.app import Dispatcher
     from polyfaas.runner.server import make_pool
+    from polyfaas.runner.storage import with_storage
+    from polyfaas.storage._local import DEFAULT_DIR
 
     platform = providers.platform_half(args.provider)
     target = prepare_target(parse_target(args.target), args.provider)
     inherit_environment(args)
     config = function_config(args, target.handler_string)
     platform.check_settings(config)
+    # polyfaas.storage: the local folder beside the function, as under `polyfaas run`.
+    config = with_storage(config, target.folder / DEFAULT_DIR, "")
     raw = read_payload(args)
     with body_only_on_stdout() as stdout:
         pool = make_pool(platform, target, config)
