@@ -84,6 +84,15 @@ _ROWS: dict[str, dict[str, Any]] = {
         "install_hint": "pip install 'polyfaas[yandex]'",
         "storage": "polyfaas_yandex.storage:backend",
     },
+    # Last: a container is called over HTTP only (its runtime detects no call).
+    "container": {
+        "name": "container",
+        "runtime": "polyfaas_container.server:runtime",
+        "platform": "polyfaas_container.emulated.platform:platform",
+        "summary": "a container image under the Knative runtime contract: an HTTP server "
+        "on $PORT, CloudEvents for events (Knative, Cloud Run, Yandex Serverless "
+        "Containers, FC custom containers), served by `polyfaas serve`",
+    },
 }
 
 _loaded: dict[str, Any] = {}

@@ -154,12 +154,14 @@ def _serve_gunicorn(
             return app
 
     _say(f"polyfaas serve: {name} on http://{bind_text(address)} (gunicorn)")
+    arbiter = os.getpid()
     try:
         Server().run()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
     finally:
-        if private is not None:
+        # The worker, a fork, leaves through here too: only the arbiter owns the folder.
+        if private is not None and os.getpid() == arbiter:
             import shutil
 
             shutil.rmtree(private, ignore_errors=True)

@@ -28,6 +28,7 @@ OWN_TESTS = {
     "alibaba-custom": ["alibaba_web/test_alibaba_custom_*.py"],
     "yandex": ["yandex/test_yandex_*.py"],
     "yandex-gateway": ["yandex/test_yandex_*.py"],
+    "container": ["container/test_container_*.py"],
 }
 
 
