@@ -35,7 +35,11 @@ def to_canonical(native: Any, provider: str) -> Context:
         deadline_ms = _clock(getattr(native, "deadline_ms", None))
         token = getattr(native, "token", None)
         credentials = None
-        if isinstance(token, Mapping) and token.get("access_token"):
+        # A dict (what the runtime gives) or None (no service account) is answered
+        # without the ABC's instance check (~800 instructions a call).
+        if (
+            type(token) is dict or (token is not None and isinstance(token, Mapping))
+        ) and token.get("access_token"):
             expires_in = _clock(token.get("expires_in"))
             from polyfaas import Credentials  # first use: cold start
 

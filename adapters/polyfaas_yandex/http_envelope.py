@@ -170,7 +170,7 @@ def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
 
 
 def _params(params: Any) -> Mapping[str, Any]:
-    if params is None:
+    if params is None or (type(params) is dict and not params):  # none: no generator made
         return {}
     if not isinstance(params, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in params.items()
