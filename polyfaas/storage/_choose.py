@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from polyfaas.errors import ProviderNotFoundError, StorageError
 from polyfaas.storage._bucket import Bucket
-from polyfaas.storage._local import LocalBackend, storage_dir
 
 if TYPE_CHECKING:
     from polyfaas._context import Context
@@ -74,4 +73,7 @@ def open_bucket(
                 f"{MODE_ENV}=cloud, but provider {provider!r} has no object store of its "
                 "own (the local folder serves it: unset the variable or set it to 'local')"
             )
+    # The folder's module (pathlib, tempfile) only where the folder serves.
+    from polyfaas.storage._local import LocalBackend, storage_dir
+
     return Bucket(name, LocalBackend(storage_dir(env), name, env), "local")
