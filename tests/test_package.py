@@ -346,6 +346,12 @@ def test_the_same_inputs_give_a_byte_identical_zip(provider_halves, tmp_path):
     second, two = pack(folder, "yandex", tmp_path / "two", verify=False)
     assert one == two
     assert first.read_bytes() == second.read_bytes()
+    # Nor does where the code folder is.
+    moved = shutil.copytree(
+        folder, tmp_path / "elsewhere" / folder.name, copy_function=shutil.copy2
+    )
+    _, three = pack(moved, "yandex", tmp_path / "three", verify=False)
+    assert three == one
     with zipfile.ZipFile(first) as archive:
         infos = archive.infolist()
     names = [info.filename for info in infos]
@@ -425,6 +431,19 @@ def test_an_sdist_only_requirement_is_one_line_naming_it(wheels, tmp_path):
     )
     assert "Traceback" not in done.stderr
     assert not (folder / "dist" / "hello-http.zip").exists()
+
+
+@pytest.mark.skipif(
+    not providers.platform_half("yandex").facts.python_runtimes,
+    reason="provider yandex's facts name no Python runtime yet",
+)
+def test_the_cli_prints_yandexs_deploy_command(tmp_path):
+    folder = code_folder(tmp_path)
+    done = run_cli("--provider", "yandex", "--no-verify", "main.py:handler", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    script = (folder / "dist" / "deploy.sh").read_text()
+    assert "yc serverless function version create" in script
+    assert f"# deploy.sh\n{script.rstrip()}" in done.stdout
 
 
 @needs_alibaba_facts

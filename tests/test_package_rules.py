@@ -195,3 +195,12 @@ def test_zip_entries_unpack_with_their_modes(tmp_path):
     unpack(tmp_path / "p.zip", tmp_path / "out")
     assert (tmp_path / "out" / "run.sh").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "out" / "a" / "b.txt").read_bytes() == b"b"
+
+
+def test_the_examples_deploy_with_polyfaas_package():
+    readmes = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*/README.md"))
+    assert readmes
+    for readme in [Path(__file__).resolve().parent.parent / "README.md", *readmes]:
+        text = readme.read_text(encoding="utf-8")
+        assert "pip install -t" not in text, readme
+        assert "polyfaas package --provider" in text, readme
