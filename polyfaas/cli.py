@@ -555,7 +555,12 @@ def add_package_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--python", metavar="X.Y", help="the platform's Python to build for (default: its newest)"
     )
     package.add_argument(
-        "--output", "-o", type=Path, default=Path("dist"), metavar="DIR", help="(default: dist)"
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("dist"),
+        metavar="DIR",
+        help="where the zip and the deploy configuration go (default: dist)",
     )
     package.add_argument(
         "--no-verify", action="store_true", help="do not call the unpacked package once"
