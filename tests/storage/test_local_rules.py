@@ -210,8 +210,9 @@ def test_the_test_kit_keeps_objects_locally_and_serves_their_urls(
     with client(f"{tmp_path / 'main.py'}:handler", provider) as http:
         answer = http.post("/", data=b"kept here")
         assert answer.status_code == 200, answer.text
-        assert answer.json["kind"] == "local"
-        url = answer.json["url"]
+        shared = answer.get_json()
+        assert shared["kind"] == "local"
+        url = shared["url"]
         assert url.startswith("http://localhost/__polyfaas/storage/shared/note.txt?")
         fetched = http.get(url)
         assert (fetched.status_code, fetched.data) == (200, b"kept here")
