@@ -103,6 +103,53 @@ def write_sdist(folder: Path, name: str, version: str) -> Path:
     return path
 
 
+#: A PEP 517 build backend of the sdist's own (``backend-path``), needing nothing to be
+#: installed: it writes the pure wheel of the one module beside it.
+PURE_BACKEND = r"""
+import base64, hashlib, zipfile
+
+NAME, VERSION = "puresrc", "1.0"
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    info = f"{NAME}-{VERSION}.dist-info"
+    members = {
+        f"{NAME}/__init__.py": open(f"{NAME}/__init__.py", "rb").read(),
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {NAME}\nVersion: {VERSION}\n".encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    lines = []
+    for path, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        lines.append(f"{path},sha256={digest},{len(data)}")
+    members[f"{info}/RECORD"] = ("\n".join(lines) + f"\n{info}/RECORD,,\n").encode()
+    name = f"{NAME}-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(f"{wheel_directory}/{name}", "w") as wheel:
+        for path, data in members.items():
+            wheel.writestr(path, data)
+    return name
+"""
+
+
+def write_pure_sdist(folder: Path) -> Path:
+    """A source distribution only, of pure Python (its wheel builds offline)."""
+    path = folder / "puresrc-1.0.tar.gz"
+    with tarfile.open(path, "w:gz") as sdist:
+        for member, text in {
+            "PKG-INFO": "Metadata-Version: 2.1\nName: puresrc\nVersion: 1.0\n",
+            "pyproject.toml": (
+                '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+            ),
+            "backend.py": PURE_BACKEND,
+            "puresrc/__init__.py": "KIND = 'built from source'\n",
+        }.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"puresrc-1.0/{member}")
+            info.size = len(data)
+            sdist.addfile(info, io.BytesIO(data))
+    return path
+
+
 def wheel_of_installed(folder: Path, name: str) -> Path:
     """A wheel of a pure distribution installed here (what a platform's requirement,
     e.g. a custom runtime's server, is installed from offline)."""
@@ -137,6 +184,7 @@ def wheels(tmp_path_factory):
                 {"fastpkg/__init__.py": b"BUILD = 'wrong'\n"},
             )
     write_sdist(folder, "srconly", "1.0")
+    write_pure_sdist(folder)
     for name in ("gunicorn", "packaging"):
         wheel_of_installed(folder, name)
     return folder
@@ -397,6 +445,26 @@ needs_alibaba_facts = pytest.mark.skipif(
     not providers.platform_half("alibaba").facts.python_runtimes,
     reason="provider alibaba's facts name no Python runtime yet",
 )
+
+
+def test_a_pure_python_sdist_is_built_into_its_wheel(
+    provider_halves, offline_pip, wheels, tmp_path
+):
+    main = (
+        "import puresrc, polyfaas\n\n@polyfaas.http\ndef handler(request, context):\n"
+        "    return {'kind': puresrc.KIND}\n"
+    )
+    folder = code_folder(tmp_path, main, **{"requirements.txt": "puresrc\n"})
+    pip = PipOptions(find_links=(str(wheels),), no_index=True)
+    zip_path, manifest = pack(folder, "yandex", tmp_path / "dist", pip=pip)
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert "puresrc/__init__.py" in names
+    assert not any(name.endswith(".whl") for name in names)
+    unpacked = unpack(zip_path, tmp_path / "unpacked")
+    response, _ = call_bare(
+        unpacked, manifest["handler"], provider_halves["yandex"], polyfaas.Request()
+    )
+    assert response.json() == {"kind": "built from source"}
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -5,6 +5,11 @@ pip runs with ``--target`` into a folder of its own, for CPython ``X.Y`` on
 ``--only-binary=:all:``: a wheel built for this machine, or a source distribution
 that would be compiled here, is never chosen. ``--no-compile`` keeps ``.pyc`` files
 out (they would be this Python's, and differ from build to build).
+
+A requirement published as a source distribution only is built here into a wheel
+(``pip wheel --no-deps``, in pip's build isolation) and taken if that wheel is pure
+Python (``*-none-any``), as many SDKs are (oss2, crcmod without its compiler); one that
+builds a wheel for this machine only (a C extension) is refused, naming it.
 """
 
 from __future__ import annotations
@@ -47,9 +52,9 @@ class NoWheelError(PolyfaasError):
         else:
             message = (
                 f"requirement {requirement!r} has no wheel for CPython {python} on "
-                f"{PLATFORM_TAG}: pip found no binary distribution of it (a package "
-                "published only as source, such as a C extension without wheels, cannot "
-                "be built for the platform here)"
+                f"{PLATFORM_TAG}, and no pure-Python wheel builds from its source here "
+                "(a C extension published as source only cannot be built for the "
+                "platform on this machine)"
             )
         super().__init__(message)
 
@@ -142,6 +147,46 @@ def installed_names(files: Sequence[str]) -> set[str]:
     return names
 
 
+def build_pure_wheel(name: str, folder: Path, options: PipOptions) -> bool:
+    """Build ``name`` from its source distribution into ``folder``; whether it gave a
+    pure-Python wheel (any other is removed again)."""
+    folder.mkdir(exist_ok=True)
+    before = set(folder.iterdir())
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-binary",
+        name,
+        "--wheel-dir",
+        str(folder),
+        "--no-input",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+    ]
+    for link in options.find_links:
+        command += ["--find-links", link]
+    if options.no_index:
+        command.append("--no-index")
+    try:
+        done = subprocess.run([*command, name], capture_output=True, text=True, check=False)
+    except OSError:
+        return False
+    made = set(folder.iterdir()) - before
+    pure = (
+        done.returncode == 0
+        and bool(made)
+        and all(path.name.endswith("-none-any.whl") for path in made)
+    )
+    if not pure:
+        for path in made:
+            path.unlink()
+    return pure
+
+
 def install(
     folder: Path,
     python: str,
@@ -155,11 +200,24 @@ def install(
     if constraints:
         constraint_file = folder.parent / f"{folder.name}-constraints.txt"
         constraint_file.write_text("\n".join(constraints) + "\n", encoding="utf-8")
-    command = pip_command(folder, python, requirements, requirement_files, constraint_file, options)
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise PolyfaasError(f"cannot run pip: {exc.strerror}") from None
-    if done.returncode != 0:
-        raise pip_failure(done.stderr + done.stdout, python)
-    return installed_files(folder)
+    built = folder.parent / f"{folder.name}-built"
+    tried: set[str] = set()
+    while True:
+        links = (*options.find_links, *([str(built)] if built.is_dir() else []))
+        here = attrs.evolve(options, find_links=links)
+        command = pip_command(
+            folder, python, requirements, requirement_files, constraint_file, here
+        )
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            raise PolyfaasError(f"cannot run pip: {exc.strerror}") from None
+        if done.returncode == 0:
+            return installed_files(folder)
+        failure = pip_failure(done.stderr + done.stdout, python)
+        name = failure.requirement if isinstance(failure, NoWheelError) else ""
+        if not name or name in tried or name.lower() == "polyfaas":
+            raise failure
+        tried.add(name)
+        if not build_pure_wheel(name, built, options):
+            raise failure
