@@ -426,7 +426,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     config = function_config(args, target.handler_string)
     platform.check_settings(config)
     # polyfaas.storage: the local folder beside the function, as under `polyfaas run`.
-    config = with_storage(config, target.folder / DEFAULT_DIR, "")
+    config = with_storage(config, target.folder / DEFAULT_DIR, "", relative_to=target.folder)
     raw = read_payload(args)
     with body_only_on_stdout() as stdout:
         pool = make_pool(platform, target, config)

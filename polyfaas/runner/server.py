@@ -49,7 +49,7 @@ def instance_config(settings: RunSettings) -> FunctionConfig:
     (``polyfaas.storage``'s folder and URLs, ``polyfaas.runner.storage``)."""
     base = base_url_of(settings.host, settings.port)
     default = settings.target.folder / DEFAULT_DIR
-    return with_storage(settings.config, default, base)
+    return with_storage(settings.config, default, base, relative_to=settings.target.folder)
 
 
 def instance_environ(platform: PlatformHalf, config: FunctionConfig) -> dict[str, str]:

@@ -50,8 +50,11 @@ def storage_environ(
     default_dir: Path,
     base_url: str,
     environ: Mapping[str, str] | None = None,
+    relative_to: Path | None = None,
 ) -> dict[str, str]:
-    """The storage variables of the instances, the function's own over the runner's."""
+    """The storage variables of the instances, the function's own over the runner's; a
+    relative folder of the function's own is taken from ``relative_to`` (the instances'
+    working folder; the current one by default)."""
     runner = os.environ if environ is None else environ
     chosen = {
         MODE_ENV: runner.get(MODE_ENV) or "local",
@@ -60,7 +63,11 @@ def storage_environ(
     if base_url:  # a runner that serves the folder's presigned URLs
         chosen[URL_ENV] = base_url.rstrip("/") + URL_PREFIX
         chosen[SECRET_ENV] = runner.get(SECRET_ENV) or secrets.token_hex(32)
-    return {**chosen, **config.environment}
+    merged = {**chosen, **config.environment}
+    given = Path(merged[DIR_ENV])
+    if not given.is_absolute():  # a function's own --env, read where its instances run
+        merged[DIR_ENV] = str(((relative_to or Path.cwd()) / given).resolve())
+    return merged
 
 
 def with_storage(
@@ -68,12 +75,14 @@ def with_storage(
     default_dir: Path,
     base_url: str,
     environ: Mapping[str, str] | None = None,
+    relative_to: Path | None = None,
 ) -> FunctionConfig:
     """``config`` with the storage variables set (as they are when already set);
     without a ``base_url`` (``polyfaas invoke``: no server) the folder has no URLs."""
-    if DIR_ENV in config.environment and (not base_url or URL_ENV in config.environment):
+    given = config.environment.get(DIR_ENV, "")
+    if Path(given).is_absolute() and (not base_url or URL_ENV in config.environment):
         return config
-    environment = storage_environ(config, default_dir, base_url, environ)
+    environment = storage_environ(config, default_dir, base_url, environ, relative_to)
     return attrs.evolve(config, environment=environment)
 
 

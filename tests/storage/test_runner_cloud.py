@@ -28,6 +28,17 @@ def handler(request, context):
     return {"kind": b.kind, "back": b.get("from/runner.txt").decode()}
 """
 
+SHARE_URL = """
+import polyfaas
+from polyfaas import storage
+
+@polyfaas.http
+def handler(request, context):
+    b = storage.bucket("runner-bucket", context)
+    b.put("shared.txt", request.body)
+    return {"url": b.url("shared.txt")}
+"""
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -122,3 +133,41 @@ def test_cloud_mode_under_the_runner_uses_the_providers_store(runner) -> None:
         stored = s3.get_object(Bucket="runner-bucket", Key="from/runner.txt")["Body"].read()
     assert stored == b"cloud bytes"
     assert not (folder / ".polyfaas").exists()
+
+
+def test_a_relative_folder_of_the_functions_own_is_its_folders(tmp_path: Path) -> None:
+    """``--env POLYFAAS_STORAGE_DIR=data`` is read where the instances run (the
+    function's folder), by them and by the runner serving the folder's URLs alike."""
+    function, elsewhere = tmp_path / "fn", tmp_path / "elsewhere"
+    function.mkdir()
+    elsewhere.mkdir()
+    (function / "main.py").write_text(SHARE_URL, encoding="utf-8")
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("POLYFAAS_STORAGE")}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "polyfaas",
+            "run",
+            "--port",
+            str(port),
+            "--env",
+            "POLYFAAS_STORAGE_DIR=data",
+            f"{function / 'main.py'}:handler",
+        ],
+        cwd=elsewhere,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = post_when_up(f"http://127.0.0.1:{port}/", b"served", server).json()["url"]
+        fetched = requests.get(url, timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert (fetched.status_code, fetched.content) == (200, b"served")
+    assert (function / "data" / "runner-bucket" / "shared.txt").read_bytes() == b"served"
+    assert not (elsewhere / "data").exists()
