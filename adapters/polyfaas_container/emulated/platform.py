@@ -29,6 +29,7 @@ from polyfaas.platform import (
     FunctionConfig,
     NativeCall,
     Outcome,
+    Package,
     PlatformHalf,
     ProviderFacts,
     override,
@@ -36,6 +37,7 @@ from polyfaas.platform import (
 from polyfaas.runtime import dump_json
 from polyfaas_container import binding
 from polyfaas_container.context import request_id
+from polyfaas_container.emulated import deploy
 from polyfaas_container.server import DEFAULT_PORT, NAME
 
 #: Headers a proxy sets itself (RFC 9110 § 7.6.1 hop-by-hop fields, and the framing).
@@ -51,6 +53,8 @@ FACTS = ProviderFacts(
     default_timeout=300.0,
     unhandled_status=500,
     samples_package="polyfaas_container",
+    # polyfaas package: the official slim image of each Python (emulated.deploy).
+    python_runtimes=deploy.PYTHON_IMAGES,
 )
 
 
@@ -125,35 +129,39 @@ def http_request(request: Request) -> ServedRequest:
 
 def serve_in_process(entry: Any, call: NativeCall) -> ServedAnswer:
     """Send the call's request to the container's WSGI application in this process
-    (the instance's state, its init included, lives in the entry)."""
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
-
+    (the instance's state, its init included, lives in the entry), as a server
+    would: the environ of the request as sent (no werkzeug: a packaged function's
+    bare interpreter runs this too)."""
+    from polyfaas.runtime import decode_path, environ_from_request
     from polyfaas_container.server import ContainerApp
 
-    app = ContainerApp(entry)
-    request: ServedRequest = call.args[0]
-    path, _, query = request.target.partition("?")
-    builder = EnvironBuilder(
-        path=path,
-        method=request.method,
-        headers=list(request.headers),
-        data=request.body,
-        query_string=query,
+    sent: ServedRequest = call.args[0]
+    raw_path, _, query = sent.target.partition("?")
+    request = Request(
+        sent.method,
+        path=decode_path(raw_path),
+        raw_path=raw_path,
+        query=query,
+        headers=list(sent.headers),
+        body=sent.body,
     )
+    environ = environ_from_request(request)
+    del environ["polyfaas.request"], environ["polyfaas.context"]  # a server sets neither
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started[:] = [int(status.split(maxsplit=1)[0]), tuple(headers)]
+        return lambda data: None
+
+    result = ContainerApp(entry)(environ, start_response)
     try:
-        environ = builder.get_environ()
+        body = b"".join(result)
     finally:
-        builder.close()
-    # What a real server passes: the request target as sent (raw path, %2F kept).
-    environ["REQUEST_URI"] = environ["RAW_URI"] = request.target
-    body, status, headers = run_wsgi_app(app, environ, buffered=True)
-    try:
-        data = b"".join(body)
-    finally:
-        close = getattr(body, "close", None)
+        close = getattr(result, "close", None)
         if close is not None:
             close()
-    return ServedAnswer(int(status.split()[0]), tuple(headers.items()), data)
+    status, headers = started
+    return ServedAnswer(status, headers, body)
 
 
 class ContainerPlatform(PlatformHalf):
@@ -192,6 +200,16 @@ class ContainerPlatform(PlatformHalf):
             message = f"the container's answer is a {type(answer).__name__}"
             return Response(502, [("Content-Type", "text/plain")], message)
         return Response(answer.status, list(answer.headers), answer.body)
+
+    @override
+    def package_requirements(self) -> tuple[str, ...]:
+        """gunicorn: ``polyfaas serve`` runs under it (keep-alive, threads)."""
+        return ("gunicorn>=21",)
+
+    @override
+    def deploy_files(self, package: Package) -> dict[str, str]:
+        """The ``Dockerfile`` of the image and its Knative ``service.yaml``."""
+        return deploy.deploy_files(package)
 
     @override
     def instance_environ(self, config: FunctionConfig) -> dict[str, str]:
