@@ -402,7 +402,9 @@ class Headers(MultiDict):
 
     def items(self, multi: bool = True) -> Iterator[tuple[str, str]]:  # type: ignore[override]
         """Every ``(name, value)`` field in order (``multi=False``: one per name)."""
-        return super().items(multi=multi)
+        if multi:  # every encode's loop: no second frame through the base class
+            return iter(self._pairs)
+        return super().items(multi=False)
 
     def __repr__(self) -> str:
         return f"Headers({masked_pairs(self._pairs)!r})"
