@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
-from polyfaas import Entry, Event, Headers, Request, Response
+from polyfaas import Context, Entry, Event, EventBatch, Headers, Request, Response
 from polyfaas.runtime import (
     Invocation,
     RuntimeHalf,
@@ -60,11 +60,13 @@ def event_reply(value: Any) -> Response:
     return _json(200, value)
 
 
-def failure(exc: BaseException) -> Response:
-    """The answer of a call whose handler raised: 500 and a JSON error (the
-    traceback goes to the log, never to the caller)."""
-    _log.error("the function raised %s", type(exc).__name__, exc_info=exc)
-    return _json(500, {"error": str(exc), "type": type(exc).__name__})
+def failure(exc: BaseException, request_id: str) -> Response:
+    """The answer of a call whose handler raised: 500 and a JSON error that names the
+    exception's type and the request id; its message and traceback go to the log
+    only (they may carry what the caller must not see)."""
+    kind = type(exc).__name__
+    _log.error("the function raised %s", kind, exc_info=exc)
+    return _json(500, {"error": "the function failed", "type": kind, "request_id": request_id})
 
 
 class ContainerApp:
@@ -114,10 +116,10 @@ class ContainerApp:
         finally:
             logs.current_request_id.reset(token)
 
-    def answer(self, request: Request, context: Any) -> Response:
+    def answer(self, request: Request, context: Context) -> Response:
         """The response to one request."""
         assert self.entry is not None
-        payload: Request | Event | Any = request
+        payload: Request | Event | EventBatch = request
         if self.entry.kind == "event" and binding.content_mode(request.headers) is not None:
             try:
                 payload = binding.decode(request.headers, request.body)
@@ -125,12 +127,10 @@ class ContainerApp:
                 body = {"error": f"malformed CloudEvent: {exc}", "attribute": exc.attribute}
                 return _json(400, body)
         try:
-            value = self.entry.handle(payload, context)
-            if isinstance(payload, Request):
-                return value if isinstance(value, Response) else Response.from_text(str(value))
-            return event_reply(value)
+            value = self.entry.handle(payload, context)  # a Response for a Request
         except Exception as exc:
-            return failure(exc)
+            return failure(exc, context.request_id)
+        return value if isinstance(payload, Request) else event_reply(value)
 
 
 class ContainerRuntime(RuntimeHalf):

@@ -76,6 +76,10 @@ def quiet(event, context):
     return None
 
 @polyfaas.http
+def boom(request, context):
+    raise ValueError("secret-db-password")
+
+@polyfaas.http
 def slow(request, context):
     (HERE / "started").write_text("1")
     while not (HERE / "release").exists():  # the test releases it (bounded there)

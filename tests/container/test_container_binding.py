@@ -5,7 +5,9 @@ request id's sources."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 import polyfaas
 from polyfaas import EventBatch, Headers
-from polyfaas_container import binding, event_types
+from polyfaas_container import binding, event_types, logs
 from polyfaas_container.context import memory_limit_mb, request_id
 from polyfaas_container.emulated.platform import event_request, header_value
 
@@ -148,3 +150,43 @@ def test_the_request_id_sources_in_order() -> None:
     assert request_id(Headers([zero, ("X-Request-Id", "r")])) == "r"
     assert request_id(Headers([("X-Cloud-Trace-Context", "abc/12;o=1")])) == "abc"
     assert request_id(Headers([])) != request_id(Headers([]))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_log_lines_are_json_in_a_pipe_and_text_on_a_terminal(terminal: bool) -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    stream = _Terminal() if terminal else io.StringIO()
+    try:
+        logs.configure(stream)
+        token = logs.current_request_id.set("r-1")
+        try:
+            logging.getLogger("app").warning("careful %s", "ü")
+        finally:
+            logs.current_request_id.reset(token)
+        logging.getLogger("app").critical("down")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    first, second = stream.getvalue().splitlines()
+    if terminal:
+        assert (first, second) == ("WARNING [r-1] careful ü", "CRITICAL down")
+        return
+    assert json.loads(first) == {
+        "severity": "WARNING",
+        "level": "WARN",
+        "message": "careful ü",
+        "logger": "app",
+        "request_id": "r-1",
+    }
+    assert json.loads(second) == {
+        "severity": "CRITICAL",
+        "level": "FATAL",
+        "message": "down",
+        "logger": "app",
+    }

@@ -228,3 +228,19 @@ def test_a_failing_init_never_opens_the_port(tmp_path: Path, gunicorn: bool) -> 
         assert not server.accepts()
     assert status != 0
     assert "RuntimeError: no database" in server.stderr() + server.stdout()
+
+
+def test_a_raising_handler_is_a_500_whose_message_stays_in_the_log(code: Path) -> None:
+    with serve(code, "main.py:boom") as server:
+        answer = requests.get(server.url, headers={"X-Request-Id": "r-9"}, timeout=30)
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "error": "the function failed",
+        "type": "ValueError",
+        "request_id": "r-9",
+    }
+    assert "secret-db-password" not in answer.text
+    records = [json.loads(line) for line in server.stdout().splitlines() if line.strip()]
+    (failed,) = [r for r in records if r["severity"] == "ERROR"]
+    assert failed["request_id"] == "r-9"
+    assert "ValueError: secret-db-password" in failed["message"]  # the traceback, logged
