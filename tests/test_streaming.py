@@ -26,7 +26,7 @@ BUFFERING = [name for name in providers.names() if name not in STREAMING]
 
 
 def test_the_facts_name_the_streaming_surfaces() -> None:
-    assert STREAMING == ["local", "alibaba-custom"]
+    assert STREAMING == ["local", "alibaba-custom", "container"]
 
 
 def _handshake(url: str, tmp: Path) -> list[bytes]:

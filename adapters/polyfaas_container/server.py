@@ -69,6 +69,16 @@ def failure(exc: BaseException, request_id: str) -> Response:
     return _json(500, {"error": "the function failed", "type": kind, "request_id": request_id})
 
 
+def sized(response: Response) -> Response:
+    """A whole body with its ``Content-Length`` (the server would send it chunked,
+    which the platform's proxy takes for a stream); a stream as it is."""
+    if response.chunks is not None or response.status in (204, 304) or response.status < 200:
+        return response  # a stream, or an answer that has no body (RFC 9110 § 8.6)
+    fields = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+    fields.append(("Content-Length", str(len(response.body))))
+    return Response(response.status, fields, response.body)
+
+
 class ContainerApp:
     """The WSGI application the platform's proxy talks to: runs the TARGET."""
 
@@ -111,8 +121,7 @@ class ContainerApp:
         context = make_context(request.headers, self.instance, self.memory_mb, self.timeout)
         token = logs.current_request_id.set(context.request_id)
         try:
-            response = self.answer(request, context)
-            return start_wsgi_response(response, start_response)
+            return start_wsgi_response(sized(self.answer(request, context)), start_response)
         finally:
             logs.current_request_id.reset(token)
 

@@ -17,7 +17,7 @@ from polyfaas import providers
 from polyfaas.testing import client, invoke
 from polyfaas_container import binding
 from tests.container.container_helpers import CloudEvent, to_binary, to_structured, write_main
-from tests.runner_process import polyfaas_run
+from tests.runner_process import poll, polyfaas_run
 
 SAMPLES = providers.platform_half("container").samples()
 
@@ -117,3 +117,43 @@ def test_polyfaas_run_serves_http_and_cloudevents(code: Path) -> None:
     with polyfaas_run("main.py:echo", "--provider", "container", cwd=code) as runner:
         seen = requests.get(f"{runner.url}/x?y=1", cookies={"c": "1"}, timeout=30).json()
     assert (seen["path"], seen["query"], seen["cookies"]) == ("/x", [["y", "1"]], {"c": "1"})
+
+
+OWN_SERVER = """
+import http.server, json, os
+
+class Answer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"path": self.path, "port": os.environ["PORT"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Answer).serve_forever()
+"""
+
+
+def test_polyfaas_run_starts_a_bootstrap_server_of_any_kind(code: Path) -> None:
+    (code / "server.py").write_text(OWN_SERVER, encoding="utf-8")
+    bootstrap = f"{sys.executable} server.py"
+    args = ("--provider", "container", "--bootstrap", bootstrap)
+    with polyfaas_run("main.py:echo", *args, cwd=code) as runner:
+        seen = requests.get(f"{runner.url}/own?x=1", timeout=30).json()
+    assert seen["path"] == "/own?x=1"
+    assert seen["port"] != "8080"  # the port the platform chose, in $PORT
+
+
+def test_a_call_over_the_timeout_is_504_and_the_server_is_replaced(code: Path) -> None:
+    args = ("--provider", "container", "--timeout", "1")
+    with polyfaas_run("main.py:slow", *args, cwd=code) as runner:
+        timed_out = requests.get(runner.url, timeout=60)
+        assert poll((code / "started").exists, 30)
+        (code / "release").write_text("1")
+        again = requests.get(runner.url, timeout=60)
+    assert timed_out.status_code == 504
+    assert (again.status_code, again.text) == (200, "finished")

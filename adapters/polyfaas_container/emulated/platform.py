@@ -9,17 +9,21 @@ as it is, in structured or batched mode; any other event in binary mode (``ce-*`
 headers, its ``type`` as it is: see ``polyfaas_container.event_types``). Whatever
 the server answers is what the caller gets.
 
-Each call goes to the server's WSGI application (``polyfaas_container.server``) inside
-the instance (``serve_in_process``): the runner's worker processes and the test
-kit's in-process instance both run it, with the variables the contract sets
-(``K_SERVICE``, ``K_REVISION``, ``K_CONFIGURATION``, ``PORT``).
+The runner, ``polyfaas invoke`` and the test kit start the function's own server as
+the platform starts the image (``emulated.pool``: ``polyfaas serve --provider
+container``, or the ``--bootstrap`` command of any language), with the variables the
+contract sets (``K_SERVICE``, ``K_REVISION``, ``K_CONFIGURATION``, ``PORT``), and pass
+its answers through as they come (chunk by chunk when it streams). A call made in
+this process (``polyfaas.testing.emulate``) goes to the server's WSGI application
+directly (``serve_in_process``).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import attrs
@@ -40,6 +44,10 @@ from polyfaas_container.context import request_id
 from polyfaas_container.emulated import deploy
 from polyfaas_container.server import DEFAULT_PORT, NAME
 
+if TYPE_CHECKING:
+    from polyfaas.runtime import Target
+    from polyfaas_container.emulated.pool import ServerPool
+
 #: Headers a proxy sets itself (RFC 9110 § 7.6.1 hop-by-hop fields, and the framing).
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "content-length", "transfer-encoding", "expect", "te"}
@@ -53,6 +61,10 @@ FACTS = ProviderFacts(
     default_timeout=300.0,
     unhandled_status=500,
     samples_package="polyfaas_container",
+    # The instance is the function's own server (emulated.pool), whose answers the
+    # platform passes through as they come.
+    runs_server=True,
+    streams=True,
     # polyfaas package: the official slim image of each Python (emulated.deploy).
     python_runtimes=deploy.PYTHON_IMAGES,
 )
@@ -70,11 +82,12 @@ class ServedRequest:
 
 @attrs.frozen
 class ServedAnswer:
-    """The server's answer, as it came."""
+    """The server's answer, as it came (``body`` an iterator of chunks when the
+    server streamed it)."""
 
     status: int
     headers: tuple[tuple[str, str], ...]
-    body: bytes = b""
+    body: bytes | Iterator[bytes] = b""
 
 
 def header_value(value: str) -> str:
@@ -199,7 +212,24 @@ class ContainerPlatform(PlatformHalf):
         if not isinstance(answer, ServedAnswer):
             message = f"the container's answer is a {type(answer).__name__}"
             return Response(502, [("Content-Type", "text/plain")], message)
-        return Response(answer.status, list(answer.headers), answer.body)
+        # The proxy frames the answer itself: the server's framing fields stay behind.
+        headers = [(k, v) for k, v in answer.headers if k.lower() not in _HOP_BY_HOP]
+        return Response(answer.status, headers, answer.body)
+
+    @override
+    def make_pool(
+        self,
+        target: Target,
+        environ: Mapping[str, str],
+        config: FunctionConfig,
+        *,
+        size: int = 1,
+        concurrency: int = 1,
+    ) -> ServerPool:
+        """The function's own server, started as the platform starts the image."""
+        from polyfaas_container.emulated.pool import ServerPool, server_command
+
+        return ServerPool(server_command(target, config), target, environ)
 
     @override
     def package_requirements(self) -> tuple[str, ...]:
