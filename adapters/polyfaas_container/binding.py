@@ -69,7 +69,10 @@ def decode(headers: Headers, body: bytes) -> Event | EventBatch:
         if not isinstance(document, list):
             raise MalformedCloudEvent("a CloudEvents batch is a JSON array of events")
         return EventBatch(
-            [from_structured(item, f"event {index}") for index, item in enumerate(document)],
+            [
+                from_structured(item, f"CloudEvent {index} of the batch")
+                for index, item in enumerate(document)
+            ],
             native=document,
         )
     return from_structured(document)
@@ -79,7 +82,7 @@ def _json_body(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise MalformedCloudEvent(f"the CloudEvent is not valid JSON: {exc}") from None
+        raise MalformedCloudEvent(f"the CloudEvent body is not valid JSON: {exc}") from None
 
 
 def _check(attributes: Mapping[str, Any], where: str) -> None:
@@ -133,12 +136,12 @@ def from_binary(headers: Headers, body: bytes) -> Event:
     content_type = headers.get("content-type")
     if content_type:
         attributes["datacontenttype"] = content_type
-    _check(attributes, "binary-mode CloudEvent")
+    _check(attributes, "CloudEvent in binary mode")
     # No Content-Type: JSON when it parses, else text, else bytes (as the SDKs read it).
-    return _event(attributes, payload_data(body, content_type or None), "binary-mode CloudEvent")
+    return _event(attributes, payload_data(body, content_type or None), "CloudEvent in binary mode")
 
 
-def from_structured(document: Any, where: str = "structured CloudEvent") -> Event:
+def from_structured(document: Any, where: str = "CloudEvent in structured mode") -> Event:
     """An event in the JSON event format (one object of a structured or batched
     request): ``data`` as JSON, or ``data_base64`` as bytes."""
     if not isinstance(document, dict):

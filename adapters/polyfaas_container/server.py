@@ -25,6 +25,7 @@ from typing import Any, Callable
 from polyfaas import Context, Entry, Event, EventBatch, Headers, Request, Response
 from polyfaas.runtime import (
     Invocation,
+    ResponseFormatError,
     RuntimeHalf,
     UnknownCallError,
     describe_call,
@@ -121,7 +122,11 @@ class ContainerApp:
         context = make_context(request.headers, self.instance, self.memory_mb, self.timeout)
         token = logs.current_request_id.set(context.request_id)
         try:
-            return start_wsgi_response(sized(self.answer(request, context)), start_response)
+            response = sized(self.answer(request, context))
+            try:
+                return start_wsgi_response(response, start_response)
+            except ResponseFormatError as exc:  # a header no server may send (CR/LF)
+                return start_wsgi_response(failure(exc, context.request_id), start_response)
         finally:
             logs.current_request_id.reset(token)
 
@@ -133,8 +138,7 @@ class ContainerApp:
             try:
                 payload = binding.decode(request.headers, request.body)
             except binding.MalformedCloudEvent as exc:
-                body = {"error": f"malformed CloudEvent: {exc}", "attribute": exc.attribute}
-                return _json(400, body)
+                return _json(400, {"error": str(exc), "attribute": exc.attribute})
         try:
             value = self.entry.handle(payload, context)  # a Response for a Request
         except Exception as exc:
