@@ -78,6 +78,8 @@ def encode_query(query: MultiDict) -> str:
 
 def parse_query(query_string: str) -> MultiDict:
     """A multi-dict from a query string (``+`` means space, as in forms)."""
+    if not query_string:  # most requests: no urllib call, one shared empty view
+        return _NO_QUERY
     from urllib.parse import parse_qsl
 
     return MultiDict(parse_qsl(query_string, keep_blank_values=True, errors="replace"))

@@ -172,21 +172,24 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
         headers = _with_fields(fields, headers)
     scheme = _environ_text(environ, "wsgi.url_scheme", "http")
     host = _environ_text(environ, "HTTP_HOST", "") or _server_host(environ, scheme)
-    return Request(
-        method=_environ_text(environ, "REQUEST_METHOD", "GET"),
-        path=decode_path(raw_path or "/"),
-        raw_path=raw_path or "/",
-        query=parse_query(from_native_str(_environ_text(environ, "QUERY_STRING", ""))),
-        headers=headers,
-        body=read_wsgi_input(environ),
-        client_ip=_environ_text(environ, "REMOTE_ADDR", "") or None,
-        scheme=scheme,
-        host=from_native_str(host),
+    raw_path = raw_path or "/"
+    # Every value is what the validating constructor would store (the names and values
+    # are strings, checked above; the query a MultiDict, the body bytes), so the trusted
+    # one builds it without converting each again: an equal Request (test_wsgi_bridge).
+    return Request._trusted(
+        _environ_text(environ, "REQUEST_METHOD", "GET").upper(),
+        decode_path(raw_path),
+        raw_path,
+        parse_query(from_native_str(_environ_text(environ, "QUERY_STRING", ""))),
+        Headers._trusted(tuple(headers)),
+        read_wsgi_input(environ),
+        _environ_text(environ, "REMOTE_ADDR", "") or None,
+        scheme,
+        from_native_str(host),
         # decoded as the path is: a lone surrogate or non-UTF-8 byte becomes U+FFFD
-        base_path=decode_path(quote(_wire_bytes(script_name), safe=PATH_SAFE))
-        if script_name
-        else "",
-        native=environ if native is _THE_ENVIRON else native,
+        decode_path(quote(_wire_bytes(script_name), safe=PATH_SAFE)) if script_name else "",
+        {},
+        environ if native is _THE_ENVIRON else native,
     )
 
 
@@ -378,10 +381,18 @@ def _plain_fields(pairs: tuple[Any, ...]) -> bool:
 
 def status_line(status: int) -> str:
     """``"200 OK"`` for ``200``."""
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
+    line = _STATUS_LINES.get(status)
+    if line is None:  # once a status: the enum's lookup costs more than the rest of a call
+        try:
+            line = f"{status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            line = f"{status} Unknown"
+        if 100 <= status <= 999:  # bounded: three digits
+            _STATUS_LINES[status] = line
+    return line
+
+
+_STATUS_LINES: dict[int, str] = {}
 
 
 def start_wsgi_response(response: Response, start_response: StartResponse) -> Iterable[bytes]:

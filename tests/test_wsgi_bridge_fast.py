@@ -83,3 +83,50 @@ def test_base64_body_round_trip(data: bytes) -> None:
     if data:
         assert text == base64.b64encode(data).decode("ascii")
     assert body_from_text_or_base64(text, encoded, "test") == data
+
+
+_environ_keys = st.sampled_from(
+    ["HTTP_ACCEPT", "HTTP_X_A", "HTTP_COOKIE", "HTTP_HOST", "CONTENT_TYPE", "CONTENT_LENGTH"]
+)
+
+
+@given(
+    st.sampled_from(["get", "POST", "Put"]),
+    st.text(max_size=10).map(lambda text: "/" + text),
+    st.sampled_from(["", "a=1&a=2", "x=%41+b", "flag"]),
+    st.dictionaries(_environ_keys, st.text(max_size=8), max_size=4),
+    st.sampled_from(["", "/mount"]),
+)
+def test_request_from_environ_equals_the_validating_constructor(
+    method: str, path: str, query: str, fields: dict[str, str], script_name: str
+) -> None:
+    # request_from_environ builds through the trusted constructor; attrs.evolve builds
+    # the same fields again through the validating one: equal, with the same repr.
+    import io
+
+    import attrs
+
+    from polyfaas.wsgi_bridge import request_from_environ
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path.encode("utf-8", "surrogatepass").decode("latin-1"),
+        "SCRIPT_NAME": script_name,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "REMOTE_ADDR": "10.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b"body"),
+        **{
+            key: value.encode("utf-8", "surrogatepass").decode("latin-1")
+            for key, value in fields.items()
+        },
+    }
+    environ["CONTENT_LENGTH"] = "4"
+    trusted = request_from_environ(environ)
+    validated = attrs.evolve(trusted)
+    assert trusted == validated
+    assert repr(trusted) == repr(validated)
+    assert trusted.method == method.upper()
+    assert trusted.body == b"body"
