@@ -84,6 +84,29 @@ _ROWS: dict[str, dict[str, Any]] = {
         "install_hint": "pip install 'polyfaas[yandex]'",
         "storage": "polyfaas_yandex.storage:backend",
     },
+    # After Yandex, whose environment and context look alike: a Yandex call is
+    # answered before these are imported; an AWS one is offered to them first
+    # (context_hint: Yandex's row matches a Yandex context earlier).
+    "aws-gateway": {
+        "name": "aws-gateway",
+        "runtime": "polyfaas_aws.function:gateway_runtime",
+        "platform": "polyfaas_aws.emulated.platform:gateway_platform",
+        "summary": "AWS Lambda behind an API Gateway REST API (proxy integration, payload 1.0)",
+        "context_hint": ("aws_request_id", "invoked_function_arn", "log_stream_name"),
+    },
+    "aws-http": {
+        "name": "aws-http",
+        "runtime": "polyfaas_aws.function:http_runtime",
+        "platform": "polyfaas_aws.emulated.platform:http_platform",
+        "summary": "AWS Lambda behind an API Gateway HTTP API (payload 2.0) or a function URL",
+    },
+    "aws-alb": {
+        "name": "aws-alb",
+        "runtime": "polyfaas_aws.function:alb_runtime",
+        "platform": "polyfaas_aws.emulated.platform:alb_platform",
+        "summary": "AWS Lambda as an Application Load Balancer target "
+        "(with or without multi-value headers)",
+    },
     # Last: a container is called over HTTP only (its runtime detects no call).
     "container": {
         "name": "container",

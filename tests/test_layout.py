@@ -29,6 +29,7 @@ ROOTS = {
     "polyfaas": ROOT,
     "polyfaas_alibaba": ROOT / "adapters",
     "polyfaas_yandex": ROOT / "adapters",
+    "polyfaas_aws": ROOT / "adapters",
 }
 PUBLIC_CORE = {
     "polyfaas",
@@ -258,6 +259,29 @@ assert '"/p"' in answer["body"], answer
 }
 
 
+LAMBDA_CONTEXT = """
+import json, time
+class LambdaContext:
+    aws_request_id = "r"; function_name = "f"; function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:f"
+    memory_limit_in_mb = "128"; log_group_name = "/aws/lambda/f"; log_stream_name = "s"
+    def get_remaining_time_in_millis(self): return 3000
+def sample(kind):
+    with open(f"adapters/polyfaas_aws/samples/{kind}.json") as file:
+        return json.load(file)
+"""
+
+for _surface, _kind in (("aws-gateway", "gateway-v1"), ("aws-http", "http-v2"), ("aws-alb", "alb")):
+    SURFACES[_surface] = (
+        LAMBDA_CONTEXT
+        + f"""
+answer = handler(sample("{_kind}"), LambdaContext())
+assert answer["statusCode"] == 200, answer
+assert '"aws"' in answer["body"], answer
+"""
+    )
+
+
 def loaded_after(code: str) -> list[str]:
     script = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
     result = subprocess.run(
@@ -277,7 +301,9 @@ def loaded_after(code: str) -> list[str]:
 @pytest.mark.parametrize("surface", sorted(SURFACES))
 def test_the_runtime_path_loads_no_emulation(surface):
     loaded = loaded_after(textwrap.dedent(ENTRY) + textwrap.dedent(SURFACES[surface]))
-    assert any(name.startswith(("polyfaas_alibaba", "polyfaas_yandex")) for name in loaded)
+    assert any(
+        name.startswith(("polyfaas_alibaba", "polyfaas_yandex", "polyfaas_aws")) for name in loaded
+    )
     heavy = [
         name for name in loaded if ".emulated" in name or name.startswith(OFF_THE_RUNTIME_PATH)
     ]

@@ -447,8 +447,11 @@ BODIES = (
 
 @_point("request-bodies")
 def request_bodies(session: Session) -> None:
-    """Empty, text, JSON, form, binary and 1 MiB bodies arrive byte for byte."""
+    """Empty, text, JSON, form, binary and 1 MiB bodies arrive byte for byte (those
+    within the body size that must pass: a platform with a 1 MB limit takes no 1 MiB)."""
     for body, content_type in BODIES:
+        if len(body) > accepted_body_size(session.facts):
+            continue
         headers = {"Content-Type": content_type} if content_type else {}
         seen = session.echo("POST", data=body, headers=headers)
         assert base64.b64decode(seen["body"]) == body, (len(body), content_type)

@@ -1,0 +1,93 @@
+"""The Lambda ``context`` object, read canonically.
+
+The Python runtime passes a ``LambdaContext`` with ``aws_request_id``,
+``function_name``, ``function_version``, ``invoked_function_arn``,
+``memory_limit_in_mb`` (a string of digits in the runtime interface client, an int in
+some emulators: both are read), ``log_group_name``, ``log_stream_name`` and
+``get_remaining_time_in_millis()``. The region and account id are the 4th and 5th
+fields of the ARN ``arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]``.
+Credentials are the execution role's temporary keys, which the runtime puts in
+``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN`` (ASSUMPTIONS.md).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from polyfaas import Context
+from polyfaas.errors import EventFormatError
+
+
+def is_lambda_context(context: Any) -> bool:
+    """Whether ``context`` is shaped like Lambda's: an ``aws_request_id`` and an
+    ``invoked_function_arn`` that is an ``arn:`` (Yandex's is a bare function id, and
+    it has a ``deadline_ms`` Lambda's lacks)."""
+    arn = getattr(context, "invoked_function_arn", None)
+    return (
+        type(arn) is str
+        and arn.startswith("arn:")
+        and type(getattr(context, "aws_request_id", None)) is str
+        and not hasattr(context, "deadline_ms")
+    )
+
+
+def arn_parts(arn: str) -> tuple[str, str]:
+    """``(region, account_id)`` of a Lambda function ARN; ``("", "")`` if it is none."""
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[0] != "arn":
+        return "", ""
+    return parts[3], parts[4]
+
+
+def credentials_from(environ: Mapping[str, str]) -> Any:
+    """The execution role's keys from the runtime's variables, or ``None``."""
+    key = environ.get("AWS_ACCESS_KEY_ID")
+    secret = environ.get("AWS_SECRET_ACCESS_KEY")
+    if not key or not secret:
+        return None
+    from polyfaas import Credentials
+
+    return Credentials(
+        access_key_id=key,
+        access_key_secret=secret,
+        security_token=environ.get("AWS_SESSION_TOKEN") or None,
+    )
+
+
+def to_canonical(native: Any, provider: str) -> Context:
+    """The canonical ``Context`` of a Lambda context (or of ``None``)."""
+    if native is None:
+        return Context._trusted(provider=provider, native=None)
+    try:
+        request_id = str(native.aws_request_id)
+        arn = getattr(native, "invoked_function_arn", "")
+        region, account = arn_parts(arn) if isinstance(arn, str) else ("", "")
+        remaining = native.get_remaining_time_in_millis()
+        deadline = None
+        if isinstance(remaining, (int, float)) and not isinstance(remaining, bool):
+            deadline = time.time() + max(0, min(remaining, 1e12)) / 1000
+        return Context._trusted(
+            provider=provider,
+            request_id=request_id,
+            function_name=str(getattr(native, "function_name", "")),
+            function_version=str(getattr(native, "function_version", "")),
+            memory_limit_mb=_memory(getattr(native, "memory_limit_in_mb", None)),
+            deadline=deadline,
+            region=region or os.environ.get("AWS_REGION", ""),
+            account_id=account,
+            credentials=credentials_from(os.environ),
+            native=native,
+        )
+    except (AttributeError, TypeError) as exc:
+        raise EventFormatError(f"not an AWS Lambda context: {exc}") from None
+
+
+def _memory(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 9:
+        return int(value)
+    return None

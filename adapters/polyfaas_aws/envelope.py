@@ -1,0 +1,91 @@
+"""What API Gateway's and the load balancer's envelopes share: header and query pairs
+from a ``headers``/``multiValueHeaders``-like couple of keys, which bodies travel as
+text, and the checks that keep every decoder total."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from polyfaas.runtime import EventFormatError, media_type
+
+#: Media types sent as text besides ``text/*``, ``*+json`` and ``*+xml`` (the types
+#: apig-wsgi and Mangum treat as text, so a polyfaas answer has the same shape).
+_TEXT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/x-www-form-urlencoded",
+        "application/problem+json",
+        "application/vnd.api+json",
+        "image/svg+xml",
+    }
+)
+
+
+def is_text(content_type: str | None) -> bool:
+    """Whether a body of this media type travels as text rather than base64."""
+    media = media_type(content_type)
+    return media.startswith("text/") or media in _TEXT_TYPES or media.endswith(("+json", "+xml"))
+
+
+def mapping(event: Mapping[str, Any], key: str, where: str) -> Mapping[Any, Any]:
+    """``event[key]`` as an object; ``null`` or absent is empty (API Gateway sends
+    ``null`` for no query)."""
+    value = event.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise EventFormatError(f"{where}: {key!r} must be an object, not {value!r:.60}")
+    return value
+
+
+def pairs(event: Mapping[str, Any], single: str, multi: str, where: str) -> list[tuple[str, str]]:
+    """Name/value pairs: ``multi``'s lists when the envelope has them, else ``single``'s
+    one value a name (a name only in ``single`` is kept too)."""
+    multis = mapping(event, multi, where)
+    singles = mapping(event, single, where)
+    found: list[tuple[str, str]] = []
+    try:
+        for name, values in multis.items():
+            if not isinstance(values, list):
+                raise TypeError(name)
+            found += [(_text(name), _text(value)) for value in values]
+        seen = {name.lower() for name in multis}
+        found += [
+            (_text(name), _text(value))
+            for name, value in singles.items()
+            if name.lower() not in seen
+        ]
+    except (TypeError, AttributeError):
+        raise EventFormatError(
+            f"{where}: {single!r} must map strings to strings and {multi!r} strings to "
+            "lists of strings"
+        ) from None
+    return found
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError(value)
+    return value
+
+
+def grouped(items: Iterable[tuple[str, str]]) -> dict[str, tuple[str, list[str]]]:
+    """Header pairs grouped by lower-cased name: ``(first spelling, values)``."""
+    groups: dict[str, tuple[str, list[str]]] = {}
+    for name, value in items:
+        entry = groups.get(name.lower())
+        if entry is None:
+            groups[name.lower()] = (name, [value])
+        else:
+            entry[1].append(value)
+    return groups
+
+
+def first_forwarded(value: str | None) -> str | None:
+    """The client's address: the first entry of ``X-Forwarded-For``."""
+    if not value:
+        return None
+    return value.split(",", 1)[0].strip() or None

@@ -1,0 +1,160 @@
+"""The AWS Lambda runtime half behind HTTP front doors: inside the cloud,
+``handler(event, context)`` → ``Invocation``, and the answer back in the envelope the
+event came in.
+
+Three providers share it — ``aws-gateway`` (REST API, payload 1.0), ``aws-http``
+(HTTP API payload 2.0 and function URLs) and ``aws-alb`` (load balancer targets) —
+and each decodes all three envelopes, so a function behind several front doors works
+whichever of them detection names. ``Context.provider`` is ``"aws"``.
+
+Detection (``AwsHttpRuntime.detect``) never takes Yandex Cloud Functions for AWS,
+though its environment (``AWS_LAMBDA_RUNTIME_API``, ``LAMBDA_TASK_ROOT``, ``_HANDLER``)
+and context (``aws_request_id``, ``invoked_function_arn``) look alike: Lambda's
+context has an ``invoked_function_arn`` that is an ``arn:`` and no ``deadline_ms``,
+and only AWS sets ``AWS_LAMBDA_FUNCTION_NAME``/``AWS_EXECUTION_ENV``. Yandex's HTTP
+envelopes carry ``url``/``params``/``pathParams`` and a ``requestContext`` without
+``apiId``/``stage``/``elb``, which no AWS envelope has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from polyfaas import EventType, Request, Response
+from polyfaas.runtime import (
+    EventFormatError,
+    Invocation,
+    RuntimeHalf,
+    UnknownCallError,
+    new_id,
+    override,
+    to_response,
+)
+from polyfaas_aws import alb, http_api, rest
+from polyfaas_aws.context import is_lambda_context, to_canonical
+
+if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an event
+    from polyfaas import Event
+
+#: Keys only Yandex's HTTP envelopes have.
+YANDEX_KEYS = ("url", "params", "multiValueParams", "pathParams")
+
+
+def is_aws_environ(environ: Mapping[str, str]) -> bool:
+    """Whether the environment is a Lambda instance's (variables Yandex never sets)."""
+    return bool(environ.get("AWS_LAMBDA_FUNCTION_NAME") or environ.get("AWS_EXECUTION_ENV"))
+
+
+def envelope_of(event: Any) -> str | None:
+    """``"rest"``, ``"http"`` or ``"alb"``: the front door an event comes from, if any."""
+    if not isinstance(event, Mapping) or any(key in event for key in YANDEX_KEYS):
+        return None
+    if http_api.is_http_api_event(event):
+        return "http"
+    if alb.is_alb_event(event):
+        return "alb"
+    if rest.is_rest_event(event):
+        return "rest"
+    return None
+
+
+def _split(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Any, Any] | None:
+    if len(args) == 2 and not kwargs:
+        return args[0], args[1]
+    if not args and set(kwargs) == {"event", "context"}:
+        return kwargs["event"], kwargs["context"]
+    return None
+
+
+class AwsHttpRuntime(RuntimeHalf):
+    """Runtime half: ``(event, context)`` from a Lambda front door → ``Invocation``."""
+
+    cloud = "aws"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @override
+    def detect(
+        self, args: tuple[Any, ...], kwargs: Mapping[str, Any], environ: Mapping[str, str]
+    ) -> bool:
+        """A Lambda context (an HTTP envelope, or a direct invocation's payload); or, in
+        a Lambda environment, an AWS envelope with any context but Yandex's. Never an
+        event of Yandex's own shape."""
+        split = _split(args, kwargs)
+        if split is None:
+            return False
+        event, context = split
+        if hasattr(context, "deadline_ms") or hasattr(context, "function_folder_id"):
+            return False  # Yandex's context
+        kind = envelope_of(event)
+        if (
+            kind is None
+            and isinstance(event, Mapping)
+            and ("httpMethod" in event or any(key in event for key in YANDEX_KEYS))
+        ):
+            return False  # an HTTP envelope of no AWS front door's (Yandex's look alike)
+        if is_lambda_context(context):
+            return True
+        return is_aws_environ(environ) and kind is not None
+
+    @override
+    def recognizes(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
+        """Two arguments and a Lambda context (no other platform's context has an
+        ``arn:`` function ARN); anything else goes through ``detect``."""
+        return len(args) == 2 and not kwargs and is_lambda_context(args[1])
+
+    @override
+    def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
+        """The canonical invocation; ``EventFormatError`` for a malformed event."""
+        split = _split(args, kwargs)
+        if split is None:
+            raise UnknownCallError("a Lambda handler is called as handler(event, context)")
+        event, native_context = split
+        context = to_canonical(native_context, self.cloud)
+        kind = envelope_of(event)
+        payload: Request | Event
+        if kind == "rest":
+            payload = rest.decode(event)
+        elif kind == "http":
+            payload = http_api.decode(event)
+        elif kind == "alb":
+            payload = alb.decode(event)
+        elif isinstance(event, (dict, list, str, int, float, bool)) or event is None:
+            # Not an HTTP front door's: the payload of a direct invocation.
+            from polyfaas import Event
+
+            payload = Event(
+                type=EventType.DIRECT,
+                data=event,
+                source="aws.lambda",
+                id=context.request_id or new_id(),
+                native=event,
+            )
+        else:
+            raise EventFormatError(f"a Lambda event is a JSON value, not a {type(event)}")
+        return Invocation(payload, context, (event, native_context))
+
+    @override
+    def encode(self, result: Any, invocation: Invocation) -> Any:
+        """A request's ``Response`` → the answer of the envelope it came in; an event's
+        value as it is."""
+        if not isinstance(invocation.payload, Request):
+            return result
+        response = result if type(result) is Response else to_response(result)
+        event = invocation.payload.native
+        kind = envelope_of(event)
+        if kind == "http":
+            return http_api.encode(response)
+        if kind == "alb":
+            return alb.encode(response, alb.multi_value(event))
+        return rest.encode(response)
+
+
+#: ``aws-gateway``: behind an API Gateway REST API (proxy integration, payload 1.0).
+gateway_runtime = AwsHttpRuntime("aws-gateway")
+#: ``aws-http``: behind an HTTP API (payload 2.0) or a function URL.
+http_runtime = AwsHttpRuntime("aws-http")
+#: ``aws-alb``: a load balancer's target.
+alb_runtime = AwsHttpRuntime("aws-alb")

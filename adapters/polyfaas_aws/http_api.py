@@ -1,0 +1,98 @@
+"""API Gateway HTTP API payload format 2.0, which Lambda function URLs send too.
+
+The event (ASSUMPTIONS.md, "HTTP API"): ``version: "2.0"``, ``routeKey``, ``rawPath``
+(encoded, as sent), ``rawQueryString`` (as sent, repeats kept), ``cookies`` (the
+request's cookies, one a string; no ``cookie`` header then), ``headers`` (lower-case
+names, repeated values joined with commas), ``queryStringParameters`` (repeats joined
+with commas), ``pathParameters``, ``requestContext`` (``http.method``, ``http.path``
+decoded, ``http.sourceIp``, ``requestId``, ``stage``, ``timeEpoch``, ``domainName``),
+``body`` and ``isBase64Encoded``.
+
+The answer: ``{statusCode, headers, cookies, body, isBase64Encoded}``: every
+``Set-Cookie`` in ``cookies`` (the front door sends each as its own field), other
+repeated headers joined with commas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from polyfaas import Headers, Request, Response
+from polyfaas.runtime import (
+    EventFormatError,
+    body_from_text_or_base64,
+    body_to_text_or_base64,
+    decode_path,
+    parse_query,
+)
+from polyfaas_aws.envelope import grouped, is_text, mapping
+from polyfaas_aws.rest import path_params, raw_path_of
+
+WHERE = "HTTP API event"
+
+
+def is_http_api_event(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is a payload 2.0 event (HTTP API or function URL)."""
+    return event.get("version") == "2.0" and "rawPath" in event
+
+
+def decode(event: Mapping[str, Any]) -> Request:
+    """The canonical ``Request`` of a payload 2.0 event."""
+    context = mapping(event, "requestContext", WHERE)
+    http = mapping(context, "http", WHERE)
+    method = http.get("method")
+    if not isinstance(method, str) or not method:
+        raise EventFormatError(f"{WHERE}: 'requestContext.http.method' must be a string")
+    raw_query = event.get("rawQueryString") or ""
+    if not isinstance(raw_query, str):
+        raise EventFormatError(f"{WHERE}: 'rawQueryString' must be a string")
+    headers: list[tuple[str, str]] = []
+    for name, value in mapping(event, "headers", WHERE).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise EventFormatError(f"{WHERE}: 'headers' must map strings to strings")
+        headers.append((name, value))
+    cookies = event.get("cookies")
+    if cookies:
+        if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
+            raise EventFormatError(f"{WHERE}: 'cookies' must be a list of strings")
+        headers.append(("cookie", "; ".join(cookies)))
+    raw_path = raw_path_of(event.get("rawPath"), WHERE)
+    lowered = {name.lower(): value for name, value in headers}
+    source_ip = http.get("sourceIp")
+    host = lowered.get("host") or str(context.get("domainName") or "")
+    return Request._trusted(
+        method.upper(),
+        decode_path(raw_path),
+        raw_path,
+        parse_query(raw_query),
+        Headers(headers),
+        body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
+        source_ip if isinstance(source_ip, str) and source_ip else None,
+        lowered.get("x-forwarded-proto", "https"),
+        host,
+        "",
+        path_params(event, WHERE),
+        event,
+    )
+
+
+def encode(response: Response) -> dict[str, Any]:
+    """The payload 2.0 answer for ``response``."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for lower, (name, values) in grouped(response.headers.items()).items():
+        if lower == "set-cookie":
+            cookies = values
+        else:
+            headers[name] = ",".join(values)
+    body, encoded = body_to_text_or_base64(response.body, is_text(response.content_type))
+    answer: dict[str, Any] = {
+        "statusCode": response.status,
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+    if cookies:
+        answer["cookies"] = cookies
+    return answer

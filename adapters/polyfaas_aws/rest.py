@@ -1,0 +1,115 @@
+"""API Gateway REST API, Lambda proxy integration, payload format 1.0.
+
+The event (ASSUMPTIONS.md, "REST API"): ``resource``, ``path`` (the request path
+without the stage, percent-encoding kept), ``httpMethod``, ``headers`` (one value a
+name, the last) and ``multiValueHeaders`` (every value), ``queryStringParameters`` and
+``multiValueQueryStringParameters`` (decoded values; ``null`` when there is no query),
+``pathParameters``, ``stageVariables``, ``requestContext`` (``stage``, ``path`` with the
+stage, ``requestId``, ``requestTimeEpoch``, ``identity.sourceIp``, ``domainName``,
+``apiId``), ``body`` and ``isBase64Encoded`` (true when the request's content type is
+one of the API's binary media types).
+
+The answer: ``{statusCode, headers, multiValueHeaders, body, isBase64Encoded}``; a
+name with one value goes in ``headers``, a repeated one (several ``Set-Cookie``) in
+``multiValueHeaders``; a body that is not text goes base64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from polyfaas import Headers, MultiDict, Request, Response
+from polyfaas.runtime import (
+    PATH_SAFE,
+    EventFormatError,
+    body_from_text_or_base64,
+    body_to_text_or_base64,
+    decode_path,
+)
+from polyfaas_aws.envelope import grouped, is_text, mapping, pairs
+
+WHERE = "API Gateway REST event"
+
+
+def is_rest_event(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is a REST API proxy event (payload 1.0): an ``httpMethod``
+    and a ``requestContext`` with a ``stage`` and an ``apiId`` (Yandex's look-alike
+    envelopes have neither)."""
+    context = event.get("requestContext")
+    return (
+        "httpMethod" in event
+        and isinstance(context, Mapping)
+        and "stage" in context
+        and "apiId" in context
+        and event.get("version") in (None, "1.0")
+    )
+
+
+def raw_path_of(value: Any, where: str) -> str:
+    """A request path as the front door passed it (encoded), or a clear error."""
+    if value is None or value == "":
+        return "/"
+    if not isinstance(value, str):
+        raise EventFormatError(f"{where}: the path must be a string, not {value!r:.60}")
+    path = value if value.startswith("/") else "/" + value
+    if path.isascii() and path.isprintable() and " " not in path:
+        return path
+    from urllib.parse import quote
+
+    return quote(path, safe=PATH_SAFE + "%", errors="surrogatepass")
+
+
+def path_params(event: Mapping[str, Any], where: str) -> dict[str, str]:
+    params = mapping(event, "pathParameters", where)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in params.items()):
+        raise EventFormatError(f"{where}: pathParameters must map strings to strings")
+    return dict(params)
+
+
+def decode(event: Mapping[str, Any]) -> Request:
+    """The canonical ``Request`` of a REST API proxy event."""
+    method = event.get("httpMethod")
+    if not isinstance(method, str) or not method:
+        raise EventFormatError(f"{WHERE}: 'httpMethod' must be a non-empty string")
+    headers = pairs(event, "headers", "multiValueHeaders", WHERE)
+    query = pairs(event, "queryStringParameters", "multiValueQueryStringParameters", WHERE)
+    raw_path = raw_path_of(event.get("path"), WHERE)
+    context = mapping(event, "requestContext", WHERE)
+    identity = context.get("identity")
+    source_ip = identity.get("sourceIp") if isinstance(identity, Mapping) else None
+    lowered = {name.lower(): value for name, value in headers}
+    host = lowered.get("host") or str(context.get("domainName") or "")
+    return Request._trusted(
+        method.upper(),
+        decode_path(raw_path),
+        raw_path,
+        MultiDict(query),
+        Headers(headers),
+        body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
+        source_ip if isinstance(source_ip, str) and source_ip else None,
+        lowered.get("x-forwarded-proto", "https"),
+        host,
+        "",
+        path_params(event, WHERE),
+        event,
+    )
+
+
+def encode(response: Response) -> dict[str, Any]:
+    """The proxy integration's answer for ``response``."""
+    headers: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, values in grouped(response.headers.items()).values():
+        if len(values) == 1:
+            headers[name] = values[0]
+        else:
+            multi[name] = values
+    body, encoded = body_to_text_or_base64(response.body, is_text(response.content_type))
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
