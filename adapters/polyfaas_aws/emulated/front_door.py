@@ -232,14 +232,11 @@ def rest_response(value: Any, request: Request, binary_media_types: Sequence[str
     headers = _pairs_of(value, multi_first=True)
     body, encoded = _answer_body(value)
     if encoded:
-        # Sent as binary only when the client accepts a binary media type (or the
-        # answer is of one); else API Gateway passes the base64 text as it is.
+        # Sent as binary only when the client accepts a binary media type (without an
+        # Accept, when the answer is of one); else the base64 text goes as it is.
         content_type = next((v for n, v in headers if n.lower() == "content-type"), "")
-        accept = request.headers.get("accept", "")
-        if not (
-            matches(accept.split(",", 1)[0], binary_media_types)
-            or matches(content_type, binary_media_types)
-        ):
+        accept = request.headers.get("accept", "").split(",", 1)[0]
+        if not matches(accept or content_type, binary_media_types):
             body = base64.b64encode(body)
     return Response(status, headers, body)
 
