@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,18 @@ from tests.container.container_helpers import CloudEvent, to_binary, to_structur
 from tests.runner_process import poll, polyfaas_run
 
 SAMPLES = providers.platform_half("container").samples()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_imports() -> Iterator[None]:
+    """The test kit imports each test's ``main.py``: keep sys.path and sys.modules."""
+    path, main = list(sys.path), sys.modules.get("main")
+    yield
+    sys.path[:] = path
+    if main is None:
+        sys.modules.pop("main", None)
+    else:
+        sys.modules["main"] = main
 
 
 @pytest.fixture
