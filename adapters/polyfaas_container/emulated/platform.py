@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -42,6 +42,7 @@ from polyfaas.runtime import dump_json
 from polyfaas_container import binding
 from polyfaas_container.context import request_id
 from polyfaas_container.emulated import deploy
+from polyfaas_container.emulated.messages import ServedAnswer, ServedRequest
 from polyfaas_container.server import DEFAULT_PORT, NAME
 
 if TYPE_CHECKING:
@@ -68,26 +69,6 @@ FACTS = ProviderFacts(
     # polyfaas package: the official slim image of each Python (emulated.deploy).
     python_runtimes=deploy.PYTHON_IMAGES,
 )
-
-
-@attrs.frozen
-class ServedRequest:
-    """One HTTP request the platform's proxy sends to the container."""
-
-    method: str
-    target: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes = b""
-
-
-@attrs.frozen
-class ServedAnswer:
-    """The server's answer, as it came (``body`` an iterator of chunks when the
-    server streamed it)."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes | Iterator[bytes] = b""
 
 
 def header_value(value: str) -> str:

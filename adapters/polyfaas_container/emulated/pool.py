@@ -40,10 +40,10 @@ from polyfaas.platform import (
     process_environ,
 )
 from polyfaas.runtime import from_native_str
+from polyfaas_container.emulated.messages import ServedAnswer, ServedRequest
 
 if TYPE_CHECKING:
     from polyfaas.runtime import Target
-    from polyfaas_container.emulated.platform import ServedAnswer, ServedRequest
 
 POLL_S = 0.05
 #: The server's own grace period (``--grace``, 10 s) and a little more.
@@ -165,7 +165,6 @@ class Server:
     def _exchange(
         self, conn: http.client.HTTPConnection, request: ServedRequest, timeout: float
     ) -> ServedAnswer:
-        from polyfaas_container.emulated.platform import ServedAnswer
 
         if conn.sock is not None:
             conn.sock.settimeout(timeout)
