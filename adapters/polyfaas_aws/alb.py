@@ -20,9 +20,7 @@ headers are joined with commas.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote_plus
 
 from polyfaas import Headers, MultiDict, Request, Response
 from polyfaas.runtime import (
@@ -54,6 +52,8 @@ def decode(event: Mapping[str, Any]) -> Request:
     if not isinstance(method, str) or not method:
         raise EventFormatError(f"{WHERE}: 'httpMethod' must be a non-empty string")
     headers = pairs(event, "headers", "multiValueHeaders", WHERE)
+    from urllib.parse import unquote_plus  # here: no other front door's cold start needs it
+
     query = [
         (unquote_plus(name), unquote_plus(value))
         for name, value in pairs(
@@ -101,6 +101,8 @@ def spellings(name: str) -> Iterator[str]:
 
 def status_description(status: int) -> str:
     """``"200 OK"``: the status line's text the balancer sends (its reason phrase)."""
+    from http import HTTPStatus
+
     try:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from polyfaas import Request, Response
 from polyfaas.errors import EventFormatError
@@ -150,3 +152,41 @@ def test_alb_answer_without_multi_value_keeps_every_set_cookie_by_spelling() -> 
 def test_a_malformed_event_is_a_clear_error(event: dict[str, object]) -> None:
     with pytest.raises(EventFormatError):
         gateway_runtime.decode((event, LambdaContextStub()), {})
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(sorted(KINDS)), data=st.data())
+def test_the_decoders_are_total(kind: str, data: st.DataObject) -> None:
+    """Any value in any field of a sample: a request, or a one-line EventFormatError."""
+    event = sample(kind)
+    where = event
+    path = data.draw(st.lists(st.sampled_from(["requestContext", "http", "identity"]), max_size=2))
+    for key in path:
+        if isinstance(where.get(key), dict):
+            where = where[key]
+    field = data.draw(st.sampled_from(sorted(where)))
+    where[field] = data.draw(JSON)
+    try:
+        invocation = gateway_runtime.decode((event, LambdaContextStub()), {})
+    except EventFormatError as exc:
+        message = str(exc)
+        invocation = None
+    else:
+        message = ""
+    assert "\n" not in message
+    if invocation is None:
+        return
+    payload = invocation.payload
+    if isinstance(payload, Request):  # the lazy parts are checked too
+        list(payload.headers.items())
+        list(payload.query.items(multi=True))
+        assert isinstance(payload.body, bytes)
