@@ -56,6 +56,15 @@ from polyfaas._native import (
 from polyfaas._override import check_overrides, override
 from polyfaas._request import Request
 from polyfaas._response import Response
+from polyfaas._server_process import (
+    ServerAnswer,
+    ServerBoundRequest,
+    ServerKind,
+    ServerProcess,
+    ServerProcessPool,
+    StreamedBody,
+    free_port,
+)
 from polyfaas._yaml_text import yaml_text
 
 if TYPE_CHECKING:
@@ -498,9 +507,16 @@ __all__ = [
     "ProviderFacts",
     "Setting",
     "RequestIdFilter",
+    "ServerAnswer",
+    "ServerBoundRequest",
+    "ServerKind",
+    "ServerProcess",
+    "ServerProcessPool",
+    "StreamedBody",
     "call_native",
     "configure_root_logger",
     "exit_detail",
+    "free_port",
     "instance_environment",
     "load_samples",
     "process_environ",
