@@ -41,6 +41,7 @@ from polyfaas._native import (
     Outcome,
     exit_detail,
 )
+from polyfaas._override import check_overrides
 
 #: How often the start polls the port.
 POLL_S = 0.05
@@ -348,7 +349,11 @@ class ServerProcessPool:
             else None
         )
 
-    # -- what a provider may override --------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_overrides(cls)  # a misspelt hook marked @override fails here
+
+    # -- what a provider may override (each marked @override) --------------------------
 
     def spawn(self) -> ServerProcess:
         """A new server, listening (called under the pool's lock)."""

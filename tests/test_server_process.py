@@ -18,6 +18,7 @@ from polyfaas.platform import (
     ServerProcess,
     ServerProcessPool,
     StreamedBody,
+    override,
     process_environ,
 )
 
@@ -204,3 +205,11 @@ def test_the_pool_answers_calls_and_replaces_a_server_past_its_timeout(folder: P
     finally:
         pool.close()
     assert first.process.returncode is not None
+
+
+def test_a_misspelt_hook_marked_override_fails_when_the_pool_class_is_made() -> None:
+    with pytest.raises(TypeError, match="exchang"):
+
+        class Misspelt(ServerProcessPool):
+            @override
+            def exchang(self) -> None: ...  # type: ignore[misc]
