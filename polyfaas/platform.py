@@ -56,12 +56,12 @@ from polyfaas._native import (
 from polyfaas._override import check_overrides, override
 from polyfaas._request import Request
 from polyfaas._response import Response
+from polyfaas._server_pool import ServerProcessPool
 from polyfaas._server_process import (
     ServerAnswer,
     ServerBoundRequest,
     ServerKind,
     ServerProcess,
-    ServerProcessPool,
     StreamedBody,
     free_port,
 )
