@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import pytest
@@ -89,7 +90,12 @@ def test_marker_limits_providers(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*limited to providers yandex*"])
 
 
-def test_invoke_fixture_and_ini_target(project: pytest.Pytester) -> None:
+def test_invoke_fixture_and_ini_target(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The inner run is in this process: a ``main`` module another test imported from
+    # its own folder must not stand in for this project's (restored afterwards).
+    monkeypatch.delitem(sys.modules, "main", raising=False)
     project.makeini("[pytest]\npolyfaas_target = main:on_event\n")
     project.makepyfile(
         test_main="""
