@@ -22,6 +22,7 @@ Imported by ``serve`` commands only, never on a call's path.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -83,6 +84,27 @@ def serve_wsgi(
     )
 
 
+def refuse_on_sigterm(worker: Any) -> None:
+    """On SIGTERM, a gunicorn worker's listening sockets refuse new connections at once.
+
+    gunicorn's threaded worker stops accepting but keeps its listeners open until the
+    calls in flight are done, so a connection made meanwhile waits in the backlog
+    until the worker exits and is then dropped; ``shutdown(SHUT_RD)`` of a listening
+    socket makes Linux refuse it instead, and the socket stays valid for the
+    worker's own clean-up."""
+    handler = signal.getsignal(signal.SIGTERM)
+
+    def stopping(signum: int, frame: Any) -> None:
+        for listener in worker.sockets:
+            sock = getattr(listener, "sock", listener)  # gunicorn wraps the ones it made
+            with contextlib.suppress(OSError):  # one already closed
+                sock.shutdown(socket.SHUT_RD)
+        if callable(handler):
+            handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, stopping)
+
+
 def listening_socket(address: tuple[str, int]) -> socket.socket:
     """A non-blocking TCP socket listening on ``address`` (what gunicorn would open)."""
     host, port = address
@@ -121,9 +143,10 @@ def _serve_gunicorn(
     def opened(worker: Any) -> None:
         # In the worker, before its accept loop: the init, then the port (the arbiter
         # only has the private Unix socket, which this worker stops listening on).
-        assert start is not None
-        start()
-        worker.sockets = [listening_socket(address)]
+        if start is not None:
+            start()
+            worker.sockets = [listening_socket(address)]
+        refuse_on_sigterm(worker)
 
     def exiting(server: Any, worker: Any) -> None:
         if stop is not None:
@@ -145,8 +168,7 @@ def _serve_gunicorn(
                 # In the worker, as it exits (SIGTERM to the server): the stop work.
                 "worker_exit": exiting,
             }
-            if start is not None:
-                options["post_worker_init"] = opened
+            options["post_worker_init"] = opened
             for key, value in options.items():
                 self.cfg.set(key, value)
 
