@@ -8,8 +8,10 @@ keeps every ``Set-Cookie`` (apig-wsgi keeps the last)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -39,6 +41,18 @@ CASES = [
     ("POST", "/form", [], b"x=1&x=2&y=%C3%BC", "application/x-www-form-urlencoded", None),
     ("GET", "/seen-cookies", [], b"", None, "a=1; b=two"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _mangums_loop() -> Iterator[None]:
+    # Mangum runs each call on asyncio.get_event_loop(), which makes this thread a
+    # loop and never closes it: once a later test replaces it, its collection warns
+    # (ResourceWarning, unclosed sockets) inside whichever test is running then.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture(autouse=True)
