@@ -220,6 +220,32 @@ PEER_ROWS = (
         "Mangum, FastAPI app, dict in/out",
         "a FastAPI app via `polyfaas.asgi` on the Yandex event ÷ Mangum, same app, AWS v1 event",
     ),
+    # On AWS itself (issue 19): the same app, the very event the peer gets.
+    (
+        "aws-gateway, Flask app via polyfaas.wsgi, v1 event",
+        "apig-wsgi, Flask app, dict in/out",
+        "AWS: a Flask app via `polyfaas.wsgi` ÷ apig-wsgi, API Gateway REST (v1) event",
+    ),
+    (
+        "aws-http, Flask app via polyfaas.wsgi, v2 event",
+        "apig-wsgi, Flask app, v2 event",
+        "AWS: a Flask app via `polyfaas.wsgi` ÷ apig-wsgi, HTTP API (v2) event",
+    ),
+    (
+        "aws-gateway, ASGI app via polyfaas.asgi, v1 event",
+        "Mangum, ASGI app, dict in/out",
+        "AWS: a bare ASGI app via `polyfaas.asgi` ÷ Mangum, API Gateway REST (v1) event",
+    ),
+    (
+        "aws-http, ASGI app via polyfaas.asgi, v2 event",
+        "Mangum, ASGI app, v2 event",
+        "AWS: a bare ASGI app via `polyfaas.asgi` ÷ Mangum, HTTP API (v2) event",
+    ),
+    (
+        "aws-gateway, FastAPI app via polyfaas.asgi, v1 event",
+        "Mangum, FastAPI app, dict in/out",
+        "AWS: a FastAPI app via `polyfaas.asgi` ÷ Mangum, API Gateway REST (v1) event",
+    ),
 )
 
 

@@ -215,6 +215,44 @@ def aws_v1_event(body: bytes = BODY, binary: bool = False) -> dict[str, Any]:
     }
 
 
+def aws_v2_event(body: bytes = BODY) -> dict[str, Any]:
+    """The same request as an API Gateway HTTP API (payload 2.0) or a function URL
+    sends it: lower-case single-valued headers, ``rawQueryString`` (this request has
+    no cookies, which v2 would carry apart)."""
+    from urllib.parse import urlencode
+
+    headers = {name.lower(): value for name, value in HEADERS}
+    headers["content-length"] = str(len(body))
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": PATH,
+        "rawQueryString": urlencode(QUERY),
+        "headers": headers,
+        "queryStringParameters": dict(QUERY),
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "70ixmpl4fl",
+            "domainName": "70ixmpl4fl.execute-api.us-east-2.amazonaws.com",
+            "domainPrefix": "70ixmpl4fl",
+            "http": {
+                "method": "POST",
+                "path": PATH,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "109.252.148.209",
+                "userAgent": headers["user-agent"],
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "10/Mar/2020:05:16:23 +0000",
+            "timeEpoch": 1583817383220,
+        },
+        "body": body.decode(),
+        "isBase64Encoded": False,
+    }
+
+
 class LambdaContext:
     """What AWS Lambda passes as ``context`` (the fields the peers read)."""
 

@@ -44,6 +44,13 @@ PER_CALL = (
     "Mangum, ASGI app, dict in/out",
     "yandex, FastAPI app via polyfaas.asgi, dict in/out",
     "Mangum, FastAPI app, dict in/out",
+    "aws-gateway, Flask app via polyfaas.wsgi, v1 event",
+    "aws-http, Flask app via polyfaas.wsgi, v2 event",
+    "apig-wsgi, Flask app, v2 event",
+    "aws-gateway, ASGI app via polyfaas.asgi, v1 event",
+    "aws-http, ASGI app via polyfaas.asgi, v2 event",
+    "Mangum, ASGI app, v2 event",
+    "aws-gateway, FastAPI app via polyfaas.asgi, v1 event",
 )
 COLD = (
     "bare python",

@@ -147,6 +147,7 @@ def per_call_cases() -> dict[str, tuple[Case, str]]:
     if flask is None:
         MISSING["apig-wsgi, Flask app, dict in/out"] = "flask is not installed"
     mangum_cases(cases, aws, lambda_context, floor)
+    aws_cases(cases, aws, lambda_context, floor)
     return cases
 
 
@@ -178,6 +179,51 @@ def mangum_cases(
     else:
         for name in ("Mangum, ASGI app, dict in/out", "Mangum, FastAPI app, dict in/out"):
             MISSING[name] = "mangum is not installed here (python -m bench installs it)"
+
+
+#: (polyfaas's case, the peer's case): the same app on the same AWS event (issue 19).
+AWS_PEERS = (
+    ("aws-gateway, Flask app via polyfaas.wsgi, v1 event", "apig-wsgi, Flask app, dict in/out"),
+    ("aws-http, Flask app via polyfaas.wsgi, v2 event", "apig-wsgi, Flask app, v2 event"),
+    ("aws-gateway, ASGI app via polyfaas.asgi, v1 event", "Mangum, ASGI app, dict in/out"),
+    ("aws-http, ASGI app via polyfaas.asgi, v2 event", "Mangum, ASGI app, v2 event"),
+    ("aws-gateway, FastAPI app via polyfaas.asgi, v1 event", "Mangum, FastAPI app, dict in/out"),
+)
+
+
+def aws_cases(
+    cases: dict[str, tuple[Case, str]], aws: Any, lambda_context: Any, floor: str
+) -> None:
+    """polyfaas on AWS itself, next to the peers: the Flask, bare ASGI and FastAPI apps
+    on the very events apig-wsgi and Mangum get (REST v1 and HTTP API v2), detected as
+    in Lambda (the context's function ARN), so the ratio is adapter to adapter."""
+    v2 = events.aws_v2_event()
+    apps: dict[str, Any] = {"Flask": events.flask_app(), "ASGI": events.asgi_app}
+    apps["FastAPI"] = events.fastapi_app()
+    for name, app in apps.items():
+        if app is None:
+            continue
+        wrap = polyfaas.wsgi if name == "Flask" else polyfaas.asgi
+        style = "polyfaas.wsgi" if name == "Flask" else "polyfaas.asgi"
+        for door, event, version in (("aws-gateway", aws, "v1"), ("aws-http", v2, "v2")):
+            entry = wrap(app)
+            assert entry(event, lambda_context)["statusCode"] == 200
+            case = f"{door}, {name} app via {style}, {version} event"
+            cases[case] = (call_of(entry, event, lambda_context), floor)
+    apig_wsgi = optional("apig_wsgi")
+    if apig_wsgi is not None and apps["Flask"] is not None:
+        apig = apig_wsgi.make_lambda_handler(apps["Flask"])
+        assert apig(v2, lambda_context)["statusCode"] == 200
+        cases["apig-wsgi, Flask app, v2 event"] = (call_of(apig, v2, lambda_context), floor)
+    mangum_module = optional("mangum")
+    if mangum_module is not None:
+        mangum = mangum_module.Mangum(events.asgi_app, lifespan="off")
+        assert mangum(v2, lambda_context)["statusCode"] == 200
+        cases["Mangum, ASGI app, v2 event"] = (call_of(mangum, v2, lambda_context), floor)
+    for mine, peer in AWS_PEERS:
+        for name in (mine, peer):
+            if name not in cases and name not in MISSING:
+                MISSING[name] = "its app or peer is not installed (python -m bench installs them)"
 
 
 def asgi_cases(cases: dict[str, tuple[Case, str]], event: Any, context: Any, floor: str) -> None:

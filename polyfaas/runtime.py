@@ -56,6 +56,7 @@ from polyfaas._entry import (
 )
 from polyfaas._event import new_id
 from polyfaas._invocation import Invocation, Payload
+from polyfaas._multi_value import multi_value_index, multi_value_pairs, object_field
 from polyfaas._override import check_overrides, override
 from polyfaas._request import PATH_SAFE, decode_path, encode_path, encode_query, parse_query
 from polyfaas._response import collected, dump_json, error_response, iter_chunks, to_response
@@ -214,8 +215,11 @@ __all__ = [
     "iter_chunks",
     "load_target",
     "media_type",
+    "multi_value_index",
+    "multi_value_pairs",
     "native_str",
     "new_id",
+    "object_field",
     "override",
     "parse_epoch",
     "parse_query",

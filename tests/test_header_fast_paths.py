@@ -10,11 +10,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from polyfaas import Request
+from polyfaas import Request, _multi_value
 from polyfaas._codec import native_str
 from polyfaas.errors import EventFormatError
 from polyfaas.wsgi_bridge import environ_from_request
-from polyfaas_yandex import http_envelope
 from polyfaas_yandex.http_envelope import multi_pairs
 
 _NAMES = st.sampled_from(["Host", "host", "X-A", "x-a", "Cookie", "A", "b", "Σ"])
@@ -60,7 +59,7 @@ def _answer(function: Any, *args: Any) -> Any:
 
 @st.composite
 def _envelopes(draw: st.DrawFn) -> tuple[dict[Any, Any], dict[Any, Any]]:
-    size = draw(st.sampled_from([0, 1, 3, http_envelope._FEW, http_envelope._FEW + 1, 12]))
+    size = draw(st.sampled_from([0, 1, 3, _multi_value._FEW, _multi_value._FEW + 1, 12]))
     names: list[Any] = [f"N{i}" for i in range(size)]
     if size and draw(st.booleans()):
         names[draw(st.integers(0, size - 1))] = draw(st.sampled_from([1, None]))
@@ -93,7 +92,7 @@ def test_multi_pairs_gives_its_rule_for_every_shape(shape: tuple[Any, Any]) -> N
     assert _answer(multi_pairs, event, "headers", "multiValueHeaders") == expected
 
 
-@pytest.mark.parametrize("size", [1, http_envelope._FEW, http_envelope._FEW + 1, 30])
+@pytest.mark.parametrize("size", [1, _multi_value._FEW, _multi_value._FEW + 1, 30])
 def test_multi_pairs_of_the_platform_shape(size: int) -> None:
     names = [f"X-H{i}" for i in range(size)]
     event = {

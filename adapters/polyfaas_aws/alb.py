@@ -38,7 +38,9 @@ WHERE = "ALB event"
 def is_alb_event(event: Mapping[str, Any]) -> bool:
     """Whether ``event`` comes from a load balancer (``requestContext.elb``)."""
     context = event.get("requestContext")
-    return isinstance(context, Mapping) and "elb" in context and "httpMethod" in event
+    if type(context) is not dict and not isinstance(context, Mapping):
+        return False
+    return "elb" in context and "httpMethod" in event
 
 
 def multi_value(event: Mapping[str, Any]) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from polyfaas.runtime import EventFormatError, media_type
+from polyfaas.runtime import media_type, multi_value_pairs, object_field
 
 #: Media types sent as text besides ``text/*``, ``*+json`` and ``*+xml`` (the types
 #: apig-wsgi and Mangum treat as text, so a polyfaas answer has the same shape).
@@ -33,43 +33,14 @@ def is_text(content_type: str | None) -> bool:
 def mapping(event: Mapping[str, Any], key: str, where: str) -> Mapping[Any, Any]:
     """``event[key]`` as an object; ``null`` or absent is empty (API Gateway sends
     ``null`` for no query)."""
-    value = event.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise EventFormatError(f"{where}: {key!r} must be an object, not {value!r:.60}")
-    return value
+    return object_field(event, key, where)
 
 
 def pairs(event: Mapping[str, Any], single: str, multi: str, where: str) -> list[tuple[str, str]]:
     """Name/value pairs: ``multi``'s lists when the envelope has them, else ``single``'s
-    one value a name (a name only in ``single`` is kept too)."""
-    multis = mapping(event, multi, where)
-    singles = mapping(event, single, where)
-    found: list[tuple[str, str]] = []
-    try:
-        for name, values in multis.items():
-            if not isinstance(values, list):
-                raise TypeError(name)
-            found += [(_text(name), _text(value)) for value in values]
-        seen = {name.lower() for name in multis}
-        found += [
-            (_text(name), _text(value))
-            for name, value in singles.items()
-            if name.lower() not in seen
-        ]
-    except (TypeError, AttributeError):
-        raise EventFormatError(
-            f"{where}: {single!r} must map strings to strings and {multi!r} strings to "
-            "lists of strings"
-        ) from None
-    return found
-
-
-def _text(value: Any) -> str:
-    if type(value) is not str:
-        raise TypeError(value)
-    return value
+    one value a name (a name only in ``single`` is kept too): the kit's
+    ``multi_value_pairs``, which Yandex's copy of this envelope reads too."""
+    return multi_value_pairs(event, single, multi, where)
 
 
 def grouped(items: Iterable[tuple[str, str]]) -> dict[str, tuple[str, list[str]]]:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an ev
 
 #: Keys only Yandex's HTTP envelopes have.
 YANDEX_KEYS = ("url", "params", "multiValueParams", "pathParams")
+_YANDEX_KEYS = frozenset(YANDEX_KEYS)
 
 
 def is_aws_environ(environ: Mapping[str, str]) -> bool:
@@ -48,7 +49,9 @@ def is_aws_environ(environ: Mapping[str, str]) -> bool:
 
 def envelope_of(event: Any) -> str | None:
     """``"rest"``, ``"http"`` or ``"alb"``: the front door an event comes from, if any."""
-    if not isinstance(event, Mapping) or any(key in event for key in YANDEX_KEYS):
+    if type(event) is not dict and not isinstance(event, Mapping):
+        return None
+    if not _YANDEX_KEYS.isdisjoint(event.keys()):
         return None
     if http_api.is_http_api_event(event):
         return "http"

@@ -26,6 +26,7 @@ from polyfaas.runtime import (
     body_from_text_or_base64,
     body_to_text_or_base64,
     decode_path,
+    multi_value_index,
 )
 from polyfaas_aws.envelope import grouped, is_text, mapping, pairs
 
@@ -39,7 +40,7 @@ def is_rest_event(event: Mapping[str, Any]) -> bool:
     context = event.get("requestContext")
     return (
         "httpMethod" in event
-        and isinstance(context, Mapping)
+        and (type(context) is dict or isinstance(context, Mapping))
         and "stage" in context
         and "apiId" in context
         and event.get("version") in (None, "1.0")
@@ -72,24 +73,45 @@ def decode(event: Mapping[str, Any]) -> Request:
     method = event.get("httpMethod")
     if not isinstance(method, str) or not method:
         raise EventFormatError(f"{WHERE}: 'httpMethod' must be a non-empty string")
-    headers = pairs(event, "headers", "multiValueHeaders", WHERE)
-    query = pairs(event, "queryStringParameters", "multiValueQueryStringParameters", WHERE)
+    # Lazy views (issue 15, decision 1): the pairs are decoded when the handler reads
+    # them; lookups (the host below) go through the kit's index of the couple.
+    headers = Headers._lazy(
+        lambda: tuple(pairs(event, "headers", "multiValueHeaders", WHERE)),
+        lambda: multi_value_index(event),
+    )
+    query = MultiDict._lazy(
+        lambda: tuple(
+            pairs(event, "queryStringParameters", "multiValueQueryStringParameters", WHERE)
+        )
+    )
     raw_path = raw_path_of(event.get("path"), WHERE)
     context = mapping(event, "requestContext", WHERE)
     identity = context.get("identity")
-    source_ip = identity.get("sourceIp") if isinstance(identity, Mapping) else None
-    lowered = {name.lower(): value for name, value in headers}
-    host = lowered.get("host") or str(context.get("domainName") or "")
+    source_ip = None
+    if type(identity) is dict or isinstance(identity, Mapping):
+        source_ip = identity.get("sourceIp")
+    # Host and X-Forwarded-Proto from the single-value map in API Gateway's spelling
+    # when there: the lookup index of every header is then never built (an app reads
+    # the pairs, not the index).
+    singles = event.get("headers")
+    if type(singles) is not dict:
+        singles = {}
+    host = singles.get("Host")
+    if type(host) is not str:
+        host = headers.get("host")
+    scheme = singles.get("X-Forwarded-Proto")
+    if type(scheme) is not str:
+        scheme = headers.get("x-forwarded-proto", "https")
     return Request._trusted(
         method.upper(),
         decode_path(raw_path),
         raw_path,
-        MultiDict(query),
-        Headers(headers),
+        query,
+        headers,
         body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
         source_ip if isinstance(source_ip, str) and source_ip else None,
-        lowered.get("x-forwarded-proto", "https"),
-        host,
+        scheme,
+        host or str(context.get("domainName") or ""),
         "",
         path_params(event, WHERE),
         event,

@@ -21,7 +21,6 @@ Lossy points: the platform is HTTPS only, so ``scheme`` is always ``"https"``;
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from itertools import chain
 from typing import Any
 
 from polyfaas import Headers, MultiDict, Request, Response
@@ -32,6 +31,9 @@ from polyfaas.runtime import (
     body_to_text_or_base64,
     decode_path,
     media_type,
+    multi_value_index,
+    multi_value_pairs,
+    object_field,
 )
 
 #: The host of direct calls (``https://functions.yandexcloud.net/<function_id>``).
@@ -52,13 +54,8 @@ _TEXT_TYPES = (
 # without compiling one at import (~0.4M instructions of a cold start).
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _RAW_PATH_PLAIN = _ALNUM + "/:@!$&'()*+,;=-._~%"
-_LIST = frozenset({list})
-#: Up to this many names, ``multi_pairs`` reads the platform's shape in one loop.
-_FEW = 8
-#: Header names joined by NUL → their lower-cased list (``_header_index``).
-_LOWERED: dict[str, list[str]] = {}
-_LOWERED_SETS = 64
-_LOWERED_TEXT = 4096
+#: Where a malformed envelope's ``EventFormatError`` says it was.
+WHERE = "Yandex HTTP event"
 
 
 def is_http_event(event: Mapping[str, Any]) -> bool:
@@ -67,82 +64,13 @@ def is_http_event(event: Mapping[str, Any]) -> bool:
 
 
 def _str_map(event: Mapping[str, Any], key: str) -> Mapping[Any, Any]:
-    value = event.get(key)
-    if type(value) is dict:  # the JSON the runtime parsed: skip the slow ABC check
-        return value
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise EventFormatError(f"Yandex HTTP event: {key!r} must be an object, not {value!r:.60}")
-    return value
+    return object_field(event, key, WHERE)
 
 
 def multi_pairs(event: Mapping[str, Any], single: str, multi: str) -> list[tuple[str, str]]:
-    """Pairs from a ``headers``/``multiValueHeaders``-like couple of keys.
-
-    Names in both take the list (the single value is the list's last one); the
-    pairs follow the order of ``multi`` and then of names only in ``single``.
-    """
-    singles = _str_map(event, single)
-    multis = _str_map(event, multi)
-    pairs: list[tuple[str, str]]
-    if len(multis) <= _FEW:
-        # A query or a short header set: one loop costs less than the C passes' own
-        # calls. Only the platform's shape (one string a list, the same names in
-        # both); anything else takes the checks below.
-        pairs = []
-        for name, values in multis.items():
-            if type(values) is not list or len(values) != 1:
-                break
-            value = values[0]
-            if type(value) is not str or type(name) is not str:
-                break
-            pairs.append((name, value))
-        else:
-            if singles.keys() == multis.keys():
-                return pairs
-    try:
-        # This runs on every call: the checks and the copy stay in C where they can.
-        "".join(multis)
-        values_of = multis.values()
-        if set(map(type, values_of)) <= _LIST:
-            try:  # one value a list, else a ValueError (a repeat, or none)
-                firsts = [value for [value] in values_of]
-            except ValueError:
-                pairs = _repeated_pairs(multis)
-            else:
-                "".join(firsts)
-                pairs = list(zip(multis, firsts))
-        else:
-            pairs = _repeated_pairs(multis)
-        if singles.keys() == multis.keys():  # what the platform sends
-            return pairs
-        "".join(singles)
-        "".join(singles.values())
-    except TypeError:
-        raise EventFormatError(
-            f"Yandex HTTP event: {single!r} must map strings to strings and {multi!r} "
-            "strings to lists of strings"
-        ) from None
-    folded = {name.lower() for name in multis}
-    pairs += [(name, value) for name, value in singles.items() if name.lower() not in folded]
-    return pairs
-
-
-def _repeated_pairs(multis: Mapping[Any, Any]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for name, values in multis.items():
-        if type(values) is not list:
-            raise TypeError(name)
-        if len(values) == 1:
-            value = values[0]
-            if type(value) is not str:
-                raise TypeError(name)
-            pairs.append((name, value))
-        else:
-            "".join(values)
-            pairs += [(name, value) for value in values]
-    return pairs
+    """Pairs from a ``headers``/``multiValueHeaders``-like couple of keys
+    (``polyfaas.runtime.multi_value_pairs``: names in both take the list)."""
+    return multi_value_pairs(event, single, multi, WHERE)
 
 
 def _raw_path(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
@@ -179,53 +107,9 @@ def _params(params: Any) -> Mapping[str, Any]:
     return params
 
 
-def _header_index(event: Mapping[str, Any]) -> dict[str, str] | None:
-    """The lower-cased lookup of the headers (name → first value) when they have the
-    platform's shape — ``headers`` and ``multiValueHeaders`` with the same names,
-    one string a list — checked as ``multi_pairs`` checks it; else ``None``."""
-    singles = event.get("headers")
-    multis = event.get("multiValueHeaders")
-    if type(singles) is not dict or type(multis) is not dict:
-        return None
-    names = list(multis)
-    # json.loads gives both objects the same key strings in the same order (its key
-    # memo), so the list compare is mostly identity checks; another order still
-    # takes the set compare the decode makes.
-    if list(singles) != names and singles.keys() != multis.keys():
-        return None
-    values_of = multis.values()
-    # Every value a list, none empty, and as many values as lists: each holds one
-    # (three C passes instead of a type, a length and a first-item pass).
-    if not set(map(type, values_of)) <= _LIST or [] in values_of:
-        return None
-    firsts = list(chain.from_iterable(values_of))
-    if len(firsts) != len(names):
-        return None
-    try:
-        "".join(firsts)
-        joined = "\0".join(names)
-    except TypeError:  # not strings: the decode reports it
-        return None
-    # Calls of one deployment repeat a few sets of header names (one a kind of
-    # client): their lower-cased list is remembered by the names' joined text, which
-    # saves a third of this index; bounded in count and size (hostile names only
-    # fill it up to the bound, then it starts again).
-    lowered = _LOWERED.get(joined)
-    # A remembered list is of names without a NUL; names with one can join to its
-    # text (["b", "-"] and ["b\0-"]) but are fewer: the length tells them apart.
-    if lowered is None or len(lowered) != len(names):
-        lowered = Headers._lower_names(names)
-        # Only names without a NUL (else two lists could join alike).
-        if len(joined) <= _LOWERED_TEXT and joined.count("\0") == len(names) - 1:
-            if len(_LOWERED) >= _LOWERED_SETS:
-                _LOWERED.clear()
-            _LOWERED[joined] = lowered
-    index = dict(zip(lowered, firsts))
-    if len(index) != len(names):
-        # Two names fold alike: built backwards, so the first value of each wins
-        # (reversed copies: the remembered list is never changed).
-        index = dict(zip(lowered[::-1], firsts[::-1]))
-    return index
+#: The lower-cased header lookup without decoding the pairs (the kit's, shared with
+#: AWS's REST envelope, which Yandex's copies).
+_header_index = multi_value_index
 
 
 def decode_request(event: Mapping[str, Any]) -> Request:
