@@ -48,13 +48,21 @@ def credentials_from(environ: Mapping[str, str]) -> Any:
     secret = environ.get("AWS_SECRET_ACCESS_KEY")
     if not key or not secret:
         return None
+    token = environ.get("AWS_SESSION_TOKEN") or None
+    # The runtime sets the keys once for the execution environment: the frozen
+    # ``Credentials`` of the same three values is made once, not on every call.
+    known = _CREDENTIALS.get("last")
+    if known is not None and known[0] == (key, secret, token):
+        return known[1]
     from polyfaas import Credentials
 
-    return Credentials(
-        access_key_id=key,
-        access_key_secret=secret,
-        security_token=environ.get("AWS_SESSION_TOKEN") or None,
-    )
+    made = Credentials(access_key_id=key, access_key_secret=secret, security_token=token)
+    _CREDENTIALS["last"] = ((key, secret, token), made)
+    return made
+
+
+#: The last credentials made, with the values they were made of (one entry).
+_CREDENTIALS: dict[str, tuple[tuple[str, str, str | None], Any]] = {}
 
 
 def to_canonical(native: Any, provider: str) -> Context:

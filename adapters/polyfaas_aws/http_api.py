@@ -29,6 +29,7 @@ from polyfaas.runtime import (
 from polyfaas_aws.envelope import grouped, is_text, mapping
 from polyfaas_aws.rest import path_params, raw_path_of
 
+_STR = frozenset({str})
 WHERE = "HTTP API event"
 
 
@@ -47,29 +48,35 @@ def decode(event: Mapping[str, Any]) -> Request:
     raw_query = event.get("rawQueryString") or ""
     if not isinstance(raw_query, str):
         raise EventFormatError(f"{WHERE}: 'rawQueryString' must be a string")
-    headers: list[tuple[str, str]] = []
-    for name, value in mapping(event, "headers", WHERE).items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise EventFormatError(f"{WHERE}: 'headers' must map strings to strings")
-        headers.append((name, value))
+    singles = mapping(event, "headers", WHERE)
+    # Payload 2.0 sends one value a (lower-case) name: the strings are checked by type
+    # in C passes and the pairs copied once (the headers are read on every call).
+    if not (set(map(type, singles)) <= _STR and set(map(type, singles.values())) <= _STR):
+        raise EventFormatError(f"{WHERE}: 'headers' must map strings to strings")
+    pairs = tuple(singles.items())
     cookies = event.get("cookies")
     if cookies:
-        if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
+        if type(cookies) is not list or not set(map(type, cookies)) <= _STR:
             raise EventFormatError(f"{WHERE}: 'cookies' must be a list of strings")
-        headers.append(("cookie", "; ".join(cookies)))
+        pairs += (("cookie", "; ".join(cookies)),)
+    headers = Headers._trusted(pairs)
     raw_path = raw_path_of(event.get("rawPath"), WHERE)
-    lowered = {name.lower(): value for name, value in headers}
     source_ip = http.get("sourceIp")
-    host = lowered.get("host") or str(context.get("domainName") or "")
+    host = singles.get("host")
+    if host is None:
+        host = headers.get("host") or str(context.get("domainName") or "")
+    scheme = singles.get("x-forwarded-proto")
+    if scheme is None:
+        scheme = headers.get("x-forwarded-proto", "https")
     return Request._trusted(
         method.upper(),
         decode_path(raw_path),
         raw_path,
         parse_query(raw_query),
-        Headers(headers),
+        headers,
         body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
         source_ip if isinstance(source_ip, str) and source_ip else None,
-        lowered.get("x-forwarded-proto", "https"),
+        scheme,
         host,
         "",
         path_params(event, WHERE),
