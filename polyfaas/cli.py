@@ -171,6 +171,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         "--reload", action="store_true", help="restart instances when source files change"
     )
     run.add_argument(
+        "--inline",
+        action="store_true",
+        help="one instance in this process, calls on the main thread, so breakpoint() "
+        "and debuggers work (implied by --debug, PYTHONBREAKPOINT or an attached debugger)",
+    )
+    run.add_argument(
         "--bootstrap",
         metavar="CMD",
         default=os.environ.get("POLYFAAS_BOOTSTRAP", ""),
@@ -344,6 +350,7 @@ def inherit_environment(args: argparse.Namespace) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from polyfaas._target import parse_target
+    from polyfaas.runner.inline import inline_reason
     from polyfaas.runner.server import RunSettings, run
 
     platform = providers.platform_half(args.provider)  # an unknown one fails before anything
@@ -355,6 +362,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     target = prepare_target(parse_target(args.target), args.provider)
     inherit_environment(args)
+    inline = inline_reason(args.inline, args.debug)
+    if inline and (args.reload or platform.facts.runs_server):
+        why = (
+            "--reload restarts worker instances"
+            if args.reload
+            else (f"provider {args.provider!r} runs the function's own server process")
+        )
+        if args.inline:
+            raise PolyfaasError(f"--inline cannot be used here: {why}")
+        inline = ""  # only implied: the usual worker instances
     settings = RunSettings(
         target=target,
         provider=args.provider,
@@ -364,6 +381,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         reload=args.reload,
         config=function_config(args, target.handler_string),
+        inline=inline,
     )
     if settings.instances < 1 or settings.concurrency < 1:
         raise PolyfaasError("--instances and --concurrency must be at least 1")

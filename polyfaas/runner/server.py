@@ -42,6 +42,8 @@ class RunSettings:
     config: FunctionConfig = attrs.field(factory=FunctionConfig)
     #: Connections, header and idle timeouts (``docs/cli.md``, "Limits").
     limits: ServerLimits = attrs.field(factory=ServerLimits)
+    #: Why the one instance runs in this process (``polyfaas.runner.inline``); ``""``: not.
+    inline: str = ""
 
 
 def instance_config(settings: RunSettings) -> FunctionConfig:
@@ -188,13 +190,25 @@ def build_server(settings: RunSettings, log: TextIO) -> tuple[BoundedWSGIServer,
     check_port(settings.host, settings.port)
     settings = attrs.evolve(settings, config=instance_config(settings))
     platform = providers.platform_half(settings.provider)
-    pool = make_pool(
-        platform,
-        settings.target,
-        settings.config,
-        size=settings.instances,
-        concurrency=settings.concurrency,
-    )
+    pool: InstancePool
+    if settings.inline:
+        from polyfaas.runner.inline import InlineInstance
+
+        pool = InlineInstance(
+            settings.target,
+            instance_environ(platform, settings.config),
+            setup=platform.instance_setup(),
+            log=log,
+        )
+        pool.start()
+    else:
+        pool = make_pool(
+            platform,
+            settings.target,
+            settings.config,
+            size=settings.instances,
+            concurrency=settings.concurrency,
+        )
     try:
         dispatcher = Dispatcher(platform, pool, settings.config, log)
         app = RunnerApp(dispatcher, background=Background(dispatcher))
@@ -226,6 +240,12 @@ def banner(settings: RunSettings, platform: PlatformHalf, port: int) -> str:
         + ("on" if settings.reload else "off"),
         f"Running on {base} (Press CTRL+C to quit)",
     ]
+    if settings.inline:
+        lines.insert(
+            -1,
+            f"Inline ({settings.inline}): one instance in this process, calls on its main "
+            "thread; timeouts are logged, not enforced",
+        )
     return "".join(f" * {line}\n" for line in lines)
 
 
@@ -260,7 +280,17 @@ def run(settings: RunSettings, log: TextIO | None = None) -> None:
             reloader.start()
         out.write(banner(settings, platform, server.server_port))
         out.flush()
-        server.serve_forever()
+        if settings.inline:
+            # The server on a thread of its own, the calls on this one (pdb's).
+            serving = threading.Thread(target=server.serve_forever, daemon=True)
+            serving.start()
+            try:
+                pool.serve(serving.is_alive)  # type: ignore[attr-defined]
+            finally:
+                pool.close()
+                server.shutdown()
+        else:
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
