@@ -83,3 +83,56 @@ def test_breakpoint_reaches_the_terminal(tmp_path: Path) -> None:
         process.kill()
         process.wait()
         os.close(leader)
+
+
+SLOW = """import time
+
+import polyfaas
+
+@polyfaas.http
+def handler(request, context):
+    time.sleep(1.5)
+    return "done"
+"""
+
+
+def test_pythonbreakpoint_implies_inline_and_timeouts_only_warn(tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text(SLOW)
+    port = free_port()
+    env = {**os.environ, "PYTHONBREAKPOINT": "pdb.set_trace", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "polyfaas",
+            "run",
+            "--port",
+            str(port),
+            "--timeout",
+            "1",
+            f"{tmp_path / 'slow.py'}:handler",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        end = time.monotonic() + 20
+        while True:
+            try:
+                answer = requests.get(url, timeout=20)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < end
+                time.sleep(0.1)
+        assert answer.status_code == 200
+        assert answer.text == "done"
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=15)
+        assert b"Inline (PYTHONBREAKPOINT=pdb.set_trace)" in out
+        assert b"exceeded the platform's timeout of 1 s" in out
+        assert process.returncode == 0
+    finally:
+        process.kill()
+        process.wait()
