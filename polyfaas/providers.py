@@ -87,6 +87,12 @@ _ROWS: dict[str, dict[str, Any]] = {
     # After Yandex, whose environment and context look alike: a Yandex call is
     # answered before these are imported; an AWS one is offered to them first
     # (context_hint: Yandex's row matches a Yandex context earlier).
+    "aws": {
+        "name": "aws",
+        "runtime": "polyfaas_aws.function:runtime",
+        "platform": "polyfaas_aws.emulated.invoke:platform",
+        "summary": "AWS Lambda invoked directly (the Invoke API) or by triggers",
+    },
     "aws-gateway": {
         "name": "aws-gateway",
         "runtime": "polyfaas_aws.function:gateway_runtime",

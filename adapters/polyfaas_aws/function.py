@@ -161,3 +161,5 @@ gateway_runtime = AwsHttpRuntime("aws-gateway")
 http_runtime = AwsHttpRuntime("aws-http")
 #: ``aws-alb``: a load balancer's target.
 alb_runtime = AwsHttpRuntime("aws-alb")
+#: ``aws``: invoked directly (the Invoke API) or by triggers; an HTTP envelope still decodes.
+runtime = AwsHttpRuntime("aws")

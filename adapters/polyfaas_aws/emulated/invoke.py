@@ -1,0 +1,254 @@
+"""The platform half of ``aws``: Lambda's Invoke API (``POST
+/2015-03-31/functions/{name}/invocations``), as boto3's ``lambda`` client and ``sam
+local start-lambda`` meet it.
+
+The body is the JSON payload, passed to the handler as the event. ``X-Amz-Invocation-Type``:
+``RequestResponse`` (the default: 200 and the function's JSON answer), ``Event`` (202 at
+once, the call runs in the background; 256 KB payload limit), ``DryRun`` (204). A
+raising handler or a timeout: 200 with ``X-Amz-Function-Error: Unhandled`` and the
+error document. ``X-Amz-Log-Type: Tail``: ``X-Amz-Log-Result``, base64 of the last
+4 KB of the call's log. Lambda's own errors carry ``x-amzn-ErrorType``. Lambda has no
+HTTP door; any other path is taken as a function URL's request (payload 2.0), as
+``aws-http`` takes it. Sources: ``ASSUMPTIONS.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from polyfaas import Event, EventType, Request, Response
+from polyfaas.platform import (
+    FunctionConfig,
+    InvocationReport,
+    NativeCall,
+    Outcome,
+    ProviderFacts,
+    load_samples,
+    override,
+)
+from polyfaas.runtime import new_id
+from polyfaas_aws.emulated.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from polyfaas_aws.emulated.platform import MAX_PAYLOAD, AwsHttpPlatform
+
+_log = logging.getLogger("polyfaas.aws")
+
+INVOKE_PATH = re.compile(r"/2015-03-31/functions/([^/]+)/invocations/?")
+#: A function named by name, partial ARN (``account:function:name``) or full ARN,
+#: with an optional ``:qualifier``.
+FUNCTION_NAME = re.compile(
+    r"(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:function:)?([A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9$_-]+)?"
+)
+#: Lambda's asynchronous invocation payload limit.
+MAX_ASYNC_PAYLOAD = 256 * 1024
+#: How much of the call's log ``X-Amz-Log-Result`` carries.
+LOG_RESULT_BYTES = 4 * 1024
+INVOCATION_TYPE_HEADER = "X-Amz-Invocation-Type"
+LOG_TYPE_HEADER = "X-Amz-Log-Type"
+FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
+
+#: Invocations whose caller asked for the log tail, by ``id`` of their event.
+_TAILED: weakref.WeakValueDictionary[int, Event] = weakref.WeakValueDictionary()
+#: Sample kinds the HTTP providers own (envelopes of front doors, not direct calls).
+_HTTP_SAMPLES = frozenset(
+    {"alb", "alb-multi-value", "function-url", "gateway-v1", "gateway-v1-binary", "http-v2"}
+)
+
+
+def lambda_error(status: int, error_type: str, message: str) -> Response:
+    """An error Lambda's service answers itself: ``x-amzn-ErrorType`` names it (what
+    botocore reads as the error code), the body is ``{"Type", "message"}``."""
+    body = json.dumps({"Type": "User", "message": message}).encode()
+    return Response(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", error_type),
+            ("x-amzn-RequestId", new_id()),
+        ],
+        body,
+    )
+
+
+def _invocation_type(request: Request) -> str:
+    return request.headers.get(INVOCATION_TYPE_HEADER, "RequestResponse").strip()
+
+
+class AwsInvokePlatform(AwsHttpPlatform):
+    """Platform half of ``aws``: Lambda invoked directly through its Invoke API."""
+
+    def __init__(self) -> None:
+        super().__init__("aws", "http")
+        self.facts = ProviderFacts(
+            default_timeout=DEFAULT_TIMEOUT,
+            unhandled_status=500,  # through the function-URL door; the Invoke API: 200
+            failure_header=FUNCTION_ERROR_HEADER,
+            # Over Lambda's limit the Invoke API answers itself (admit); the runner's
+            # own bound only keeps a huge body from being buffered.
+            max_request_body=2 * MAX_PAYLOAD,
+            secret_headers=frozenset({"x-amz-security-token", "authorization"}),
+            samples_package="polyfaas_aws",
+        )
+
+    @override
+    def admit(self, request: Request, config: FunctionConfig) -> Request | Event | Response:
+        match = INVOKE_PATH.fullmatch(request.path)
+        if match is None:
+            # Lambda itself has no HTTP door; the runner offers the function URL's
+            # (payload 2.0) for any other path, as the conformance contract asks.
+            return super().admit(request, config)
+        if request.method != "POST":
+            return lambda_error(404, "ResourceNotFoundException", "Unknown operation")
+        name = FUNCTION_NAME.fullmatch(match.group(1))
+        if name is None or name.group(1) != config.name:
+            return lambda_error(
+                404,
+                "ResourceNotFoundException",
+                f"Function not found: {match.group(1)} (this one is {config.name})",
+            )
+        kind = _invocation_type(request)
+        if kind not in ("RequestResponse", "Event", "DryRun"):
+            return lambda_error(
+                400, "InvalidParameterValueException", f"Unknown InvocationType: {kind}"
+            )
+        limit = MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_PAYLOAD
+        if len(request.body) > limit:
+            message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            return lambda_error(413, "RequestEntityTooLargeException", message)
+        try:
+            data = json.loads(request.body) if request.body.strip() else {}
+        except ValueError as exc:
+            _log.error("the payload is not JSON: %s", exc)
+            message = f"Could not parse request body into json: {exc}"
+            return lambda_error(400, "InvalidRequestContentException", message)
+        if kind == "DryRun":
+            return Response(204, [("x-amzn-RequestId", new_id())], b"")
+        event = Event(type=EventType.DIRECT, data=data, source="aws.lambda", native=request.body)
+        if request.headers.get(LOG_TYPE_HEADER, "").strip().lower() == "tail":
+            _TAILED[id(event)] = event
+        return event
+
+    @override
+    def asynchronous(self, request: Request, call: NativeCall) -> Response | None:
+        if _invocation_type(request) != "Event":
+            return None
+        return Response(202, [("x-amzn-RequestId", call.request_id), ("Content-Length", "0")])
+
+    def _answer(self, status: int, body: Any, call: NativeCall, failed: bool) -> Response:
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-RequestId", call.request_id),
+            ("X-Amz-Executed-Version", call.config.version or "$LATEST"),
+        ]
+        if failed:
+            headers.append((FUNCTION_ERROR_HEADER, "Unhandled"))
+        return Response(status, headers, json.dumps(body).encode())
+
+    def _tail(self, response: Response, outcome: Outcome, call: NativeCall) -> Response:
+        payload = call.payload
+        if not isinstance(payload, Event) or _TAILED.get(id(payload)) is not payload:
+            return response
+        report = InvocationReport(
+            duration_ms=outcome.duration_ms,
+            memory_mb=call.config.memory_mb or DEFAULT_MEMORY_MB,
+        )
+        written = outcome.log
+        if written and not written.endswith("\n"):
+            written += "\n"
+        lines = "\n".join(self.end_lines(call, report))
+        text = "\n".join(self.start_lines(call)) + "\n" + written + lines + "\n"
+        tail = text.encode("utf-8", "replace")[-LOG_RESULT_BYTES:]
+        headers = [*response.headers.items(), ("X-Amz-Log-Result", base64.b64encode(tail).decode())]
+        return Response(response.status, headers, response.body)
+
+    @override
+    def receive(self, outcome: Outcome, call: NativeCall) -> Response:
+        if isinstance(call.payload, Request):
+            return super().receive(outcome, call)
+        return self._tail(self._result(outcome, call), outcome, call)
+
+    def _result(self, outcome: Outcome, call: NativeCall) -> Response:
+        if outcome.error is not None:
+            error = outcome.error
+            _log.error("request %s failed:\n%s", call.request_id, error.text.rstrip())
+            document = {
+                "errorMessage": error.message,
+                "errorType": error.type,
+                "requestId": call.request_id,
+                "stackTrace": [
+                    f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n'
+                    for f in error.frames
+                ],
+            }
+            return self._answer(200, document, call, failed=True)
+        try:
+            body = json.dumps(outcome.value).encode()
+        except (TypeError, ValueError) as exc:
+            _log.error("request %s: the answer is not JSON: %s", call.request_id, exc)
+            document = {
+                "errorMessage": f"Unable to marshal response: {exc}",
+                "errorType": "Runtime.MarshalError",
+                "requestId": call.request_id,
+                "stackTrace": [],
+            }
+            return self._answer(200, document, call, failed=True)
+        if len(body) > MAX_PAYLOAD:
+            _log.error("request %s: the answer is over %d bytes", call.request_id, MAX_PAYLOAD)
+            document = {
+                "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                f"({MAX_PAYLOAD} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            return self._answer(200, document, call, failed=True)
+        return self._answer(200, outcome.value, call, failed=False)
+
+    @override
+    def timed_out(self, call: NativeCall) -> Response:
+        if isinstance(call.payload, Request):
+            return super().timed_out(call)
+        seconds = self.timeout(call.config)
+        _log.error("request %s: task timed out after %.2f seconds", call.request_id, seconds)
+        document = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {call.request_id} Error: Task timed out after "
+            f"{seconds:.2f} seconds",
+        }
+        return self._answer(200, document, call, failed=True)
+
+    @override
+    def crashed(self, call: NativeCall, detail: str) -> Response:
+        if isinstance(call.payload, Request):
+            return super().crashed(call, detail)
+        _log.error("request %s: the runtime exited: %s", call.request_id, detail)
+        document = {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {call.request_id} Error: Runtime exited: {detail}",
+        }
+        return self._answer(200, document, call, failed=True)
+
+    @override
+    def function_failed(self, response: Response) -> bool:
+        return FUNCTION_ERROR_HEADER in response.headers
+
+    @override
+    def samples(self) -> Mapping[str, Any]:
+        """Every non-HTTP sample of the AWS samples folder (the HTTP envelopes are the
+        other AWS providers')."""
+        found = load_samples("polyfaas_aws")
+        return {kind: event for kind, event in found.items() if kind not in _HTTP_SAMPLES}
+
+    @override
+    def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
+        return [
+            f"Lambda Invoke API: POST {base_url}/2015-03-31/functions/{config.name}/invocations"
+            f" (boto3: endpoint_url={base_url})"
+        ]
+
+
+#: ``aws``: Lambda invoked directly (boto3's ``lambda`` client, triggers' events).
+platform = AwsInvokePlatform()
