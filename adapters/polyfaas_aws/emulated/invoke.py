@@ -87,7 +87,9 @@ class AwsInvokePlatform(AwsHttpPlatform):
         self.facts = ProviderFacts(
             default_timeout=DEFAULT_TIMEOUT,
             unhandled_status=500,  # through the function-URL door; the Invoke API: 200
-            failure_header=FUNCTION_ERROR_HEADER,
+            # None: HTTP on other paths is a function URL's, whose failures carry no
+            # marker; the Invoke API's answers carry X-Amz-Function-Error themselves.
+            failure_header=None,
             # Over Lambda's limit the Invoke API answers itself (admit); the runner's
             # own bound only keeps a huge body from being buffered.
             max_request_body=2 * MAX_PAYLOAD,

@@ -20,7 +20,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -36,6 +36,7 @@ from polyfaas.platform import (
     PlatformHalf,
     ProviderFacts,
     Setting,
+    load_samples,
     override,
 )
 from polyfaas.runtime import dump_json, new_id, to_response
@@ -326,6 +327,15 @@ class AwsHttpPlatform(PlatformHalf):
         if report.init_duration_ms is not None:
             fields.append(f"Init Duration: {report.init_duration_ms:.2f} ms")
         return [f"END RequestId: {call.request_id}", "\t".join(fields) + "\t"]
+
+    @override
+    def samples(self) -> Mapping[str, Any]:
+        """The HTTP envelope samples of the folder (the others are ``aws``'s: direct
+        payloads and triggers)."""
+        from polyfaas_aws.function import envelope_of
+
+        found = load_samples("polyfaas_aws")
+        return {kind: event for kind, event in found.items() if envelope_of(event) is not None}
 
     @override
     def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
