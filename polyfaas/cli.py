@@ -248,6 +248,10 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
 
     add_package_parser(commands)
+    init = commands.add_parser("init", help="write a new, working project into DIR")
+    init.add_argument("folder", metavar="DIR", type=Path)
+    init.add_argument("--template", default="http", help="http (default), event, flask, fastapi")
+    init.add_argument("--force", action="store_true", help="write into a non-empty DIR")
     commands.add_parser("providers", help="list the providers and what each imitates")
     return parser
 
@@ -676,6 +680,14 @@ def users_traceback(exc: PolyfaasError) -> str:
     return ""
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from polyfaas.scaffold import init
+
+    for path in init(args.folder, args.template, force=args.force):
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
@@ -686,6 +698,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "events": cmd_events,
         "serve": cmd_serve,
         "package": cmd_package,
+        "init": cmd_init,
         "providers": lambda _: cmd_providers(),
     }
     command = commands.get(args.command or "")
