@@ -89,7 +89,7 @@ def json_of(answer: Any) -> Any:
 
 def body_value(provider: str, body: bytes) -> Any:
     """An event handler's return value as the provider's caller receives it."""
-    if provider in {"yandex", "alibaba", "alibaba-custom", "container"}:
+    if provider in {"yandex", "alibaba", "alibaba-custom", "container", "aws"}:
         return json.loads(body) if body[:1] in (b"{", b"[", b'"') else body.decode()
     return body.decode()
 
@@ -122,8 +122,10 @@ def check_json_event(provider: str) -> None:
         return
     response = invoke(target("json_event"), {"key": "value"}, provider)
     assert response.status == 200
-    # FC returns a str as its UTF-8 bytes; Yandex and a container answer every value as JSON.
-    assert response.body == (b'"value"' if provider in ("yandex", "container") else b"value")
+    # FC returns a str as its UTF-8 bytes; Yandex, a container and Lambda's Invoke API
+    # answer every value as JSON.
+    as_json = provider in ("yandex", "container", "aws")
+    assert response.body == (b'"value"' if as_json else b"value")
 
 
 # -- oss_upload (seed example 2) -------------------------------------------------------
