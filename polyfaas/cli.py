@@ -41,8 +41,8 @@ def _env_float(name: str) -> float | None:
         raise SystemExit(f"polyfaas: {name}={value!r} is not a number") from None
 
 
-def _add_function_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", metavar="TARGET", help="the handler to run")
+def _add_function_options(parser: argparse.ArgumentParser, target_nargs: str | None = None) -> None:
+    parser.add_argument("target", metavar="TARGET", nargs=target_nargs, help="the handler to run")
     parser.add_argument(
         "--provider",
         default=os.environ.get("POLYFAAS_PROVIDER", "local"),
@@ -156,7 +156,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="serve a handler locally as the platform would", epilog=EPILOG
     )
-    _add_function_options(run)
+    # TARGET is optional on run: --gateway / --config name the functions instead.
+    _add_function_options(run, target_nargs="?")
     _add_settings(run, provider)
     run.add_argument(
         "--host",
@@ -195,6 +196,27 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         type=int,
         default=_env_int("POLYFAAS_CONCURRENCY", 1),
         help="calls one instance serves at once, where the platform allows it (default 1)",
+    )
+    run.add_argument(
+        "--gateway",
+        type=Path,
+        metavar="SPEC",
+        help="serve every route of the platform's API gateway spec (yandex-gateway: an "
+        "OpenAPI 3 openapi.yaml; needs pip install 'polyfaas[dev]')",
+    )
+    run.add_argument(
+        "--config",
+        type=Path,
+        metavar="S_YAML",
+        help="serve every function of a Serverless Devs s.yaml and its HTTP triggers "
+        "(alibaba; needs pip install 'polyfaas[dev]')",
+    )
+    run.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        metavar="ID=TARGET",
+        help="the TARGET of a function the --gateway spec or --config file names (repeatable)",
     )
 
     invoke = commands.add_parser(
@@ -352,11 +374,61 @@ def inherit_environment(args: argparse.Namespace) -> None:
         os.environ.pop(INHERIT_ENV, None)
 
 
+def cmd_run_gateway(args: argparse.Namespace) -> int:
+    """``polyfaas run --gateway SPEC`` / ``--config S_YAML``: every route of the file."""
+    from polyfaas._target import parse_target
+    from polyfaas.runner.gateway import GatewaySettings, run_gateway, targets_of
+
+    if args.gateway is not None and args.config is not None:
+        raise PolyfaasError("give --gateway or --config, not both")
+    if args.target is not None:
+        raise PolyfaasError(
+            f"TARGET {args.target!r} with --gateway/--config: name each function's TARGET "
+            "with --function ID=TARGET"
+        )
+    for option, given_flag in (("--reload", args.reload), ("--inline", args.inline)):
+        if given_flag:
+            raise PolyfaasError(f"{option} cannot be used with --gateway/--config yet")
+    path: Path = args.gateway if args.gateway is not None else args.config
+    platform = providers.platform_half(args.provider)
+    spec = platform.read_gateway(path)
+    given = {}
+    for item in args.function:
+        key, sep, target = item.partition("=")
+        if not sep or not key or not target:
+            raise PolyfaasError(f"--function takes ID=TARGET, got {item!r}")
+        given[key] = parse_target(target)
+    targets = targets_of(spec, given, path.parent, parse_target)
+    prepared = {key: prepare_target(target, args.provider) for key, target in targets.items()}
+    inherit_environment(args)
+    settings = GatewaySettings(
+        spec=spec,
+        targets=prepared,
+        provider=args.provider,
+        host=args.host,
+        port=args.port,
+        instances=args.instances,
+        concurrency=args.concurrency,
+        config=function_config(args, ""),
+    )
+    if settings.instances < 1 or settings.concurrency < 1:
+        raise PolyfaasError("--instances and --concurrency must be at least 1")
+    platform.check_settings(settings.config)
+    run_gateway(settings)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from polyfaas._target import parse_target
     from polyfaas.runner.inline import inline_reason
     from polyfaas.runner.server import RunSettings, run
 
+    if args.gateway is not None or args.config is not None:
+        return cmd_run_gateway(args)
+    if args.function:
+        raise PolyfaasError("--function names the functions of a --gateway or --config file")
+    if args.target is None:
+        raise PolyfaasError("run needs a TARGET (or --gateway SPEC / --config S_YAML)")
     platform = providers.platform_half(args.provider)  # an unknown one fails before anything
     if args.bootstrap and not platform.facts.runs_server:
         servers = [n for n in providers.names() if _runs_server(n)]

@@ -37,6 +37,14 @@ import attrs
 
 from polyfaas._entry import DETECT_FIRST_ENV, PROVIDER_ENV
 from polyfaas._event import Event
+from polyfaas._gateway import (
+    ROUTE_SETTING,
+    GatewayFunction,
+    GatewayRoute,
+    GatewaySpec,
+    read_yaml,
+    route_params,
+)
 from polyfaas._instance_logging import RequestIdFilter, configure_root_logger
 from polyfaas._native import (
     START_TIMEOUT_S,
@@ -68,6 +76,8 @@ from polyfaas._server_process import (
 from polyfaas._yaml_text import yaml_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from polyfaas._target import Target
 
 
@@ -252,6 +262,8 @@ class PlatformHalf:
 
         known = {setting.name: setting for setting in self.settings()}
         for name, value in config.settings.items():
+            if name == ROUTE_SETTING:  # the kit's own, set by a gateway for its routes
+                continue
             setting = known.get(name)
             if setting is None:
                 offered = ", ".join(sorted(known)) or "none"
@@ -341,6 +353,15 @@ class PlatformHalf:
         """The deploy configuration written beside the package: file name → text (a
         Serverless Devs ``s.yaml``, a Terraform resource); none by default."""
         return {}
+
+    # -- several functions behind the platform's gateway -----------------------------
+
+    def read_gateway(self, path: Path) -> GatewaySpec:
+        """The routes and functions of the platform's own gateway file at ``path``
+        (``polyfaas run --gateway`` / ``--config``); by default the platform has none."""
+        from polyfaas.errors import PolyfaasError
+
+        raise PolyfaasError(f"provider {self.name!r} reads no gateway file ({path.name})")
 
     # -- instances ----------------------------------------------------------------
 
@@ -492,6 +513,9 @@ __all__ = [
     "ErrorInfo",
     "Frame",
     "FunctionConfig",
+    "GatewayFunction",
+    "GatewayRoute",
+    "GatewaySpec",
     "InstancePool",
     "InstanceStartError",
     "INHERIT_ENV",
@@ -507,6 +531,7 @@ __all__ = [
     "ProviderFacts",
     "Setting",
     "RequestIdFilter",
+    "ROUTE_SETTING",
     "ServerAnswer",
     "ServerBoundRequest",
     "ServerKind",
@@ -520,6 +545,8 @@ __all__ = [
     "instance_environment",
     "load_samples",
     "process_environ",
+    "read_yaml",
+    "route_params",
     "override",
     "yaml_text",
 ]

@@ -35,13 +35,16 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from polyfaas import Event, EventType, HTTPError, Request, Response
 from polyfaas.errors import ResponseFormatError
 from polyfaas.platform import (
+    ROUTE_SETTING,
     ErrorInfo,
     FunctionConfig,
+    GatewaySpec,
     InvocationReport,
     Loss,
     NativeCall,
@@ -161,7 +164,12 @@ class YandexPlatform(PlatformHalf):
         gateway = self.payload_version(config)
         function_id = context.function_name
         event = self.event_for(
-            payload, request_id=request_id, now=now, function_id=function_id, gateway=gateway
+            payload,
+            request_id=request_id,
+            now=now,
+            function_id=function_id,
+            gateway=gateway,
+            route=config.setting(ROUTE_SETTING, router.GREEDY_ROUTE),
         )
         if not self._surely_fits(payload, gateway, function_id):
             refused = self._too_large(event)
@@ -209,7 +217,13 @@ class YandexPlatform(PlatformHalf):
         function_id = resource_id("d4e", config.name)
         if self._surely_fits(request, gateway, function_id):
             return request
-        event = self.event_for(request, request_id="0" * 36, now=time.time(), gateway=gateway)
+        event = self.event_for(
+            request,
+            request_id="0" * 36,
+            now=time.time(),
+            gateway=gateway,
+            route=config.setting(ROUTE_SETTING, router.GREEDY_ROUTE),
+        )
         refused = self._too_large(event)
         if refused is not None:
             return refused
@@ -278,9 +292,11 @@ class YandexPlatform(PlatformHalf):
         now: float,
         function_id: str = "",
         gateway: str | None = "",
+        route: str = router.GREEDY_ROUTE,
     ) -> Any:
         """The ``event`` argument the function receives for ``payload`` (``gateway``: the
-        payload format, ``None`` for a direct call; by default this half's own)."""
+        payload format, ``None`` for a direct call; by default this half's own; ``route``:
+        the gateway's route template, the emulation's greedy one by default)."""
         gateway = self.gateway if gateway == "" else gateway
         if isinstance(payload, Event):
             if payload.type == EventType.DIRECT:
@@ -296,8 +312,18 @@ class YandexPlatform(PlatformHalf):
             request_id=request_id,
             now=now,
             gateway=gateway,
+            route=route,
             function_id=function_id,
         )
+
+    @override
+    def read_gateway(self, path: Path) -> GatewaySpec:
+        """Behind the gateway: its OpenAPI spec (``emulated.gateway_spec``)."""
+        if self.gateway is None:
+            return super().read_gateway(path)
+        from polyfaas_yandex.emulated.gateway_spec import read_spec
+
+        return read_spec(path)
 
     @override
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polyfaas import Request, Response
+from polyfaas.platform import route_params
 from polyfaas.runtime import (
     body_to_text_or_base64,
     dump_json,
@@ -227,17 +228,19 @@ def http_event(
         "body": body,
         "isBase64Encoded": encoded,
     }
-    greedy = request.raw_path.lstrip("/")
     if gateway is None:
         event.update(url="", params={}, multiValueParams={}, pathParams={})
-    elif gateway == "1.0":
+        return event
+    params = path_params(request, route)
+    multi_params = {name: [value] for name, value in params.items()}
+    if gateway == "1.0":
         event.update(
             version="1.0",
             resource=route,
             path=request.raw_path,
-            pathParameters={"url": greedy},
-            parameters={"url": greedy},
-            multiValueParameters={"url": [greedy]},
+            pathParameters=params,
+            parameters=dict(params),
+            multiValueParameters=multi_params,
             operationId="",
         )
         context["apiGateway"] = {"operationContext": {}}
@@ -245,12 +248,21 @@ def http_event(
         event.update(
             url=request.raw_path,
             path=route,
-            params={"url": greedy},
-            multiValueParams={"url": [greedy]},
-            pathParams={"url": greedy},
+            params=dict(params),
+            multiValueParams=multi_params,
+            pathParams=params,
         )
         context["apiGateway"] = {"operationContext": {}}
     return event
+
+
+def path_params(request: Request, route: str) -> dict[str, str]:
+    """The path parameters the gateway fills for ``request`` on ``route``: the
+    emulation's greedy ``url`` (the raw path without its leading ``/``), or the
+    template's parameters, decoded (none when the path does not fit the template)."""
+    if route == GREEDY_ROUTE:
+        return {"url": request.raw_path.lstrip("/")}
+    return route_params(route, request.path) or {}
 
 
 #: The credentials a private function accepts under the emulation: a comma-separated
