@@ -4,12 +4,12 @@ local start-lambda`` meet it.
 
 The body is the JSON payload, passed to the handler as the event. ``X-Amz-Invocation-Type``:
 ``RequestResponse`` (the default: 200 and the function's JSON answer), ``Event`` (202 at
-once, the call runs in the background; 256 KB payload limit), ``DryRun`` (204). A
-raising handler or a timeout: 200 with ``X-Amz-Function-Error: Unhandled`` and the
-error document. ``X-Amz-Log-Type: Tail``: ``X-Amz-Log-Result``, base64 of the last
-4 KB of the call's log. Lambda's own errors carry ``x-amzn-ErrorType``. Lambda has no
-HTTP door; any other path is taken as a function URL's request (payload 2.0), as
-``aws-http`` takes it. Sources: ``ASSUMPTIONS.md``.
+once, the call runs in the background; 1 MB payload limit), ``DryRun`` (204). A
+raising handler, a timeout, an exit, an answer that is not JSON or too large: 200 with
+``X-Amz-Function-Error: Unhandled`` and the error document. ``X-Amz-Log-Type: Tail``:
+``X-Amz-Log-Result``, base64 of the last 4 KB of the call's log. Lambda's own errors
+carry ``x-amzn-ErrorType``. Lambda has no HTTP door; any other path is taken as a
+function URL's request (payload 2.0), as ``aws-http`` takes it. Sources: ``ASSUMPTIONS.md``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ import base64
 import json
 import logging
 import re
+import signal
 import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from polyfaas import Event, EventType, Request, Response
 from polyfaas.platform import (
+    ErrorInfo,
     FunctionConfig,
     InvocationReport,
     NativeCall,
@@ -33,8 +35,14 @@ from polyfaas.platform import (
     override,
 )
 from polyfaas.runtime import new_id
-from polyfaas_aws.emulated.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from polyfaas_aws.emulated.context import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_REGION,
+    DEFAULT_TIMEOUT,
+)
 from polyfaas_aws.emulated.platform import MAX_PAYLOAD, AwsHttpPlatform
+from polyfaas_aws.function import envelope_of
 
 _log = logging.getLogger("polyfaas.aws")
 
@@ -44,8 +52,14 @@ INVOKE_PATH = re.compile(r"/2015-03-31/functions/([^/]+)/invocations/?")
 FUNCTION_NAME = re.compile(
     r"(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:function:)?([A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9$_-]+)?"
 )
-#: Lambda's asynchronous invocation payload limit.
-MAX_ASYNC_PAYLOAD = 256 * 1024
+#: Lambda's asynchronous invocation payload limit (256 KB until 2025).
+MAX_ASYNC_PAYLOAD = 1024 * 1024
+#: The function's answer may be 100 bytes over the request's limit (Lambda's own
+#: figure in its ``Function.ResponseSizeTooLarge`` message).
+MAX_RESPONSE = MAX_PAYLOAD + 100
+#: The error code of a payload over the limit, as the service and AWS's own Lambda
+#: test tool send it; the API reference names it ``RequestTooLargeException``.
+TOO_LARGE_ERROR = "RequestEntityTooLargeException"
 #: How much of the call's log ``X-Amz-Log-Result`` carries.
 LOG_RESULT_BYTES = 4 * 1024
 INVOCATION_TYPE_HEADER = "X-Amz-Invocation-Type"
@@ -54,10 +68,14 @@ FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
 
 #: Invocations whose caller asked for the log tail, by ``id`` of their event.
 _TAILED: weakref.WeakValueDictionary[int, Event] = weakref.WeakValueDictionary()
-#: Sample kinds the HTTP providers own (envelopes of front doors, not direct calls).
-_HTTP_SAMPLES = frozenset(
-    {"alb", "alb-multi-value", "function-url", "gateway-v1", "gateway-v1-binary", "http-v2"}
-)
+#: How Lambda words a runtime killed by a signal (Go's names for them).
+_SIGNAL_WORDS = {
+    signal.SIGKILL: "killed",
+    signal.SIGTERM: "terminated",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+}
+_EXIT_DETAIL = re.compile(r"instance (?:exited with code (-?\d+)|killed by signal (\w+))")
 
 
 def lambda_error(status: int, error_type: str, message: str) -> Response:
@@ -77,6 +95,45 @@ def lambda_error(status: int, error_type: str, message: str) -> Response:
 
 def _invocation_type(request: Request) -> str:
     return request.headers.get(INVOCATION_TYPE_HEADER, "RequestResponse").strip()
+
+
+def function_arn(name: str, config: FunctionConfig) -> str:
+    region = config.region or DEFAULT_REGION
+    account = config.account_id or DEFAULT_ACCOUNT
+    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+
+
+def stack_trace(error: ErrorInfo) -> list[str]:
+    """``stackTrace`` as the Python runtime writes it: ``traceback.format_list`` of the
+    frames below its own (here the runner's first frame, as its ``bootstrap.py``)."""
+    lines = []
+    for frame in error.frames[1:]:
+        line = f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+        lines.append(line + (f"    {frame.line}\n" if frame.line else ""))
+    return lines
+
+
+def exit_words(detail: str) -> str:
+    """The runner's ``instance exited with code 3`` as Lambda says it: ``exit status 3``
+    (``signal: killed`` for a signal)."""
+    match = _EXIT_DETAIL.fullmatch(detail)
+    if match is None:
+        return detail
+    code, name = match.groups()
+    if code is not None:
+        return f"exit status {code}"
+    number = getattr(signal, name, None)
+    return f"signal: {_SIGNAL_WORDS.get(number, name)}" if number else f"signal: {name}"
+
+
+def error_log(document: Mapping[str, Any]) -> str:
+    """The ``[ERROR]`` entry the Python runtime writes for a failed call: its lines
+    joined by carriage returns, so the log keeps it as one entry."""
+    head = f"[ERROR] {document['errorType']}: {document['errorMessage']}"
+    lines = [head, "Traceback (most recent call last):"]
+    for entry in document.get("stackTrace", ()):
+        lines += entry.splitlines()
+    return "\r".join(lines)
 
 
 class AwsInvokePlatform(AwsHttpPlatform):
@@ -108,11 +165,12 @@ class AwsInvokePlatform(AwsHttpPlatform):
             return lambda_error(404, "ResourceNotFoundException", "Unknown operation")
         name = FUNCTION_NAME.fullmatch(match.group(1))
         if name is None or name.group(1) != config.name:
-            return lambda_error(
-                404,
-                "ResourceNotFoundException",
-                f"Function not found: {match.group(1)} (this one is {config.name})",
+            asked = name.group(1) if name is not None else match.group(1)
+            _log.error(
+                "Invoke: no function %r here (this one is %r: --function-name)", asked, config.name
             )
+            message = f"Function not found: {function_arn(asked, config)}"
+            return lambda_error(404, "ResourceNotFoundException", message)
         kind = _invocation_type(request)
         if kind not in ("RequestResponse", "Event", "DryRun"):
             return lambda_error(
@@ -121,12 +179,15 @@ class AwsInvokePlatform(AwsHttpPlatform):
         limit = MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_PAYLOAD
         if len(request.body) > limit:
             message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
-            return lambda_error(413, "RequestEntityTooLargeException", message)
+            _log.error("Invoke: the payload is %d bytes, over %d", len(request.body), limit)
+            return lambda_error(413, TOO_LARGE_ERROR, message)
         try:
             data = json.loads(request.body) if request.body.strip() else {}
         except ValueError as exc:
-            _log.error("the payload is not JSON: %s", exc)
-            message = f"Could not parse request body into json: {exc}"
+            _log.error("Invoke: the payload is not JSON: %s", exc)
+            message = (
+                f"Could not parse request body into json: Could not parse payload into json: {exc}"
+            )
             return lambda_error(400, "InvalidRequestContentException", message)
         if kind == "DryRun":
             return Response(204, [("x-amzn-RequestId", new_id())], b"")
@@ -141,7 +202,7 @@ class AwsInvokePlatform(AwsHttpPlatform):
             return None
         return Response(202, [("x-amzn-RequestId", call.request_id), ("Content-Length", "0")])
 
-    def _answer(self, status: int, body: Any, call: NativeCall, failed: bool) -> Response:
+    def _answer(self, body: bytes, call: NativeCall, failed: bool) -> Response:
         headers = [
             ("Content-Type", "application/json"),
             ("x-amzn-RequestId", call.request_id),
@@ -149,7 +210,10 @@ class AwsInvokePlatform(AwsHttpPlatform):
         ]
         if failed:
             headers.append((FUNCTION_ERROR_HEADER, "Unhandled"))
-        return Response(status, headers, json.dumps(body).encode())
+        return Response(200, headers, body)
+
+    def _failure(self, document: Mapping[str, Any], call: NativeCall) -> Response:
+        return self._answer(json.dumps(document).encode(), call, failed=True)
 
     def _tail(self, response: Response, outcome: Outcome, call: NativeCall) -> Response:
         payload = call.payload
@@ -162,6 +226,8 @@ class AwsInvokePlatform(AwsHttpPlatform):
         written = outcome.log
         if written and not written.endswith("\n"):
             written += "\n"
+        if FUNCTION_ERROR_HEADER in response.headers and outcome.error is not None:
+            written += error_log(json.loads(response.body)) + "\n"
         lines = "\n".join(self.end_lines(call, report))
         text = "\n".join(self.start_lines(call)) + "\n" + written + lines + "\n"
         tail = text.encode("utf-8", "replace")[-LOG_RESULT_BYTES:]
@@ -182,14 +248,14 @@ class AwsInvokePlatform(AwsHttpPlatform):
                 "errorMessage": error.message,
                 "errorType": error.type,
                 "requestId": call.request_id,
-                "stackTrace": [
-                    f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n'
-                    for f in error.frames
-                ],
+                "stackTrace": stack_trace(error),
             }
-            return self._answer(200, document, call, failed=True)
+            return self._failure(document, call)
+        value = outcome.value
         try:
-            body = json.dumps(outcome.value).encode()
+            # The runtime passes bytes through as they are (its marshaller's rule).
+            raw = isinstance(value, (bytes, bytearray))
+            body = bytes(value) if raw else json.dumps(value).encode()
         except (TypeError, ValueError) as exc:
             _log.error("request %s: the answer is not JSON: %s", call.request_id, exc)
             document = {
@@ -198,16 +264,16 @@ class AwsInvokePlatform(AwsHttpPlatform):
                 "requestId": call.request_id,
                 "stackTrace": [],
             }
-            return self._answer(200, document, call, failed=True)
-        if len(body) > MAX_PAYLOAD:
-            _log.error("request %s: the answer is over %d bytes", call.request_id, MAX_PAYLOAD)
+            return self._failure(document, call)
+        if len(body) > MAX_RESPONSE:
+            _log.error("request %s: the answer is over %d bytes", call.request_id, MAX_RESPONSE)
             document = {
                 "errorMessage": "Response payload size exceeded maximum allowed payload size "
-                f"({MAX_PAYLOAD} bytes).",
+                f"({MAX_RESPONSE} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge",
             }
-            return self._answer(200, document, call, failed=True)
-        return self._answer(200, outcome.value, call, failed=False)
+            return self._failure(document, call)
+        return self._answer(body, call, failed=False)
 
     @override
     def timed_out(self, call: NativeCall) -> Response:
@@ -220,7 +286,7 @@ class AwsInvokePlatform(AwsHttpPlatform):
             "errorMessage": f"RequestId: {call.request_id} Error: Task timed out after "
             f"{seconds:.2f} seconds",
         }
-        return self._answer(200, document, call, failed=True)
+        return self._failure(document, call)
 
     @override
     def crashed(self, call: NativeCall, detail: str) -> Response:
@@ -229,9 +295,10 @@ class AwsInvokePlatform(AwsHttpPlatform):
         _log.error("request %s: the runtime exited: %s", call.request_id, detail)
         document = {
             "errorType": "Runtime.ExitError",
-            "errorMessage": f"RequestId: {call.request_id} Error: Runtime exited: {detail}",
+            "errorMessage": f"RequestId: {call.request_id} Error: Runtime exited with error: "
+            f"{exit_words(detail)}",
         }
-        return self._answer(200, document, call, failed=True)
+        return self._failure(document, call)
 
     @override
     def function_failed(self, response: Response) -> bool:
@@ -242,7 +309,7 @@ class AwsInvokePlatform(AwsHttpPlatform):
         """Every non-HTTP sample of the AWS samples folder (the HTTP envelopes are the
         other AWS providers')."""
         found = load_samples("polyfaas_aws")
-        return {kind: event for kind, event in found.items() if kind not in _HTTP_SAMPLES}
+        return {kind: event for kind, event in found.items() if envelope_of(event) is None}
 
     @override
     def endpoints(self, config: FunctionConfig, base_url: str) -> list[str]:
