@@ -268,7 +268,8 @@ class Entry:
 
         A ``Request`` gives a ``Response`` (``HTTPError`` and werkzeug's
         ``HTTPException`` become responses); an ``Event`` gives the handler's own
-        value; an ``EventBatch`` gives the list of values, one call per event.
+        value; an ``EventBatch`` gives the list of values, one call per event (with
+        ``item_failures`` set, the tuple of the events that failed).
         Other exceptions propagate, so each platform reports them natively.
         """
         if not self._initialized:
@@ -296,11 +297,35 @@ class Entry:
                 f"from {context.provider}; use @polyfaas.event for event triggers"
             )
         if isinstance(payload, EventBatch):
+            if payload.item_failures is not None:
+                return self._call_each(payload.events, payload.item_failures == "ordered", context)
             return [self._call(event, context) for event in payload.events]
         return self._call(payload, context)
 
     def _call(self, payload: Request | Event, context: Context) -> Any:
         return resolve_awaitable(self.handler(payload, context))
+
+    def _call_each(
+        self, events: tuple[Event, ...], ordered: bool, context: Context
+    ) -> tuple[Event, ...]:
+        """A batch with per-item answers (``EventBatch.item_failures``): the events that
+        failed; ``ordered``: those after the first failure fail without running."""
+        errors: list[tuple[Event, Exception]] = []
+        done = 0
+        for event in events:
+            if ordered and errors:
+                break
+            done += 1
+            try:
+                self._call(event, context)
+            except Exception as exc:
+                errors.append((event, exc))
+        if errors and len(errors) == done:
+            raise errors[0][1]  # nothing succeeded: the platform retries the whole batch
+        for failed, error in errors:
+            # The call succeeds, so the platform logs nothing of these: log them here.
+            context.logger.error("event %s failed", failed.id, exc_info=error)
+        return tuple(failed for failed, _ in errors) + events[done:]
 
 
 def event_from_request(request: Request) -> Event:

@@ -86,10 +86,22 @@ class EventBatch:
 
     A portable ``@polyfaas.event`` handler is called once per event, in order; one
     failure fails the whole call, so the platform retries the batch.
+
+    ``item_failures`` opts in to per-item answers (a runtime half sets it when its
+    platform takes them, as Lambda's ``ReportBatchItemFailures``): ``"each"`` runs
+    every event, ``"ordered"`` counts the events after the first failure failed
+    without running them (a FIFO queue, a stream); the call's value is then the tuple
+    of the events that failed (empty: all succeeded), and only when none succeeded
+    does the first failure propagate.
     """
 
     events: tuple[Event, ...] = attrs.field(converter=_to_events)
     native: Any = attrs.field(default=None, repr=False, eq=False)
+    item_failures: str | None = attrs.field(
+        default=None,
+        kw_only=True,
+        validator=attrs.validators.in_((None, "each", "ordered")),
+    )
 
     __repr__ = fields_repr
     __eq__ = fields_eq
