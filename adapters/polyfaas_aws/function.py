@@ -35,7 +35,7 @@ from polyfaas_aws import alb, http_api, rest
 from polyfaas_aws.context import is_lambda_context, to_canonical
 
 if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an event
-    from polyfaas import Event
+    from polyfaas import Event, EventBatch
 
 #: Keys only Yandex's HTTP envelopes have.
 YANDEX_KEYS = ("url", "params", "multiValueParams", "pathParams")
@@ -68,6 +68,22 @@ def _split(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Any, Any] 
     if not args and set(kwargs) == {"event", "context"}:
         return kwargs["event"], kwargs["context"]
     return None
+
+
+def event_payload(event: Any, request_id: str) -> Event | EventBatch:
+    """A trigger's event in the portable vocabulary (``triggers``), else the payload
+    of a direct invocation (``EventType.DIRECT``)."""
+    if isinstance(event, dict) and ("Records" in event or "detail-type" in event):
+        # The trigger codecs are imported by the first call that may be a trigger's.
+        from polyfaas_aws import triggers
+
+        if triggers.is_trigger(event):
+            return triggers.decode(event, request_id, partial=triggers.report_failures())
+    from polyfaas import Event
+
+    return Event(
+        type=EventType.DIRECT, data=event, source="aws.lambda", id=request_id, native=event
+    )
 
 
 class AwsHttpRuntime(RuntimeHalf):
@@ -117,7 +133,7 @@ class AwsHttpRuntime(RuntimeHalf):
         event, native_context = split
         context = to_canonical(native_context, self.cloud)
         kind = envelope_of(event)
-        payload: Request | Event
+        payload: Request | Event | EventBatch
         if kind == "rest":
             payload = rest.decode(event)
         elif kind == "http":
@@ -125,16 +141,8 @@ class AwsHttpRuntime(RuntimeHalf):
         elif kind == "alb":
             payload = alb.decode(event)
         elif isinstance(event, (dict, list, str, int, float, bool)) or event is None:
-            # Not an HTTP front door's: the payload of a direct invocation.
-            from polyfaas import Event
-
-            payload = Event(
-                type=EventType.DIRECT,
-                data=event,
-                source="aws.lambda",
-                id=context.request_id or new_id(),
-                native=event,
-            )
+            # Not an HTTP front door's: a trigger's event, or a direct invocation's payload.
+            payload = event_payload(event, context.request_id or new_id())
         else:
             raise EventFormatError(f"a Lambda event is a JSON value, not a {type(event)}")
         return Invocation(payload, context, (event, native_context))
@@ -142,8 +150,14 @@ class AwsHttpRuntime(RuntimeHalf):
     @override
     def encode(self, result: Any, invocation: Invocation) -> Any:
         """A request's ``Response`` → the answer of the envelope it came in; an event's
-        value as it is."""
+        value as it is (a batch with partial answers: ``{"batchItemFailures": …}``)."""
         if not isinstance(invocation.payload, Request):
+            if getattr(invocation.payload, "item_failures", None) is not None:
+                # A batch whose event source mapping takes partial answers: the entry
+                # gave the events that failed.
+                from polyfaas_aws.triggers import batch_item_failures
+
+                return batch_item_failures(result)
             return result
         response = result if type(result) is Response else to_response(result)
         event = invocation.payload.native
