@@ -52,6 +52,9 @@ class GatewayRoute:
     methods: tuple[str, ...] = ()
     #: The function's platform settings on this route (a payload format version).
     settings: Mapping[str, str] = attrs.field(factory=dict, converter=_settings)
+    #: What the gateway removes from the front of the path before the function sees
+    #: it (a function's own URL served under a prefix); empty: nothing.
+    strip_prefix: str = ""
 
     def label(self) -> str:
         """``GET,POST /items/{id}`` (``ANY`` for any method)."""
@@ -88,6 +91,8 @@ class GatewaySpec:
     source: str = ""
     #: Routes of the file that are not served (an integration not emulated), each a line.
     skipped: tuple[str, ...] = ()
+    #: The answer when a route takes the path but none the method; ``None``: ``unmatched``.
+    wrong_method: Response | None = None
 
 
 @lru_cache(maxsize=256)

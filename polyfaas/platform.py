@@ -361,7 +361,10 @@ class PlatformHalf:
         (``polyfaas run --gateway`` / ``--config``); by default the platform has none."""
         from polyfaas.errors import PolyfaasError
 
-        raise PolyfaasError(f"provider {self.name!r} reads no gateway file ({path.name})")
+        raise PolyfaasError(
+            f"provider {self.name!r} reads no gateway file ({path.name}); choose the "
+            "platform whose file it is with --provider"
+        )
 
     # -- instances ----------------------------------------------------------------
 

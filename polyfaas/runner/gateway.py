@@ -98,6 +98,16 @@ def request_path(environ: Mapping[str, Any]) -> str:
     return decode_path(raw or "/")
 
 
+def without_prefix(environ: dict[str, Any], prefix: str) -> None:
+    """Take ``prefix`` off the request's path in ``environ`` (its request target and
+    ``PATH_INFO``), so the function sees the path after it, ``/`` at least."""
+    for key in ("REQUEST_URI", "RAW_URI", "PATH_INFO"):
+        value = environ.get(key)
+        if isinstance(value, str) and value.startswith(prefix):
+            rest = value[len(prefix) :]
+            environ[key] = rest if rest.startswith("/") else "/" + rest
+
+
 class GatewayApp:
     """WSGI application: the first route that takes a request's method and path hands
     it to its function's ``RunnerApp``; no route, the gateway's own ``unmatched``."""
@@ -107,19 +117,26 @@ class GatewayApp:
         routes: Sequence[tuple[GatewayRoute, RunnerApp]],
         unmatched: Response,
         access_log: TextIO | None = None,
+        wrong_method: Response | None = None,
     ) -> None:
         self.routes = list(routes)
         self.unmatched = unmatched
+        self.wrong_method = wrong_method
         self.access_log = access_log if access_log is not None else sys.stderr
 
-    def route_for(self, method: str, path: str) -> RunnerApp | None:
-        """The app of the first route taking ``method`` on ``path``, or ``None``."""
+    def route_for(self, method: str, path: str) -> tuple[GatewayRoute, RunnerApp] | Response:
+        """The first route taking ``method`` on ``path`` and its app, or the gateway's
+        answer: ``wrong_method`` when a route takes the path only, else ``unmatched``."""
+        path_taken = False
         for route, app in self.routes:
-            if route.methods and method not in route.methods:
+            if route_params(route.template, path) is None:
                 continue
-            if route_params(route.template, path) is not None:
-                return app
-        return None
+            if not route.methods or method in route.methods:
+                return route, app
+            path_taken = True
+        if path_taken and self.wrong_method is not None:
+            return self.wrong_method
+        return self.unmatched
 
     def close(self, timeout: float | None = None) -> None:
         """Close every route's app (their queued asynchronous calls)."""
@@ -130,18 +147,21 @@ class GatewayApp:
         started = time.perf_counter()
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         path = request_path(environ)
-        app = self.route_for(method, path)
-        if app is not None:
+        found = self.route_for(method, path)
+        if not isinstance(found, Response):
+            route, app = found
+            if route.strip_prefix:
+                without_prefix(environ, route.strip_prefix)
             return app(environ, start_response)
+        answer = found
         # The body is never read: the front door closes the connection after this answer.
         query = str(environ.get("QUERY_STRING", ""))
         target = mask_urls(path + (f"?{query}" if query else ""))
         ms = (time.perf_counter() - started) * 1000
         client = environ.get("REMOTE_ADDR") or "-"
-        status = self.unmatched.status
-        self.access_log.write(f"{client} {method} {target} {status} {ms:.1f} ms -\n")
+        self.access_log.write(f"{client} {method} {target} {answer.status} {ms:.1f} ms -\n")
         self.access_log.flush()
-        body = start_wsgi_response(self.unmatched, start_response)
+        body = start_wsgi_response(answer, start_response)
         return [] if method == "HEAD" else body
 
 
@@ -191,7 +211,7 @@ def build_gateway(settings: GatewaySettings, log: TextIO) -> Served:
                 platform, by_key[route.function], route_config(configs[route.function], route), log
             )
             routes.append((route, RunnerApp(dispatcher, background=backgrounds[route.function])))
-        app = GatewayApp(routes, settings.spec.unmatched)
+        app = GatewayApp(routes, settings.spec.unmatched, wrong_method=settings.spec.wrong_method)
         server = BoundedWSGIServer(settings.host, settings.port, app, settings.limits)
     except BaseException:
         for background in backgrounds.values():

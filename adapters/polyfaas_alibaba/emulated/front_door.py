@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable
+from pathlib import Path
 
 from polyfaas import Event, EventType, Request, Response
-from polyfaas.platform import FunctionConfig, NativeCall, PlatformHalf, override
+from polyfaas.platform import FunctionConfig, GatewaySpec, NativeCall, PlatformHalf, override
 from polyfaas.runtime import dump_json, new_id, payload_data
 from polyfaas_alibaba.emulated.fc_base import MAX_BODY, REQUEST_ID_HEADER, error_answer
 from polyfaas_alibaba.serialize import ERROR_TYPE_HEADER
@@ -166,7 +167,7 @@ def retry_delay(response: Response, attempt: int) -> float | None:
 
 class FCAsync(PlatformHalf):
     """FC's asynchronous invocations, as hooks an FC platform half inherits (first
-    among its bases)."""
+    among its bases); and its ``s.yaml`` of several functions (``read_gateway``)."""
 
     @override
     def asynchronous(self, request: Request, call: NativeCall) -> Response | None:
@@ -177,6 +178,22 @@ class FCAsync(PlatformHalf):
     def async_retry(self, call: NativeCall, response: Response, attempt: int) -> float | None:
         """FC's retries of a failed asynchronous call (``retry_delay``)."""
         return retry_delay(response, attempt)
+
+    @override
+    def read_gateway(self, path: Path) -> GatewaySpec:
+        """A Serverless Devs ``s.yaml``: its fc3 functions with HTTP triggers
+        (``emulated.s_yaml``), answered as FC's front door answers an unknown path
+        (404) and a method the HTTP trigger does not take (403, [S14])."""
+        from polyfaas_alibaba.emulated.s_yaml import read_s_yaml
+
+        # [unconfirmed] the error codes and wording: FC documents the statuses only.
+        return read_s_yaml(
+            path,
+            not_found=fc_error(404, "PathNotFound", "no route matches the request's path"),
+            wrong_method=fc_error(
+                403, "MethodNotAllowed", "the HTTP trigger does not take this method"
+            ),
+        )
 
 
 def fc_error(status: int, code: str, message: str) -> Response:
