@@ -33,6 +33,7 @@ from polyfaas.platform import (
     InvocationReport,
     NativeCall,
     Outcome,
+    Package,
     PlatformHalf,
     ProviderFacts,
     Setting,
@@ -40,7 +41,7 @@ from polyfaas.platform import (
     override,
 )
 from polyfaas.runtime import dump_json, new_id, to_response
-from polyfaas_aws.emulated import front_door
+from polyfaas_aws.emulated import front_door, sam
 from polyfaas_aws.emulated.context import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -100,6 +101,26 @@ class AwsHttpPlatform(PlatformHalf):
             samples_package="polyfaas_aws",
             http_only=True,
         )
+
+    @property
+    def facts(self) -> ProviderFacts:
+        return self._facts
+
+    @facts.setter
+    def facts(self, facts: ProviderFacts) -> None:
+        # Every Lambda surface deploys the same code package: facts set without
+        # package facts (aws's own, in invoke.py) get Lambda's.
+        if not facts.python_runtimes:
+            facts = attrs.evolve(facts, python_runtimes=sam.PYTHON)
+        if facts.max_package_unpacked is None:
+            facts = attrs.evolve(facts, max_package_unpacked=sam.MAX_UNPACKED)
+        self._facts = facts
+
+    @override
+    def deploy_files(self, package: Package) -> dict[str, str]:
+        """``template.yaml``, AWS SAM's: the function and the front door before it
+        (``emulated.sam``); ``aws``, invoked directly, has none."""
+        return sam.deploy_files(package, self.door if self.facts.http_only else None)
 
     @override
     def settings(self) -> Sequence[Setting]:
