@@ -205,3 +205,30 @@ def test_the_test_kit_calls_a_function_on_a_route_of_its_setting():
     assert seen["path_params"] == {"id": "9"}
     assert seen["event"]["path"] == "/items/{id}"
     assert seen["event"]["pathParams"] == {"id": "9"}
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "params"),
+    [
+        ("/items/new", "/items/new", {}),  # a literal path before a templated one
+        ("/items/7", "/items/{id}", {"id": "7"}),
+        ("/items/7/parts", "/items/{id}/{rest+}", {"id": "7", "rest": "parts"}),
+        ("/static/js/a.js", "/static/{file+}", {"file": "js/a.js"}),
+        ("/static/js/a.js/raw", "/static/{file+}/raw", {"file": "js/a.js"}),
+    ],
+)
+def test_the_most_specific_route_takes_a_path(path, template, params):
+    from polyfaas._gateway import route_order
+    from polyfaas.platform import GatewayRoute, route_params
+
+    templates = [
+        "/static/{file+}",
+        "/items/{id}/{rest+}",
+        "/items/{id}",
+        "/static/{file+}/raw",
+        "/items/new",
+    ]
+    routes = sorted((GatewayRoute(template=t, function="f") for t in templates), key=route_order)
+    taken = next(r for r in routes if route_params(r.template, path) is not None)
+    assert taken.template == template
+    assert route_params(template, path) == params
