@@ -379,6 +379,24 @@ def test_the_opt_in_reads_off_values_as_off(monkeypatch: pytest.MonkeyPatch) -> 
         assert decode(sample("sqs")).item_failures is None  # type: ignore[union-attr]
 
 
+def test_the_entry_reads_the_opt_in_of_any_provider() -> None:
+    """The batch branch is the core's: a canonical batch (no AWS involved) answers the
+    events that failed, in the order they came."""
+    entry, seen = recording_handler({"b", "d"})
+    events = [Event(subject=name, id=name) for name in "abcd"]
+    failed = entry.handle(EventBatch(events, item_failures="each"), polyfaas.Context())
+    assert [e.id for e in failed] == ["b", "d"]
+    assert seen == ["a", "b", "c", "d"]
+    seen.clear()
+    failed = entry.handle(EventBatch(events, item_failures="ordered"), polyfaas.Context())
+    assert [e.id for e in failed] == ["b", "c", "d"]
+    assert seen == ["a", "b"]
+    seen.clear()
+    assert entry.handle(EventBatch(events[:1]), polyfaas.Context()) == ["ok"]
+    with pytest.raises(ValueError, match="item_failures"):
+        EventBatch(events, item_failures="some")
+
+
 # -- malformed records ---------------------------------------------------------------
 
 json_values = st.recursive(
