@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -56,6 +57,11 @@ _QUERY_PLAIN_SEPARATED = _QUERY_PLAIN + "&="
 def encode_query(query: MultiDict) -> str:
     """A query string from a multi-dict, every pair kept in order (a lone surrogate
     is encoded as its own three bytes rather than failing)."""
+    source = query._source
+    if source is not None and type(source[0]) is _QueryText:
+        text = source[0].text
+        if _reencodes_to_itself(text):  # no parse at all (issue 15)
+            return text
     pairs = query._pairs
     if not pairs:
         return ""
@@ -83,6 +89,46 @@ def parse_query(query_string: str) -> MultiDict:
     from urllib.parse import parse_qsl
 
     return MultiDict(parse_qsl(query_string, keep_blank_values=True, errors="replace"))
+
+
+class _QueryText:
+    """The decoder of a lazy query (``lazy_query``): the text it parses, kept."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self) -> tuple[tuple[str, str], ...]:
+        from urllib.parse import parse_qsl
+
+        return tuple(parse_qsl(self.text, keep_blank_values=True, errors="replace"))
+
+
+def lazy_query(query_string: str) -> MultiDict:
+    """``parse_query(query_string)``, parsed when first read (issue 15, decision 1).
+
+    A handler that never reads ``request.query`` never pays for the parse — a WSGI app
+    reads ``QUERY_STRING`` and parses it itself — and ``encode_query`` gives the text
+    back unparsed when re-encoding the parse would give that same text. Parsing never
+    fails (a bad escape becomes U+FFFD), so the view has nothing to raise on a read."""
+    if not query_string:
+        return _NO_QUERY
+    return MultiDict._lazy(_QueryText(query_string))
+
+
+_ONE = frozenset({1})
+
+
+def _reencodes_to_itself(text: str) -> bool:
+    """Whether ``encode_query(parse_query(text)) == text``, told without parsing: only
+    characters that neither parse nor encoding changes, and one ``=`` in each
+    ``&``-separated field (a field without one would gain it; a second would be
+    escaped; an empty field would be dropped)."""
+    return (
+        not text.strip(_QUERY_PLAIN_SEPARATED)
+        and set(map(str.count, text.split("&"), repeat("="))) == _ONE
+    )
 
 
 def _to_query(value: MultiSource | str) -> MultiDict:

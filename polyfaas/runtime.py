@@ -22,7 +22,8 @@ A runtime half runs inside the cloud, in the user's function. It subclasses
 With the half come the codecs every platform's envelopes need, each total (bad input
 is an ``EventFormatError``, never a raw ``ValueError``/``OverflowError``): bodies as
 text or base64, Go-canonical header names, RFC 3339 times, compact JSON, PEP 3333
-native strings, ``wsgi.input``, and running a WSGI app. Everything here is cheap to
+native strings, ``wsgi.input``, running a WSGI app, lazy views (a query parsed on first
+read, ``os.environ`` as it was at the call). Everything here is cheap to
 import: the WSGI bridge and the TARGET loader are imported on first use.
 
 The other half, which imitates the cloud for the runner and the tests, is in
@@ -54,11 +55,19 @@ from polyfaas._entry import (
     payload_data,
     resolve_awaitable,
 )
+from polyfaas._environ_copy import env_get, environment_at_call
 from polyfaas._event import new_id
 from polyfaas._invocation import Invocation, Payload
 from polyfaas._multi_value import multi_value_index, multi_value_pairs, object_field
 from polyfaas._override import check_overrides, override
-from polyfaas._request import PATH_SAFE, decode_path, encode_path, encode_query, parse_query
+from polyfaas._request import (
+    PATH_SAFE,
+    decode_path,
+    encode_path,
+    encode_query,
+    lazy_query,
+    parse_query,
+)
 from polyfaas._response import collected, dump_json, error_response, iter_chunks, to_response
 from polyfaas.errors import (
     EventFormatError,
@@ -206,6 +215,8 @@ __all__ = [
     "dump_json",
     "encode_path",
     "encode_query",
+    "env_get",
+    "environment_at_call",
     "environ_from_request",
     "error_response",
     "event_from_request",
@@ -213,6 +224,7 @@ __all__ = [
     "from_native_str",
     "go_canonical_header",
     "iter_chunks",
+    "lazy_query",
     "load_target",
     "media_type",
     "multi_value_index",

@@ -23,7 +23,7 @@ from polyfaas._codec import from_native_str, native_str, read_wsgi_input
 from polyfaas._context import Context
 from polyfaas._multidict import Headers
 from polyfaas._normalize import check_response
-from polyfaas._request import PATH_SAFE, Request, decode_path, parse_query
+from polyfaas._request import PATH_SAFE, Request, decode_path, lazy_query
 from polyfaas._response import Response, iter_chunks
 from polyfaas.errors import EventFormatError, ResponseFormatError
 
@@ -180,7 +180,7 @@ def request_from_environ(environ: Mapping[str, Any], *, native: Any = _THE_ENVIR
         _environ_text(environ, "REQUEST_METHOD", "GET").upper(),
         decode_path(raw_path),
         raw_path,
-        parse_query(from_native_str(_environ_text(environ, "QUERY_STRING", ""))),
+        lazy_query(from_native_str(_environ_text(environ, "QUERY_STRING", ""))),
         Headers._trusted(tuple(headers)),
         read_wsgi_input(environ),
         _environ_text(environ, "REMOTE_ADDR", "") or None,

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import polyfaas
 from polyfaas import Context, Credentials
 from polyfaas.platform import FunctionConfig
-from polyfaas_alibaba import context as fc_context
+from polyfaas.runtime import environment_at_call
 from polyfaas_alibaba.builtin import runtime
 from polyfaas_alibaba.context import lazy_canonical, to_canonical
 from tests.alibaba.alibaba_helpers import RID, sample
@@ -188,7 +188,7 @@ def test_the_environment_is_the_one_of_the_call() -> None:
         assert lazy.credentials is not None
         assert lazy.credentials.access_key_id == "STS.kept"
     same(lazy, eager)
-    copy = fc_context.environment_at_call(os.environ)
+    copy = environment_at_call(os.environ)
     assert dict(copy) == dict(os.environ)
     assert len(copy) == len(os.environ)
 

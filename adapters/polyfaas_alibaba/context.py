@@ -8,14 +8,13 @@ FC's surfaces (event handler, WSGI HTTP function, custom runtime) called it."""
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from polyfaas import Context
+from polyfaas.runtime import env_get, environment_at_call
 
 if TYPE_CHECKING:
     from polyfaas import Credentials
@@ -44,18 +43,6 @@ def field(obj: Any, *names: str) -> Any:
             if name in obj:
                 return obj[name]
     return None
-
-
-#: os.environ's own table of encoded names (POSIX): a name absent from it is absent from
-#: os.environ, which spares the raised-and-caught ``KeyError`` of ``os.environ.get``.
-_OS_TABLE: Any = getattr(os.environ, "_data", None) if os.name == "posix" else None
-
-
-def env_get(environ: Mapping[str, str], name: str) -> str | None:
-    """``environ.get(name)``, cheap for an ASCII ``name`` missing from ``os.environ``."""
-    if environ is os.environ and type(_OS_TABLE) is dict and name.encode() not in _OS_TABLE:
-        return None
-    return environ.get(name)
 
 
 def _first(obj: Any, first: str, second: str) -> Any:
@@ -186,39 +173,6 @@ def lazy_canonical(native: Any, environ: Mapping[str, str]) -> Context:
     )
     fill = partial(to_canonical, native, environment_at_call(environ), time.time())
     return Context._lazy(fill, PROVIDER, text(request_id), native)
-
-
-class _EnvironCopy(Mapping[str, str]):
-    """``os.environ`` as it was: a copy of its table of encoded names and values
-    (a C copy of one dict), decoded when a name is read."""
-
-    __slots__ = ("_table",)
-
-    def __init__(self, table: dict[bytes, bytes]) -> None:
-        self._table = table
-
-    def __getitem__(self, name: str) -> str:
-        return self._table[_encode(name)].decode(_ENCODING, "surrogateescape")
-
-    def __iter__(self) -> Iterator[str]:
-        return (name.decode(_ENCODING, "surrogateescape") for name in self._table)
-
-    def __len__(self) -> int:
-        return len(self._table)
-
-
-_ENCODING = sys.getfilesystemencoding()
-
-
-def _encode(name: str) -> bytes:
-    return name.encode(_ENCODING, "surrogateescape")
-
-
-def environment_at_call(environ: Mapping[str, str]) -> Mapping[str, str]:
-    """A copy of ``environ`` as it is now (cheap for ``os.environ`` on POSIX)."""
-    if environ is os.environ and type(_OS_TABLE) is dict:
-        return _EnvironCopy(_OS_TABLE.copy())
-    return dict(environ)
 
 
 def credentials_of(native: Any, environ: Mapping[str, str]) -> Credentials | None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from polyfaas import Context
 from polyfaas.errors import EventFormatError
+from polyfaas.runtime import environment_at_call
 
 
 def is_lambda_context(context: Any) -> bool:
@@ -69,14 +71,45 @@ def to_canonical(native: Any, provider: str) -> Context:
     """The canonical ``Context`` of a Lambda context (or of ``None``)."""
     if native is None:
         return Context._trusted(provider=provider, native=None)
+    request_id, deadline = _call_fields(native)
+    return _filled(native, provider, os.environ, request_id, deadline)
+
+
+def lazy_canonical(native: Any, provider: str) -> Context:
+    """``to_canonical(native, provider)`` with every field but the request id (and the
+    deadline, read now from the clock Lambda counts down) filled when first read (issue
+    15, ``Context._lazy``): from the native context and the environment as they were at
+    this call. Equal to the eager one (``tests/aws/test_aws_lazy_context.py``)."""
+    if native is None:
+        return Context._trusted(provider=provider, native=None)
+    request_id, deadline = _call_fields(native)
+    fill = partial(_filled, native, provider, environment_at_call(os.environ), request_id, deadline)
+    return Context._lazy(fill, provider, request_id, native)
+
+
+def _call_fields(native: Any) -> tuple[str, float | None]:
+    """The request id and the absolute deadline of this call's context."""
     try:
         request_id = str(native.aws_request_id)
+        remaining = native.get_remaining_time_in_millis()
+    except (AttributeError, TypeError) as exc:
+        raise EventFormatError(f"not an AWS Lambda context: {exc}") from None
+    deadline = None
+    if isinstance(remaining, (int, float)) and not isinstance(remaining, bool):
+        deadline = time.time() + max(0, min(remaining, 1e12)) / 1000
+    return request_id, deadline
+
+
+def _filled(
+    native: Any,
+    provider: str,
+    environ: Mapping[str, str],
+    request_id: str,
+    deadline: float | None,
+) -> Context:
+    try:
         arn = getattr(native, "invoked_function_arn", "")
         region, account = arn_parts(arn) if isinstance(arn, str) else ("", "")
-        remaining = native.get_remaining_time_in_millis()
-        deadline = None
-        if isinstance(remaining, (int, float)) and not isinstance(remaining, bool):
-            deadline = time.time() + max(0, min(remaining, 1e12)) / 1000
         return Context._trusted(
             provider=provider,
             request_id=request_id,
@@ -84,9 +117,9 @@ def to_canonical(native: Any, provider: str) -> Context:
             function_version=str(getattr(native, "function_version", "")),
             memory_limit_mb=_memory(getattr(native, "memory_limit_in_mb", None)),
             deadline=deadline,
-            region=region or os.environ.get("AWS_REGION", ""),
+            region=region or environ.get("AWS_REGION", ""),
             account_id=account,
-            credentials=credentials_from(os.environ),
+            credentials=credentials_from(environ),
             native=native,
         )
     except (AttributeError, TypeError) as exc:

@@ -32,7 +32,7 @@ from polyfaas.runtime import (
     to_response,
 )
 from polyfaas_aws import alb, http_api, rest
-from polyfaas_aws.context import is_lambda_context, to_canonical
+from polyfaas_aws.context import is_lambda_context, lazy_canonical
 
 if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an event
     from polyfaas import Event, EventBatch
@@ -131,7 +131,7 @@ class AwsHttpRuntime(RuntimeHalf):
         if split is None:
             raise UnknownCallError("a Lambda handler is called as handler(event, context)")
         event, native_context = split
-        context = to_canonical(native_context, self.cloud)
+        context = lazy_canonical(native_context, self.cloud)
         kind = envelope_of(event)
         payload: Request | Event | EventBatch
         if kind == "rest":

@@ -24,7 +24,7 @@ from polyfaas.runtime import (
     body_from_text_or_base64,
     body_to_text_or_base64,
     decode_path,
-    parse_query,
+    lazy_query,
 )
 from polyfaas_aws.envelope import grouped, is_text, mapping
 from polyfaas_aws.rest import path_params, raw_path_of
@@ -72,7 +72,7 @@ def decode(event: Mapping[str, Any]) -> Request:
         method.upper(),
         decode_path(raw_path),
         raw_path,
-        parse_query(raw_query),
+        lazy_query(raw_query),
         headers,
         body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
         source_ip if isinstance(source_ip, str) and source_ip else None,
