@@ -44,7 +44,7 @@ from polyfaas.runtime import EventFormatError, parse_epoch, parse_rfc3339
 if TYPE_CHECKING:  # datetime is imported when an event carries a time, not at start-up
     from datetime import datetime
 
-#: Set (to anything but ``""``/``0``/``false``) when the function's event source
+#: Set (to anything but ``""``, ``0``, ``false``, ``no``, ``off``) when the event source
 #: mappings have ``ReportBatchItemFailures``: Lambda reads partial answers only then.
 REPORT_BATCH_ITEM_FAILURES_ENV = "POLYFAAS_AWS_REPORT_BATCH_ITEM_FAILURES"
 
