@@ -328,6 +328,12 @@ def native_samples(provider: str) -> tuple[Any, Any, Any, Any]:
         timer, oss = samples["timer"], samples["oss"]
         record = oss["events"][0]["oss"]
         return timer, timer["payload"], oss, (record["bucket"]["name"], record["object"]["key"])
+    if "s3-put" in samples:  # AWS's: an EventBridge schedule (no payload) and S3's record
+        from urllib.parse import unquote_plus
+
+        timer, s3 = samples["eventbridge-schedule"], samples["s3-put"]
+        record = s3["Records"][0]["s3"]
+        return timer, None, s3, (record["bucket"]["name"], unquote_plus(record["object"]["key"]))
     timer, storage = samples["timer"], samples["storage"]
     details = storage["messages"][0]["details"]
     payload = timer["messages"][0]["details"]["payload"]

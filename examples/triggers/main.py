@@ -1,7 +1,8 @@
 """Timer and object-storage triggers: one portable vocabulary of event types.
 
-An FC timer, a Yandex timer trigger, an OSS ``ObjectCreated`` notification and a
-Yandex Object Storage ``ObjectCreate`` message all arrive as ``polyfaas.Event``: the
+An FC timer, a Yandex timer trigger, an EventBridge schedule, an OSS ``ObjectCreated``
+notification, a Yandex Object Storage ``ObjectCreate`` message and an S3
+``ObjectCreated:Put`` record all arrive as ``polyfaas.Event``: the
 handler reads ``event.type``, ``event.subject`` (the object key) and ``event.source``
 (the bucket), never the platform's JSON. A platform's batch of several records calls
 the handler once per record.
@@ -13,7 +14,7 @@ from typing import Any
 
 import polyfaas
 
-PROVIDERS = ("local", "alibaba", "alibaba-custom", "yandex")
+PROVIDERS = ("local", "alibaba", "alibaba-custom", "yandex", "aws")
 
 
 @polyfaas.event
