@@ -275,7 +275,43 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     init.add_argument("--template", default="http", help="http (default), event, flask, fastapi")
     init.add_argument("--force", action="store_true", help="write into a non-empty DIR")
     commands.add_parser("providers", help="list the providers and what each imitates")
+    add_routes_parser(commands)
     return parser
+
+
+def add_routes_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    routes = commands.add_parser(
+        "routes", help="list the HTTP routes of a TARGET's app (methods, path, name)", epilog=EPILOG
+    )
+    routes.add_argument("target", metavar="TARGET", help="the handler or app")
+    routes.add_argument(
+        "--json", action="store_true", help='a JSON list of {"methods", "path", "name"}'
+    )
+    routes.add_argument(
+        "--debug", action="store_true", help="show tracebacks of polyfaas' own errors"
+    )
+
+
+def cmd_routes(args: argparse.Namespace) -> int:
+    """Import TARGET here, as an instance would (its folder the working directory),
+    and print its app's routes; a note (an event handler's, an unreadable table's)
+    is the output itself when there are no routes, else a line on stderr."""
+    from polyfaas._target import load_target, parse_target
+    from polyfaas.routes import route_table, table_lines
+
+    target = parse_target(args.target)
+    os.chdir(target.folder)
+    table = route_table(load_target(target))
+    if args.json:
+        print(json.dumps([route.as_json() for route in table.routes], indent=2))
+    elif table.routes:
+        print("\n".join(table_lines(table.routes)))
+    else:
+        print(table.note)
+        return 0
+    if table.note:
+        print(f"polyfaas: {table.note}", file=sys.stderr)
+    return 0
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -772,6 +808,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "package": cmd_package,
         "init": cmd_init,
         "providers": lambda _: cmd_providers(),
+        "routes": cmd_routes,
     }
     command = commands.get(args.command or "")
     if command is None:
