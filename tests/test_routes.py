@@ -79,6 +79,7 @@ def test_a_fastapi_app_lists_its_included_routers_with_their_prefixes_and_its_mo
         (["WEBSOCKET"], "/v1/items/live", "live"),
         (["DELETE"], "/v1/items/admin/cache", "clear_cache"),
         (["POST"], "/reports/daily", "reports:daily"),
+        (["PATCH"], "/internal/tools/{tool}", "tune"),  # an unnamed mount: no name prefix
     )
 
 

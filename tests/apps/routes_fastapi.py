@@ -1,6 +1,7 @@
 """A FastAPI app with an APIRouter included under a prefix (a path parameter, a nested
-router, an explicit HEAD, a WebSocket route) and a FastAPI sub-app mounted by name; the
-docs routes are off, so the table is the app's own routes only."""
+router, an explicit HEAD, a WebSocket route), an APIRouter mounted as an ASGI app, and a
+FastAPI sub-app mounted by name; the docs routes are off, so the table is the app's own
+routes only."""
 
 from __future__ import annotations
 
@@ -45,6 +46,14 @@ def daily() -> dict[str, Any]:
     return {"report": "daily"}
 
 
+tools = APIRouter(prefix="/tools")
+
+
+@tools.patch("/{tool}")
+def tune(tool: str) -> dict[str, Any]:
+    return {"tool": tool}
+
+
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
 
@@ -55,3 +64,4 @@ def index() -> dict[str, Any]:
 
 app.include_router(items, prefix="/v1")
 app.mount("/reports", reports, name="reports")
+app.mount("/internal", tools)
