@@ -422,9 +422,8 @@ def cmd_run_gateway(args: argparse.Namespace) -> int:
             f"TARGET {args.target!r} with --gateway/--config: name each function's TARGET "
             "with --function ID=TARGET"
         )
-    for option, given_flag in (("--reload", args.reload), ("--inline", args.inline)):
-        if given_flag:
-            raise PolyfaasError(f"{option} cannot be used with --gateway/--config yet")
+    if args.inline:
+        raise PolyfaasError("--inline cannot be used with --gateway/--config yet")
     path: Path = args.gateway if args.gateway is not None else args.config
     platform = providers.platform_half(args.provider)
     spec = platform.read_gateway(path)
@@ -446,6 +445,7 @@ def cmd_run_gateway(args: argparse.Namespace) -> int:
         instances=args.instances,
         concurrency=args.concurrency,
         config=function_config(args, ""),
+        reload=args.reload,
     )
     if settings.instances < 1 or settings.concurrency < 1:
         raise PolyfaasError("--instances and --concurrency must be at least 1")

@@ -232,3 +232,36 @@ def test_the_most_specific_route_takes_a_path(path, template, params):
     taken = next(r for r in routes if route_params(r.template, path) is not None)
     assert taken.template == template
     assert route_params(template, path) == params
+
+
+def test_reload_restarts_the_function_whose_file_changed(tmp_path):
+    import shutil
+
+    from tests.runner_process import poll
+
+    for name in ("openapi.yaml", "fn_a.py", "fn_b.py"):
+        shutil.copy(GATEWAY / name, tmp_path / name)
+    with polyfaas_run(
+        f"--function={FUNCTION_B}={tmp_path / 'fn_b.py'}:handler",
+        "--provider",
+        "yandex-gateway",
+        "--gateway",
+        str(tmp_path / "openapi.yaml"),
+        "--function",
+        f"{FUNCTION_A}={tmp_path / 'fn_a.py'}:handler",
+        "--reload",
+    ) as runner:
+        assert requests.get(f"{runner.url}/items/1", timeout=10).json()["function"] == "a"
+        source = tmp_path / "fn_a.py"
+        source.write_text(source.read_text().replace('"function": "a"', '"function": "a2"'))
+
+        def changed() -> bool:
+            try:
+                seen = requests.get(f"{runner.url}/items/1", timeout=10).json()
+            except (requests.RequestException, ValueError):
+                return False
+            return bool(seen.get("function") == "a2")
+
+        assert poll(changed, timeout=30), runner.output()
+        assert requests.get(f"{runner.url}/files/x", timeout=10).json()["function"] == "b"
+    assert "reload on" in runner.output()

@@ -39,7 +39,7 @@ from polyfaas.platform import (
 )
 from polyfaas.runner.app import Background, Dispatcher, RunnerApp
 from polyfaas.runner.bounded import BoundedWSGIServer, ServerLimits
-from polyfaas.runner.server import check_port, make_pool
+from polyfaas.runner.server import Reloader, check_port, instance_environ, make_pool
 from polyfaas.runner.storage import base_url_of, with_storage
 from polyfaas.storage._local import DEFAULT_DIR
 from polyfaas.wsgi_bridge import StartResponse, start_wsgi_response
@@ -61,6 +61,8 @@ class GatewaySettings:
     #: what the file says of each function.
     config: FunctionConfig = attrs.field(factory=FunctionConfig)
     limits: ServerLimits = attrs.field(factory=ServerLimits)
+    #: Restart a function's instances when a source file under its folder changes.
+    reload: bool = False
 
 
 def function_config(settings: GatewaySettings, function: GatewayFunction) -> FunctionConfig:
@@ -237,7 +239,8 @@ def banner(settings: GatewaySettings, served: Served) -> str:
         timeout = served.platform.timeout(config)
         lines.append(
             f"Function {key!r}: {settings.targets[key].folder}, timeout {timeout:g} s, "
-            f"memory {config.memory_mb} MB, instances {settings.instances}"
+            f"memory {config.memory_mb} MB, instances {settings.instances}, reload "
+            + ("on" if settings.reload else "off")
         )
     lines.append(f"Running on {base} (Press CTRL+C to quit)")
     return "".join(f" * {line}\n" for line in lines)
@@ -278,6 +281,17 @@ def run_gateway(settings: GatewaySettings, log: TextIO | None = None) -> None:
     """Serve until SIGINT or SIGTERM; instances never outlive the runner."""
     out = log if log is not None else sys.stdout
     served = build_gateway(settings, out)
+    reloaders = [
+        Reloader(
+            settings.targets[key].folder,
+            pool,
+            out,
+            settings.targets[key],
+            instance_environ(served.platform, served.configs[key]),
+        )
+        for key, pool in zip(served.configs, served.pools)
+        if settings.reload
+    ]
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -285,6 +299,8 @@ def run_gateway(settings: GatewaySettings, log: TextIO | None = None) -> None:
     previous = signal.signal(signal.SIGTERM, stop)
     previous_int = signal.signal(signal.SIGINT, stop)
     try:
+        for reloader in reloaders:
+            reloader.start()
         out.write(banner(settings, served))
         out.flush()
         served.server.serve_forever()
@@ -293,4 +309,6 @@ def run_gateway(settings: GatewaySettings, log: TextIO | None = None) -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+        for reloader in reloaders:
+            reloader.stopped.set()
         served.close()
