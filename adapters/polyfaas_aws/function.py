@@ -161,11 +161,13 @@ class AwsHttpRuntime(RuntimeHalf):
             return result
         response = result if type(result) is Response else to_response(result)
         event = invocation.payload.native
-        kind = envelope_of(event)
-        if kind == "http":
-            return http_api.encode(response)
-        if kind == "alb":
-            return alb.encode(response, alb.multi_value(event))
+        # A request decoded from one of the three envelopes (``decode``): which one is
+        # told by the two checks that told it there, not by ``envelope_of`` again.
+        if type(event) is dict or isinstance(event, Mapping):
+            if http_api.is_http_api_event(event):
+                return http_api.encode(response)
+            if alb.is_alb_event(event):
+                return alb.encode(response, alb.multi_value(event))
         return rest.encode(response)
 
 
