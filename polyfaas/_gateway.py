@@ -130,6 +130,20 @@ def route_order(route: GatewayRoute) -> tuple[int, int, int, int]:
     return (greedy, len(names) - greedy, -literal, 0 if route.methods else 1)
 
 
+def spec_route_table(spec: GatewaySpec) -> Any:
+    """``polyfaas routes --gateway``/``--config``: the spec's routes in the order they are
+    tried, as ``polyfaas.routes.RouteTable`` rows (the function as the name; ``*`` for
+    any method); what is not served is the table's note."""
+    from polyfaas.routes import ANY_METHOD, Route, RouteTable
+
+    rows = [
+        Route(route.methods or (ANY_METHOD,), route.template, route.function)
+        for route in sorted(spec.routes, key=route_order)
+    ]
+    note = "not served: " + "; ".join(spec.skipped) if spec.skipped else ""
+    return RouteTable(tuple(rows), note)
+
+
 def read_yaml(path: Path) -> Any:
     """The YAML document at ``path`` (PyYAML, from the ``dev`` extra): a clear
     ``PolyfaasError`` without PyYAML, for a file that cannot be read, or bad YAML."""

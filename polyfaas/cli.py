@@ -283,7 +283,24 @@ def add_routes_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     routes = commands.add_parser(
         "routes", help="list the HTTP routes of a TARGET's app (methods, path, name)", epilog=EPILOG
     )
-    routes.add_argument("target", metavar="TARGET", help="the handler or app")
+    routes.add_argument("target", metavar="TARGET", nargs="?", help="the handler or app")
+    routes.add_argument(
+        "--gateway",
+        type=Path,
+        metavar="SPEC",
+        help="the routes of the platform's API gateway spec instead (with --provider)",
+    )
+    routes.add_argument(
+        "--config",
+        type=Path,
+        metavar="S_YAML",
+        help="the routes of a Serverless Devs s.yaml instead (with --provider)",
+    )
+    routes.add_argument(
+        "--provider",
+        default=os.environ.get("POLYFAAS_PROVIDER", "local"),
+        help="the platform whose --gateway/--config file it is (env POLYFAAS_PROVIDER)",
+    )
     routes.add_argument(
         "--json", action="store_true", help='a JSON list of {"methods", "path", "name"}'
     )
@@ -299,9 +316,19 @@ def cmd_routes(args: argparse.Namespace) -> int:
     from polyfaas._target import load_target, parse_target
     from polyfaas.routes import route_table, table_lines
 
-    target = parse_target(args.target)
-    os.chdir(target.folder)
-    table = route_table(load_target(target))
+    spec_file = args.gateway if args.gateway is not None else args.config
+    if spec_file is not None:
+        from polyfaas._gateway import spec_route_table
+
+        if args.target is not None or (args.gateway is not None and args.config is not None):
+            raise PolyfaasError("routes takes a TARGET, --gateway SPEC or --config S_YAML")
+        table = spec_route_table(providers.platform_half(args.provider).read_gateway(spec_file))
+    elif args.target is None:
+        raise PolyfaasError("routes needs a TARGET (or --gateway SPEC / --config S_YAML)")
+    else:
+        target = parse_target(args.target)
+        os.chdir(target.folder)
+        table = route_table(load_target(target))
     if args.json:
         print(json.dumps([route.as_json() for route in table.routes], indent=2))
     elif table.routes:

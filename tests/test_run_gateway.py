@@ -4,6 +4,7 @@ called over real HTTP."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -265,3 +266,30 @@ def test_reload_restarts_the_function_whose_file_changed(tmp_path):
         assert poll(changed, timeout=30), runner.output()
         assert requests.get(f"{runner.url}/files/x", timeout=10).json()["function"] == "b"
     assert "reload on" in runner.output()
+
+
+def test_routes_lists_the_spec_s_routes_in_the_order_they_are_tried():
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "polyfaas",
+            "routes",
+            "--provider",
+            "yandex-gateway",
+            "--gateway",
+            str(SPEC),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        {"methods": ["POST"], "path": "/items", "name": FUNCTION_A},
+        {"methods": ["GET"], "path": "/items/{id}", "name": FUNCTION_A},
+        {"methods": ["*"], "path": "/files/{path+}", "name": FUNCTION_B},
+    ]
+    assert "not served: GET /health (integration dummy)" in done.stderr

@@ -140,3 +140,28 @@ def test_config_without_the_platform_s_provider_names_the_option():
     )
     assert done.returncode == 2
     assert "choose the platform whose file it is with --provider" in done.stderr
+
+
+def test_routes_lists_the_s_yaml_s_routes():
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "polyfaas",
+            "routes",
+            "--provider",
+            "alibaba",
+            "--config",
+            str(S_YAML),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line.split() for line in done.stdout.splitlines()]
+    assert rows[0] == ["METHODS", "PATH", "NAME"]
+    assert ["GET,POST", "/fn-a/{fc_path+}", "fn-a"] in rows
+    assert ["GET", "/fn-b", "fn-b"] in rows
+    assert "function fn-timer (no HTTP trigger)" in done.stderr
