@@ -13,7 +13,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -140,11 +140,6 @@ class GatewayApp:
             return self.wrong_method
         return self.unmatched
 
-    def close(self, timeout: float | None = None) -> None:
-        """Close every route's app (their queued asynchronous calls)."""
-        for _, app in self.routes:
-            app.close(timeout)
-
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
@@ -176,12 +171,16 @@ class Served:
     app: GatewayApp
     platform: PlatformHalf
     configs: dict[str, FunctionConfig]
+    #: Each function's asynchronous calls (its routes' apps share them).
+    backgrounds: list[Background]
 
     def close(self) -> None:
-        """Stop serving; finish the calls under way; stop every instance."""
+        """Stop serving; cancel the queued asynchronous calls and finish those under
+        way (within the longest timeout); stop every instance."""
         self.server.server_close()
         longest = max((self.platform.timeout(c) for c in self.configs.values()), default=0.0)
-        self.app.close(longest + 1)
+        for background in self.backgrounds:
+            background.close(longest + 1)
         for pool in self.pools:
             pool.close()
 
@@ -221,7 +220,7 @@ def build_gateway(settings: GatewaySettings, log: TextIO) -> Served:
         for pool in pools:
             pool.close()
         raise
-    return Served(server, pools, app, platform, configs)
+    return Served(server, pools, app, platform, configs, list(backgrounds.values()))
 
 
 def banner(settings: GatewaySettings, served: Served) -> str:
@@ -247,7 +246,10 @@ def banner(settings: GatewaySettings, served: Served) -> str:
 
 
 def targets_of(
-    spec: GatewaySpec, given: Mapping[str, Target], folder: Path, parse: Any
+    spec: GatewaySpec,
+    given: Mapping[str, Target],
+    folder: Path,
+    parse: Callable[[str], Target],
 ) -> dict[str, Target]:
     """Each function's TARGET: ``given`` (``--function KEY=TARGET``) over the file's
     own (relative to its ``folder``, read by ``parse``); an error names a function
