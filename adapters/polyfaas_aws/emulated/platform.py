@@ -215,9 +215,14 @@ class AwsHttpPlatform(PlatformHalf):
     def event_for(
         self, payload: Request | Event, config: FunctionConfig, *, request_id: str, now: float
     ) -> Any:
-        """The ``event`` the front door passes for ``payload`` (an ``Event``'s data as it
-        is: a direct invocation)."""
+        """The ``event`` the front door passes for ``payload``: an ``Event`` of a trigger's
+        type as that trigger sends it (``trigger_calls``), any other ``Event``'s data as
+        it is (a direct invocation)."""
         if isinstance(payload, Event):
+            from polyfaas_aws.emulated import trigger_calls
+
+            if payload.type in trigger_calls.TRIGGER_TYPES:
+                return trigger_calls.trigger_event(payload, config)
             data = payload.data
             if isinstance(data, (bytes, bytearray)):
                 try:
