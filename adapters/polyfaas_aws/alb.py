@@ -29,7 +29,7 @@ from polyfaas.runtime import (
     body_to_text_or_base64,
     decode_path,
 )
-from polyfaas_aws.envelope import first_forwarded, grouped, is_text, pairs
+from polyfaas_aws.envelope import answer_fields, first_forwarded, is_text, pairs
 from polyfaas_aws.rest import raw_path_of
 
 WHERE = "ALB event"
@@ -113,7 +113,7 @@ def status_description(status: int) -> str:
 
 def encode(response: Response, multi_value_headers: bool) -> dict[str, Any]:
     """The target's answer for ``response``, in the target group's header mode."""
-    groups = grouped(response.headers.items())
+    groups, content_type = answer_fields(response)
     answer: dict[str, Any] = {
         "statusCode": response.status,
         "statusDescription": status_description(response.status),
@@ -128,7 +128,7 @@ def encode(response: Response, multi_value_headers: bool) -> dict[str, Any]:
             else:
                 headers[name] = ",".join(values)
         answer["headers"] = headers
-    body, encoded = body_to_text_or_base64(response.body, is_text(response.content_type))
+    body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
     answer["body"] = body
     answer["isBase64Encoded"] = encoded
     return answer

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from polyfaas import Response
 from polyfaas.runtime import media_type, multi_value_pairs, object_field
 
 #: Media types sent as text besides ``text/*``, ``*+json`` and ``*+xml`` (the types
@@ -53,6 +54,26 @@ def grouped(items: Iterable[tuple[str, str]]) -> dict[str, tuple[str, list[str]]
         else:
             entry[1].append(value)
     return groups
+
+
+def answer_fields(
+    response: Response,
+) -> tuple[dict[str, tuple[str, list[str]]], str | None]:
+    """``grouped`` of the response's header pairs and its ``Content-Type`` (the first
+    value), found in the same pass: the answer's body form needs the type, and a
+    lookup would build the headers' whole index for that one read."""
+    groups: dict[str, tuple[str, list[str]]] = {}
+    content_type = None
+    for name, value in response.headers.items():
+        lower = name.lower()
+        entry = groups.get(lower)
+        if entry is None:
+            groups[lower] = (name, [value])
+            if lower == "content-type":
+                content_type = value
+        else:
+            entry[1].append(value)
+    return groups, content_type
 
 
 def first_forwarded(value: str | None) -> str | None:

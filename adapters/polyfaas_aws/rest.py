@@ -28,7 +28,7 @@ from polyfaas.runtime import (
     decode_path,
     multi_value_index,
 )
-from polyfaas_aws.envelope import grouped, is_text, mapping, pairs
+from polyfaas_aws.envelope import answer_fields, is_text, mapping, pairs
 
 WHERE = "API Gateway REST event"
 
@@ -62,6 +62,9 @@ def raw_path_of(value: Any, where: str) -> str:
 
 
 def path_params(event: Mapping[str, Any], where: str) -> dict[str, str]:
+    given = event.get("pathParameters")
+    if given is None or (type(given) is dict and not given):  # most routes: null or absent
+        return {}
     params = mapping(event, "pathParameters", where)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in params.items()):
         raise EventFormatError(f"{where}: pathParameters must map strings to strings")
@@ -122,12 +125,13 @@ def encode(response: Response) -> dict[str, Any]:
     """The proxy integration's answer for ``response``."""
     headers: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    for name, values in grouped(response.headers.items()).values():
+    groups, content_type = answer_fields(response)
+    for name, values in groups.values():
         if len(values) == 1:
             headers[name] = values[0]
         else:
             multi[name] = values
-    body, encoded = body_to_text_or_base64(response.body, is_text(response.content_type))
+    body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
     return {
         "statusCode": response.status,
         "headers": headers,
