@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 
@@ -117,18 +116,26 @@ def lazy_query(query_string: str) -> MultiDict:
     return MultiDict._lazy(_QueryText(query_string))
 
 
-_ONE = frozenset({1})
-
-
 def _reencodes_to_itself(text: str) -> bool:
     """Whether ``encode_query(parse_query(text)) == text``, told without parsing: only
     characters that neither parse nor encoding changes, and one ``=`` in each
     ``&``-separated field (a field without one would gain it; a second would be
     escaped; an empty field would be dropped)."""
-    return (
-        not text.strip(_QUERY_PLAIN_SEPARATED)
-        and set(map(str.count, text.split("&"), repeat("="))) == _ONE
-    )
+    match = _PLAIN_QUERY_MATCH[0] if _PLAIN_QUERY_MATCH else _plain_query_match()
+    return match(text) is not None
+
+
+#: ``fullmatch`` of the pattern ``_reencodes_to_itself`` checks, once compiled.
+_PLAIN_QUERY_MATCH: list[Callable[[str], object]] = []
+
+
+def _plain_query_match() -> Callable[[str], object]:
+    # Compiled on the first query that needs it, not at import (cold start).
+    import re
+
+    plain = f"[{re.escape(_QUERY_PLAIN)}]*"
+    _PLAIN_QUERY_MATCH.append(re.compile(f"{plain}={plain}(?:&{plain}={plain})*").fullmatch)
+    return _PLAIN_QUERY_MATCH[0]
 
 
 def _to_query(value: MultiSource | str) -> MultiDict:
