@@ -29,6 +29,7 @@ OWN_TESTS = {
     "yandex": ["yandex/test_yandex_*.py"],
     "yandex-gateway": ["yandex/test_yandex_*.py"],
     "container": ["container/test_container_*.py"],
+    "aws": ["aws/test_aws_*.py"],
     "aws-gateway": ["aws/test_aws_*.py"],
     "aws-http": ["aws/test_aws_*.py"],
     "aws-alb": ["aws/test_aws_*.py"],
