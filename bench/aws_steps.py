@@ -1,0 +1,86 @@
+"""Instructions of each step of one AWS call, polyfaas and apig-wsgi with a bare WSGI app.
+
+    python -m bench.aws_steps [--calls N] [--door v1|v2 ...]
+
+Where a call's cost goes (issue 19: polyfaas's WSGI path next to apig-wsgi's on the same
+API Gateway event): the runtime half's ``decode`` (the canonical ``Request`` and the
+lazy context), ``environ_from_request``, ``run_wsgi_app`` (the environ, the app and its
+answer), the runtime half's ``encode``, the whole ``polyfaas.wsgi`` call and the whole
+apig-wsgi call. Each step runs ``N`` times in a process of its own under callgrind,
+minus a process that builds the same and runs it no time (``bench.icount``'s method).
+The steps after ``decode`` reuse one decoded request, whose lazy views are decoded
+already: on v1 the whole call therefore costs more than its steps' sum (the
+``headers``/``multiValueHeaders`` couple read into pairs). Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bench.icount import instructions, valgrind
+
+#: Run by each counted process: build every step on the door's event, run one N times.
+CALLER = """
+import gc, sys
+import apig_wsgi
+import polyfaas
+from bench import events
+from polyfaas.wsgi_bridge import environ_from_request, run_wsgi_app
+from polyfaas_aws.function import gateway_runtime, http_runtime
+door, step, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+event = events.aws_v1_event() if door == "v1" else events.aws_v2_event()
+runtime = gateway_runtime if door == "v1" else http_runtime
+context = events.LambdaContext()
+entry = polyfaas.wsgi(events.wsgi_app)
+entry(event, context)
+apig = apig_wsgi.make_lambda_handler(events.wsgi_app)
+apig(event, context)
+invocation = runtime.decode((event, context), {})
+request = invocation.payload
+response = run_wsgi_app(events.wsgi_app, environ_from_request(request, invocation.context))
+steps = {
+    "decode": lambda: runtime.decode((event, context), {}),
+    "environ": lambda: environ_from_request(request, invocation.context),
+    "run_wsgi_app": lambda: run_wsgi_app(
+        events.wsgi_app, environ_from_request(request, invocation.context)
+    ),
+    "encode": lambda: runtime.encode(response, invocation),
+    "polyfaas call": lambda: entry(event, context),
+    "apig-wsgi call": lambda: apig(event, context),
+}
+run = steps[step]
+gc.collect()
+gc.freeze()
+for _ in range(count):
+    run()
+"""
+STEPS = ("decode", "environ", "run_wsgi_app", "encode", "polyfaas call", "apig-wsgi call")
+
+
+def step_instructions(door: str, step: str, calls: int) -> float:
+    """Instructions a call of ``step`` on ``door``'s event."""
+    base = instructions(["-c", CALLER, door, step, "0"])
+    counted = instructions(["-c", CALLER, door, step, str(calls)])
+    return (counted - base) / calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--door", action="append", choices=("v1", "v2"))
+    args = parser.parse_args()
+    if valgrind() is None:
+        print(json.dumps({"missing": "valgrind is not on PATH"}))
+        return
+    figures = {
+        door: {step: round(step_instructions(door, step, args.calls)) for step in STEPS}
+        for door in args.door or ["v1", "v2"]
+    }
+    json.dump(figures, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
