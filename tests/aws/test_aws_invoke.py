@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,27 @@ def test_event_answers_202_and_runs_the_handler(client: Any, tmp_path: Path) -> 
     assert answer["Payload"].read() == b""
     assert poll(written(marker)), "the Event invocation never ran the handler"
     assert marker.read_text() == answer["ResponseMetadata"]["RequestId"]
+
+
+def test_a_failed_event_invocation_is_tried_three_times_as_lambda_does(tmp_path: Path) -> None:
+    """Two retries after a function error (D-async-retry); the waits, a minute and two,
+    scaled to none here."""
+    attempts = tmp_path / "attempts"
+    args = ("--provider", "aws", "--function-name", NAME)
+    env = {"POLYFAAS_ASYNC_BACKOFF_SCALE": "0"}
+    with polyfaas_run(f"{FIXTURES}:handler", *args, cwd=ROOT, env=env) as runner:
+        answer = lambda_client(runner).invoke(
+            FunctionName=NAME,
+            InvocationType="Event",
+            Payload=json.dumps({"do": "append-and-raise", "path": str(attempts)}),
+        )
+        assert answer["StatusCode"] == 202
+        assert poll(lambda: attempts.exists() and attempts.read_text().count("\n") >= 3)
+        assert runner.wait_for_output("this attempt fails too")
+        time.sleep(0.5)  # room for a fourth attempt, were there one
+    lines = attempts.read_text().splitlines()
+    assert len(lines) == 3, lines  # the runner stopped after the third: no fourth
+    assert set(lines) == {answer["ResponseMetadata"]["RequestId"]}
 
 
 def test_dry_run_answers_204_without_running(client: Any, tmp_path: Path) -> None:
@@ -264,7 +286,9 @@ def test_portable_event_handler_gets_the_payload_as_a_direct_event() -> None:
         "LookupError",
         "event failed on purpose",
     )
-    assert "line 44, in on_event" in document["stackTrace"][-1]
+    source = (ROOT / FIXTURES).read_text().splitlines()
+    line = next(n for n, text in enumerate(source, 1) if "event failed on purpose" in text)
+    assert f"line {line}, in on_event" in document["stackTrace"][-1]
 
 
 def test_portable_http_handler_answers_a_function_url_event_invoked_directly() -> None:

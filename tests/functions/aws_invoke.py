@@ -28,6 +28,10 @@ def handler(event: Any, context: Any) -> Any:
         return "A" * (7 * 1024 * 1024)
     elif action == "write":
         Path(event["path"]).write_text(context.aws_request_id)
+    elif action == "append-and-raise":  # an asynchronous call's attempts, one line each
+        with open(event["path"], "a") as attempts:
+            attempts.write(context.aws_request_id + "\n")
+        raise RuntimeError("this attempt fails too")
     elif action == "print":
         print(event.get("text", "printed by the handler"))
     return {

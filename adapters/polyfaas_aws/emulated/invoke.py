@@ -54,6 +54,9 @@ FUNCTION_NAME = re.compile(
 )
 #: Lambda's asynchronous invocation payload limit (256 KB until 2025).
 MAX_ASYNC_PAYLOAD = 1024 * 1024
+#: The waits before Lambda's two retries of an asynchronous invocation the function
+#: failed (its code raised, or its runtime: a timeout, an exit), D-async-retry.
+ASYNC_RETRY_WAITS_S = (60.0, 120.0)
 #: The function's answer may be 100 bytes over the request's limit (Lambda's own
 #: figure in its ``Function.ResponseSizeTooLarge`` message).
 MAX_RESPONSE = MAX_PAYLOAD + 100
@@ -201,6 +204,15 @@ class AwsInvokePlatform(AwsHttpPlatform):
         if _invocation_type(request) != "Event":
             return None
         return Response(202, [("x-amzn-RequestId", call.request_id), ("Content-Length", "0")])
+
+    @override
+    def async_retry(self, call: NativeCall, response: Response, attempt: int) -> float | None:
+        """Lambda's retries of a failed ``Event`` invocation: two, one minute and then two
+        minutes after the failure (the runner scales the waits by
+        ``POLYFAAS_ASYNC_BACKOFF_SCALE``); a success, or the third failure, ends it."""
+        if attempt > len(ASYNC_RETRY_WAITS_S) or FUNCTION_ERROR_HEADER not in response.headers:
+            return None
+        return ASYNC_RETRY_WAITS_S[attempt - 1]
 
     def _answer(self, body: bytes, call: NativeCall, failed: bool) -> Response:
         headers = [
