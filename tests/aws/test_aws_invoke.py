@@ -209,24 +209,30 @@ def test_an_unknown_function_is_resource_not_found(client: Any) -> None:
 
 
 def test_a_call_past_its_timeout_is_sandbox_timedout(client: Any) -> None:
-    answer, body = invoke(client, {"do": "sleep", "seconds": 30})
+    answer, body = invoke(client, {"do": "sleep", "seconds": 30}, LogType="Tail")
     assert answer["FunctionError"] == "Unhandled"
     request_id = answer["ResponseMetadata"]["RequestId"]
     assert body == {
         "errorType": "Sandbox.Timedout",
         "errorMessage": f"RequestId: {request_id} Error: Task timed out after 1.00 seconds",
     }
+    tail = base64.b64decode(answer["LogResult"]).decode().splitlines()
+    assert tail[0].startswith(f"START RequestId: {request_id}")
+    assert tail[1].endswith(f" {request_id} Task timed out after 1.00 seconds")
+    assert tail[2] == f"END RequestId: {request_id}"
+    assert tail[3].startswith(f"REPORT RequestId: {request_id}\tDuration: 1000.00 ms")
     assert invoke(client, {"order": 2})[1]["event"] == {"order": 2}  # a new instance serves
 
 
 def test_an_exiting_runtime_is_runtime_exit_error(client: Any) -> None:
-    answer, body = invoke(client, {"do": "exit"})
+    answer, body = invoke(client, {"do": "exit"}, LogType="Tail")
     assert answer["FunctionError"] == "Unhandled"
     request_id = answer["ResponseMetadata"]["RequestId"]
-    assert body == {
-        "errorType": "Runtime.ExitError",
-        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 3",
-    }
+    message = f"RequestId: {request_id} Error: Runtime exited with error: exit status 3"
+    assert body == {"errorType": "Runtime.ExitError", "errorMessage": message}
+    tail = base64.b64decode(answer["LogResult"]).decode().splitlines()
+    assert tail[1:3] == [message, "Runtime.ExitError"]
+    assert tail[3] == f"END RequestId: {request_id}"
 
 
 def test_an_answer_json_cannot_carry_is_runtime_marshal_error(client: Any) -> None:

@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import signal
+import time
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -34,7 +35,7 @@ from polyfaas.platform import (
     load_samples,
     override,
 )
-from polyfaas.runtime import new_id
+from polyfaas.runtime import format_rfc3339, new_id
 from polyfaas_aws.emulated.context import (
     DEFAULT_ACCOUNT,
     DEFAULT_MEMORY_MB,
@@ -227,19 +228,17 @@ class AwsInvokePlatform(AwsHttpPlatform):
     def _failure(self, document: Mapping[str, Any], call: NativeCall) -> Response:
         return self._answer(json.dumps(document).encode(), call, failed=True)
 
-    def _tail(self, response: Response, outcome: Outcome, call: NativeCall) -> Response:
+    def _tail(self, response: Response, call: NativeCall, written: str, ms: float) -> Response:
+        """``response`` with ``X-Amz-Log-Result`` when the call asked for the tail: the
+        last 4 KB of its log (``START``, what it wrote, ``END``, ``REPORT``)."""
         payload = call.payload
         if not isinstance(payload, Event) or _TAILED.get(id(payload)) is not payload:
             return response
         report = InvocationReport(
-            duration_ms=outcome.duration_ms,
-            memory_mb=call.config.memory_mb or DEFAULT_MEMORY_MB,
+            duration_ms=ms, memory_mb=call.config.memory_mb or DEFAULT_MEMORY_MB
         )
-        written = outcome.log
         if written and not written.endswith("\n"):
             written += "\n"
-        if FUNCTION_ERROR_HEADER in response.headers and outcome.error is not None:
-            written += error_log(json.loads(response.body)) + "\n"
         lines = "\n".join(self.end_lines(call, report))
         text = "\n".join(self.start_lines(call)) + "\n" + written + lines + "\n"
         tail = text.encode("utf-8", "replace")[-LOG_RESULT_BYTES:]
@@ -250,7 +249,13 @@ class AwsInvokePlatform(AwsHttpPlatform):
     def receive(self, outcome: Outcome, call: NativeCall) -> Response:
         if isinstance(call.payload, Request):
             return super().receive(outcome, call)
-        return self._tail(self._result(outcome, call), outcome, call)
+        response = self._result(outcome, call)
+        written = outcome.log
+        if FUNCTION_ERROR_HEADER in response.headers and outcome.error is not None:
+            written += ("" if not written or written.endswith("\n") else "\n") + error_log(
+                json.loads(response.body)
+            )
+        return self._tail(response, call, written, outcome.duration_ms)
 
     def _result(self, outcome: Outcome, call: NativeCall) -> Response:
         if outcome.error is not None:
@@ -298,7 +303,10 @@ class AwsInvokePlatform(AwsHttpPlatform):
             "errorMessage": f"RequestId: {call.request_id} Error: Task timed out after "
             f"{seconds:.2f} seconds",
         }
-        return self._failure(document, call)
+        # The runtime's own line in the log [unconfirmed wording: observed, not documented].
+        now = format_rfc3339(None, 3)
+        line = f"{now} {call.request_id} Task timed out after {seconds:.2f} seconds"
+        return self._tail(self._failure(document, call), call, line, seconds * 1000)
 
     @override
     def crashed(self, call: NativeCall, detail: str) -> Response:
@@ -310,7 +318,10 @@ class AwsInvokePlatform(AwsHttpPlatform):
             "errorMessage": f"RequestId: {call.request_id} Error: Runtime exited with error: "
             f"{exit_words(detail)}",
         }
-        return self._failure(document, call)
+        deadline = call.deadline if call.deadline is not None else time.time()
+        ms = max(0.0, (time.time() - deadline + self.timeout(call.config)) * 1000)
+        line = f"{document['errorMessage']}\nRuntime.ExitError"
+        return self._tail(self._failure(document, call), call, line, ms)
 
     @override
     def function_failed(self, response: Response) -> bool:
