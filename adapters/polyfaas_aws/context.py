@@ -71,43 +71,40 @@ def to_canonical(native: Any, provider: str) -> Context:
     """The canonical ``Context`` of a Lambda context (or of ``None``)."""
     if native is None:
         return Context._trusted(provider=provider, native=None)
-    request_id, deadline = _call_fields(native)
-    return _filled(native, provider, os.environ, request_id, deadline)
+    return _filled(native, provider, os.environ, _request_id(native))
 
 
 def lazy_canonical(native: Any, provider: str) -> Context:
-    """``to_canonical(native, provider)`` with every field but the request id (and the
-    deadline, read now from the clock Lambda counts down) filled when first read (issue
-    15, ``Context._lazy``): from the native context and the environment as they were at
-    this call. Equal to the eager one (``tests/aws/test_aws_lazy_context.py``)."""
+    """``to_canonical(native, provider)`` with every field but the request id filled when
+    first read (issue 15, ``Context._lazy``): from the native context and the environment
+    as it was at this call. The deadline is read then too: Lambda's context counts down
+    to a fixed deadline (``get_remaining_time_in_millis()`` is that deadline minus now),
+    so a later reading gives the same moment. Equal to the eager one
+    (``tests/aws/test_aws_lazy_context.py``)."""
     if native is None:
         return Context._trusted(provider=provider, native=None)
-    request_id, deadline = _call_fields(native)
-    fill = partial(_filled, native, provider, environment_at_call(os.environ), request_id, deadline)
+    request_id = _request_id(native)
+    fill = partial(_filled, native, provider, environment_at_call(os.environ), request_id)
     return Context._lazy(fill, provider, request_id, native)
 
 
-def _call_fields(native: Any) -> tuple[str, float | None]:
-    """The request id and the absolute deadline of this call's context."""
+def _request_id(native: Any) -> str:
     try:
-        request_id = str(native.aws_request_id)
-        remaining = native.get_remaining_time_in_millis()
-    except (AttributeError, TypeError) as exc:
+        return str(native.aws_request_id)
+    except AttributeError as exc:
         raise EventFormatError(f"not an AWS Lambda context: {exc}") from None
-    deadline = None
+
+
+def _deadline(remaining: Any) -> float | None:
+    """The absolute deadline of a call with ``remaining`` milliseconds left now."""
     if isinstance(remaining, (int, float)) and not isinstance(remaining, bool):
-        deadline = time.time() + max(0, min(remaining, 1e12)) / 1000
-    return request_id, deadline
+        return time.time() + max(0, min(remaining, 1e12)) / 1000
+    return None
 
 
-def _filled(
-    native: Any,
-    provider: str,
-    environ: Mapping[str, str],
-    request_id: str,
-    deadline: float | None,
-) -> Context:
+def _filled(native: Any, provider: str, environ: Mapping[str, str], request_id: str) -> Context:
     try:
+        deadline = _deadline(native.get_remaining_time_in_millis())
         arn = getattr(native, "invoked_function_arn", "")
         region, account = arn_parts(arn) if isinstance(arn, str) else ("", "")
         return Context._trusted(

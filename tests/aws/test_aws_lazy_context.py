@@ -86,6 +86,7 @@ def test_lazy_equals_eager(arn: str, memory: Any, remaining: Any, name: Any, env
             os.environ.pop("AWS_SESSION_TOKEN", None)
         lazy = lazy_canonical(native, "aws")
         eager = to_canonical(native, "aws")
+        assert lazy.function_name == eager.function_name  # filled here, at the eager clock
     same(lazy, eager)
     assert SECRET not in repr(lazy)
     assert "token-value" not in repr(lazy)
@@ -105,6 +106,29 @@ def test_the_environment_is_read_as_it_was_at_the_call() -> None:
     assert lazy.region == "us-east-2"
     assert lazy.memory_limit_mb == 256
     assert pickle.loads(pickle.dumps(lazy)) == lazy
+
+
+class CountdownContext(LambdaContext):
+    """Lambda's own context: the milliseconds left until a fixed deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__("arn:aws:lambda:us-east-2:1:function:f", 128, None, "f")
+        self.deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> Any:
+        import time
+
+        return int((self.deadline - time.time()) * 1000)
+
+
+def test_the_deadline_read_later_is_the_same_moment() -> None:
+    native = CountdownContext(NOW + 30)
+    with mock.patch("time.time", return_value=NOW):
+        lazy = lazy_canonical(native, "aws")
+        eager = to_canonical(native, "aws")
+    with mock.patch("time.time", return_value=NOW + 5):  # the handler reads it 5 s later
+        assert lazy.deadline == eager.deadline == NOW + 30
+        assert lazy.remaining_time_ms() == 25_000
 
 
 def test_a_context_without_a_request_id_fails_at_decode() -> None:
