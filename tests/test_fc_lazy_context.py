@@ -26,6 +26,7 @@ from polyfaas_alibaba.builtin import runtime
 from polyfaas_alibaba.context import lazy_canonical, to_canonical
 from tests.alibaba.alibaba_helpers import RID, sample
 from tests.alibaba.alibaba_helpers import fc_context as native_fc_context
+from tests.lazy_context import same
 
 NOW = 1_700_000_000.0
 SECRET = "s3cr3t-value"
@@ -47,19 +48,6 @@ ENV_NAMES = st.sampled_from(
 ENVIRON = st.dictionaries(ENV_NAMES, st.sampled_from(["", "7", "cn-x", SECRET]), max_size=5)
 FIELD = st.one_of(st.none(), st.text(max_size=6), st.integers(-5, 10**8))
 ODD = st.one_of(FIELD, st.floats(), st.booleans(), st.sampled_from(["128", "inf", "1e400"]))
-
-
-def same(lazy: Context, eager: Context) -> None:
-    assert type(lazy) is Context
-    assert lazy == eager
-    assert eager == lazy
-    assert hash(lazy) == hash(eager)
-    assert repr(lazy) == repr(eager)
-    for field in attrs.fields(Context):
-        assert getattr(lazy, field.name) == getattr(eager, field.name), field.name
-    assert lazy.remaining_time_ms() == eager.remaining_time_ms()
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        lazy.region = "changed"  # type: ignore[misc]
 
 
 def both(native: Any, environ: dict[str, str], first_read: Callable[[Context], Any]) -> None:

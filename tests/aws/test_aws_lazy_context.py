@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from polyfaas import Context
 from polyfaas.errors import EventFormatError
 from polyfaas_aws import context as aws_context
 from polyfaas_aws.context import lazy_canonical, to_canonical
+from tests.lazy_context import same
 
 NOW = 1_700_000_000.0
 SECRET = "aws-secret-value"
@@ -58,16 +58,6 @@ class LambdaContext:
 
 
 lambda_context = LambdaContext
-
-
-def same(lazy: Context, eager: Context) -> None:
-    assert type(lazy) is Context
-    assert lazy == eager
-    assert eager == lazy
-    assert hash(lazy) == hash(eager)
-    assert repr(lazy) == repr(eager)
-    for field in attrs.fields(Context):
-        assert getattr(lazy, field.name) == getattr(eager, field.name), field.name
 
 
 @given(
