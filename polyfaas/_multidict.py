@@ -22,6 +22,12 @@ Private API for runtime halves (issue 15, decisions 1 and 3): lazy views.
   view has no such key, or ``None`` when it cannot tell (then ``index``, else the
   pairs, decide). ``index`` and ``one`` must check as much as ``decode`` does for
   the keys and values they answer, so a malformed field is never answered from them.
+  ``fields`` (optional, ``Headers``) is the native object of one entry a name the pairs
+  are decoded from, for a reader that wants one value a name (the WSGI environ) and
+  can skip the pairs: ``(fields, lists)``, each value of ``fields`` a ``str`` when
+  ``lists`` is false, a one-item list of one when it is true (``multiValueHeaders``);
+  the reader checks each entry and falls back to the pairs on anything else (a
+  repeat, a value of another type), so the pairs still decide what is malformed.
   A view reads the native input it closes over until its pairs and lookup are built:
   the adapter must not hand it anything the handler can mutate before the first read
   (the native event is the platform's, read once).
@@ -59,6 +65,8 @@ if TYPE_CHECKING:
     _Index = Callable[[], Union[dict[str, str], None]]
     #: A lazy view's one-key answer: the first value, ``False`` (absent) or ``None``.
     _One = Callable[[str], Union[str, bool, None]]
+    #: A lazy view's native fields of one entry a name, and whether each is a list.
+    _Fields = tuple[Mapping[Any, Any], bool]
 
 #: The one masking rule: a header name, query key or variable name that contains one of
 #: these words (in any case, anywhere: ``X-Auth-Token``, ``x-fc-security-token``,
@@ -175,8 +183,9 @@ class MultiDict(Mapping[str, str]):
     _pairs: tuple[tuple[str, str], ...]
     # folded key → its first value, built in C on the first lookup.
     _first: dict[str, str] | None
-    # A lazy view's (decode, index, one) thunks; unset (read as None) in an eager one.
-    _source: tuple[_Decode, _Index | None, _One | None] | None
+    # A lazy view's (decode, index, one) thunks and its native fields; unset (read as
+    # None) in an eager one.
+    _source: tuple[_Decode, _Index | None, _One | None, _Fields | None] | None
 
     def __init__(self, source: MultiSource = None) -> None:
         self._pairs = _pairs(source)
@@ -208,11 +217,13 @@ class MultiDict(Mapping[str, str]):
         decode: _Decode,
         index: _Index | None = None,
         one: _One | None = None,
+        fields: _Fields | None = None,
     ) -> M:
         """A lazy view (see the module docstring): pairs from ``decode()`` on first
-        need, lookups from ``one(key)`` and then ``index()`` when they answer."""
+        need, lookups from ``one(key)`` and then ``index()`` when they answer; the
+        native ``fields`` for a reader of one value a name."""
         made = cls.__new__(cls)
-        made._source = (decode, index, one)
+        made._source = (decode, index, one, fields)
         made._first = None
         return made
 

@@ -91,17 +91,21 @@ def environ_from_request(
         environ["REMOTE_ADDR"] = request.client_ip
     # No header name maps to a key set above (they are CONTENT_* or HTTP_*): a field
     # whose key is there already is a repeat, which the count tells (repeats joined).
-    keys = _environ_keys
-    pairs = request.headers._pairs
-    size = len(environ)
-    for name, value in pairs:
-        try:
-            key = keys[name]
-        except KeyError:
-            key = _environ_key(name)
-        environ[key] = value if value.isascii() else native_str(value)
-    if len(environ) - size != len(pairs):
-        _join_repeats(environ, pairs)
+    headers = request.headers
+    source = headers._source
+    fields = source[3] if source is not None else None
+    if fields is None or not _fields_into(environ, fields[0], fields[1]):
+        keys = _environ_keys
+        pairs = headers._pairs
+        size = len(environ)
+        for name, value in pairs:
+            try:
+                key = keys[name]
+            except KeyError:
+                key = _environ_key(name)
+            environ[key] = value if value.isascii() else native_str(value)
+        if len(environ) - size != len(pairs):
+            _join_repeats(environ, pairs)
     if request.body or "CONTENT_LENGTH" in environ:
         environ["CONTENT_LENGTH"] = str(len(request.body))
     if "HTTP_HOST" not in environ:
@@ -110,6 +114,40 @@ def environ_from_request(
 
 
 _environ_keys: dict[str, str] = {}
+
+
+def _fields_into(environ: WSGIEnviron, fields: Mapping[Any, Any], lists: bool) -> bool:
+    """Put a lazy view's native fields (one entry a name: ``Headers._lazy``) into
+    ``environ`` without decoding its pairs: whether they were all of the common shape
+    (a ``str`` name, a ``str`` value or, with ``lists``, a one-item list of one) and no
+    two names gave one key. Otherwise ``environ`` is left as it was, for the pairs."""
+    keys = _environ_keys
+    # The unbound method refuses anything but a str (a TypeError), so the value's type
+    # is checked by the call the environ needs anyway.
+    isascii = str.isascii
+    size = len(environ)
+    try:
+        for name, given in fields.items():
+            value = given
+            if lists:
+                if type(given) is not list:
+                    break
+                [value] = given  # a ValueError unless one item
+            try:
+                key = keys[name]
+            except KeyError:
+                if type(name) is not str:
+                    break
+                key = _environ_key(name)
+            environ[key] = value if isascii(value) else native_str(value)
+        else:
+            if len(environ) - size == len(fields):
+                return True
+    except (TypeError, ValueError):
+        pass
+    for key in list(environ)[size:]:  # what the loop added (headers are added last)
+        del environ[key]
+    return False
 
 
 def _join_repeats(environ: WSGIEnviron, pairs: tuple[tuple[str, str], ...]) -> None:

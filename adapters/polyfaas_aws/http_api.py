@@ -49,29 +49,42 @@ def decode(event: Mapping[str, Any]) -> Request:
     if not isinstance(raw_query, str):
         raise EventFormatError(f"{WHERE}: 'rawQueryString' must be a string")
     singles = mapping(event, "headers", WHERE)
-    # Payload 2.0 sends one value a (lower-case) name: the strings are checked in C (a
-    # join fails on anything else; half the cost of collecting their types) and the
-    # pairs copied once (the headers are read on every call).
-    try:
-        "".join(singles)
-        "".join(singles.values())
-    except TypeError:
-        raise EventFormatError(f"{WHERE}: 'headers' must map strings to strings") from None
-    pairs = tuple(singles.items())
     cookies = event.get("cookies")
+    cookie = None
+    fields: dict[Any, Any] | Mapping[Any, Any] | None = singles
     if cookies:
         if type(cookies) is not list or not set(map(type, cookies)) <= _STR:
             raise EventFormatError(f"{WHERE}: 'cookies' must be a list of strings")
-        pairs += (("cookie", "; ".join(cookies)),)
-    headers = Headers._trusted(pairs)
+        cookie = "; ".join(cookies)
+        # The front door sends no cookie header with them; a reader of the native
+        # fields gets the joined list as one (two would be joined: the pairs decide).
+        fields = {**singles, "cookie": cookie} if "cookie" not in singles else None
+
+    def header_pairs() -> tuple[tuple[str, str], ...]:
+        # Payload 2.0 sends one value a (lower-case) name: the strings are checked in
+        # C (a join fails on anything else; half the cost of collecting their types).
+        try:
+            "".join(singles)
+            "".join(singles.values())
+        except TypeError:
+            raise EventFormatError(f"{WHERE}: 'headers' must map strings to strings") from None
+        pairs = tuple(singles.items())
+        return pairs if cookie is None else (*pairs, ("cookie", cookie))
+
+    # A lazy view (issue 15, decisions 1 and 3): checked and copied when read; the WSGI
+    # environ reads the native fields instead (``MultiDict._lazy``'s ``fields``).
+    headers = Headers._lazy(header_pairs, fields=None if fields is None else (fields, False))
     raw_path = raw_path_of(event.get("rawPath"), WHERE)
     source_ip = http.get("sourceIp")
+    # From the native fields (the view has no other source of these names): the pairs
+    # are decoded, and a malformed field raised, only when a value is not a string.
     host = singles.get("host")
-    if host is None:
-        host = headers.get("host") or str(context.get("domainName") or "")
+    if type(host) is not str:
+        host = None if host is None else headers.get("host")
+        host = host or str(context.get("domainName") or "")
     scheme = singles.get("x-forwarded-proto")
-    if scheme is None:
-        scheme = headers.get("x-forwarded-proto", "https")
+    if type(scheme) is not str:
+        scheme = "https" if scheme is None else headers.get("x-forwarded-proto", "https")
     return Request._trusted(
         method.upper(),
         decode_path(raw_path),

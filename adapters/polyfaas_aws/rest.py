@@ -78,9 +78,22 @@ def decode(event: Mapping[str, Any]) -> Request:
         raise EventFormatError(f"{WHERE}: 'httpMethod' must be a non-empty string")
     # Lazy views (issue 15, decision 1): the pairs are decoded when the handler reads
     # them; lookups (the host below) go through the kit's index of the couple.
+    # The WSGI environ reads the native lists instead when they are the platform's
+    # shape (the same names in both maps: the pairs are then the lists' values).
+    # (Either map of another type is left to the pairs, which check it.)
+    given = event.get("headers")
+    singles = given if type(given) is dict else {}
+    multis = event.get("multiValueHeaders")
+    fields = None
+    if given is None or type(given) is dict:
+        if type(multis) is dict and singles.keys() == multis.keys():
+            fields = (multis, True)
+        elif multis is None:
+            fields = (singles, False)
     headers = Headers._lazy(
         lambda: tuple(pairs(event, "headers", "multiValueHeaders", WHERE)),
         lambda: multi_value_index(event),
+        fields=fields,
     )
     query = MultiDict._lazy(
         lambda: tuple(
@@ -96,9 +109,6 @@ def decode(event: Mapping[str, Any]) -> Request:
     # Host and X-Forwarded-Proto from the single-value map in API Gateway's spelling
     # when there: the lookup index of every header is then never built (an app reads
     # the pairs, not the index).
-    singles = event.get("headers")
-    if type(singles) is not dict:
-        singles = {}
     host = singles.get("Host")
     if type(host) is not str:
         host = headers.get("host")
