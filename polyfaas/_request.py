@@ -59,7 +59,9 @@ def encode_query(query: MultiDict) -> str:
     source = query._source
     if source is not None and type(source[0]) is _QueryText:
         text = source[0].text
-        if _reencodes_to_itself(text):  # no parse at all (issue 15)
+        # No parse at all (issue 15) when the text is its own encoding.
+        match = _PLAIN_QUERY_MATCH[0] if _PLAIN_QUERY_MATCH else _plain_query_match()
+        if match(text) is not None:
             return text
     pairs = query._pairs
     if not pairs:
@@ -116,16 +118,10 @@ def lazy_query(query_string: str) -> MultiDict:
     return MultiDict._lazy(_QueryText(query_string))
 
 
-def _reencodes_to_itself(text: str) -> bool:
-    """Whether ``encode_query(parse_query(text)) == text``, told without parsing: only
-    characters that neither parse nor encoding changes, and one ``=`` in each
-    ``&``-separated field (a field without one would gain it; a second would be
-    escaped; an empty field would be dropped)."""
-    match = _PLAIN_QUERY_MATCH[0] if _PLAIN_QUERY_MATCH else _plain_query_match()
-    return match(text) is not None
-
-
-#: ``fullmatch`` of the pattern ``_reencodes_to_itself`` checks, once compiled.
+#: ``fullmatch`` of the text for which ``encode_query(parse_query(text)) == text``, told
+#: without parsing: only characters that neither parse nor encoding changes, and one
+#: ``=`` in each ``&``-separated field (a field without one would gain it; a second
+#: would be escaped; an empty field would be dropped). Compiled once, on first need.
 _PLAIN_QUERY_MATCH: list[Callable[[str], object]] = []
 
 

@@ -23,7 +23,7 @@ from polyfaas._codec import from_native_str, native_str, read_wsgi_input
 from polyfaas._context import Context
 from polyfaas._multidict import Headers
 from polyfaas._normalize import check_response
-from polyfaas._request import PATH_SAFE, Request, decode_path, lazy_query
+from polyfaas._request import PATH_SAFE, Request, decode_path, encode_query, lazy_query
 from polyfaas._response import Response, iter_chunks
 from polyfaas.errors import EventFormatError, ResponseFormatError
 
@@ -65,8 +65,13 @@ def environ_from_request(
         base = request.base_path.rstrip("/").encode("utf-8").decode("latin-1")
         if full == base or full.startswith(base + "/"):
             script_name, path_info = base, full[len(base) :]
-    server_name, server_port = _split_host(request.host, request.scheme)
-    query_string = request.query_string
+    host = request.host
+    scheme = request.scheme
+    if ":" in host or host.startswith("["):
+        server_name, server_port = _split_host(host, scheme)
+    else:  # a name alone (what front doors pass): the scheme's port, no call
+        server_name, server_port = host, "443" if scheme == "https" else "80"
+    query_string = encode_query(request.query)
     environ: WSGIEnviron = {
         "REQUEST_METHOD": request.method,
         "SCRIPT_NAME": script_name,
@@ -77,7 +82,7 @@ def environ_from_request(
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REQUEST_URI": request.raw_path + (f"?{query_string}" if query_string else ""),
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": request.scheme,
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(request.body),
         "wsgi.errors": errors if errors is not None else sys.stderr,
         "wsgi.multithread": False,

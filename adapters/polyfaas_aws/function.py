@@ -127,10 +127,13 @@ class AwsHttpRuntime(RuntimeHalf):
     @override
     def decode(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         """The canonical invocation; ``EventFormatError`` for a malformed event."""
-        split = _split(args, kwargs)
-        if split is None:
-            raise UnknownCallError("a Lambda handler is called as handler(event, context)")
-        event, native_context = split
+        if len(args) == 2 and not kwargs:  # how Lambda calls: no helper call
+            event, native_context = args
+        else:
+            split = _split(args, kwargs)
+            if split is None:
+                raise UnknownCallError("a Lambda handler is called as handler(event, context)")
+            event, native_context = split
         context = lazy_canonical(native_context, self.cloud)
         kind = envelope_of(event)
         payload: Request | Event | EventBatch

@@ -40,15 +40,22 @@ def is_http_api_event(event: Mapping[str, Any]) -> bool:
 
 def decode(event: Mapping[str, Any]) -> Request:
     """The canonical ``Request`` of a payload 2.0 event."""
-    context = mapping(event, "requestContext", WHERE)
-    http = mapping(context, "http", WHERE)
+    # The parsed JSON's own objects take no call; anything else the kit's reader checks.
+    context = event.get("requestContext")
+    if type(context) is not dict:
+        context = mapping(event, "requestContext", WHERE)
+    http = context.get("http")
+    if type(http) is not dict:
+        http = mapping(context, "http", WHERE)
     method = http.get("method")
     if not isinstance(method, str) or not method:
         raise EventFormatError(f"{WHERE}: 'requestContext.http.method' must be a string")
     raw_query = event.get("rawQueryString") or ""
     if not isinstance(raw_query, str):
         raise EventFormatError(f"{WHERE}: 'rawQueryString' must be a string")
-    singles = mapping(event, "headers", WHERE)
+    singles = event.get("headers")
+    if type(singles) is not dict:
+        singles = mapping(event, "headers", WHERE)
     cookies = event.get("cookies")
     cookie = None
     fields: dict[Any, Any] | Mapping[Any, Any] | None = singles

@@ -101,7 +101,9 @@ def decode(event: Mapping[str, Any]) -> Request:
         )
     )
     raw_path = raw_path_of(event.get("path"), WHERE)
-    context = mapping(event, "requestContext", WHERE)
+    context = event.get("requestContext")
+    if type(context) is not dict:  # (the parsed JSON's own object takes no call)
+        context = mapping(event, "requestContext", WHERE)
     identity = context.get("identity")
     source_ip = None
     if type(identity) is dict or isinstance(identity, Mapping):
