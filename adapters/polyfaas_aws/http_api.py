@@ -26,7 +26,7 @@ from polyfaas.runtime import (
     decode_path,
     lazy_query,
 )
-from polyfaas_aws.envelope import answer_fields, is_text, mapping
+from polyfaas_aws.envelope import answer_fields, distinct_fields, is_text, mapping
 from polyfaas_aws.rest import path_params, raw_path_of
 
 _STR = frozenset({str})
@@ -110,14 +110,18 @@ def decode(event: Mapping[str, Any]) -> Request:
 
 def encode(response: Response) -> dict[str, Any]:
     """The payload 2.0 answer for ``response``."""
-    headers: dict[str, str] = {}
     cookies: list[str] = []
-    groups, content_type = answer_fields(response)
-    for lower, (name, values) in groups.items():
-        if lower == "set-cookie":
-            cookies = values
-        else:
-            headers[name] = values[0] if len(values) == 1 else ",".join(values)
+    distinct = distinct_fields(response)
+    if distinct is not None:
+        headers, content_type = distinct
+    else:
+        headers = {}
+        groups, content_type = answer_fields(response)
+        for lower, (name, values) in groups.items():
+            if lower == "set-cookie":
+                cookies = values
+            else:
+                headers[name] = values[0] if len(values) == 1 else ",".join(values)
     body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
     answer: dict[str, Any] = {
         "statusCode": response.status,

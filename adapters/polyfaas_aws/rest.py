@@ -28,7 +28,7 @@ from polyfaas.runtime import (
     decode_path,
     multi_value_index,
 )
-from polyfaas_aws.envelope import answer_fields, is_text, mapping, pairs
+from polyfaas_aws.envelope import answer_fields, distinct_fields, is_text, mapping, pairs
 
 WHERE = "API Gateway REST event"
 
@@ -135,14 +135,18 @@ def decode(event: Mapping[str, Any]) -> Request:
 
 def encode(response: Response) -> dict[str, Any]:
     """The proxy integration's answer for ``response``."""
-    headers: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
-    groups, content_type = answer_fields(response)
-    for name, values in groups.values():
-        if len(values) == 1:
-            headers[name] = values[0]
-        else:
-            multi[name] = values
+    distinct = distinct_fields(response)
+    if distinct is not None:
+        headers, content_type = distinct
+    else:
+        headers = {}
+        groups, content_type = answer_fields(response)
+        for name, values in groups.values():
+            if len(values) == 1:
+                headers[name] = values[0]
+            else:
+                multi[name] = values
     body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
     return {
         "statusCode": response.status,
