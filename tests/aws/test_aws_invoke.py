@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ TOKEN = "pf-session-token-5a8e3c0b6d"
 
 
 def lambda_client(runner: RunningRunner) -> Any:
+    """A ``lambda`` client of the runner; close it (``contextlib.closing``) so its pooled
+    connections are not left to the garbage collector (a ResourceWarning in a later test)."""
     return boto3.client(
         "lambda",
         endpoint_url=runner.url,
@@ -51,8 +54,9 @@ def native() -> Iterator[RunningRunner]:
 
 
 @pytest.fixture(scope="module")
-def client(native: RunningRunner) -> Any:
-    return lambda_client(native)
+def client(native: RunningRunner) -> Iterator[Any]:
+    with closing(lambda_client(native)) as made:
+        yield made
 
 
 def invoke(client: Any, payload: Any, **options: Any) -> tuple[dict[str, Any], Any]:
@@ -96,11 +100,12 @@ def test_a_failed_event_invocation_is_tried_three_times_as_lambda_does(tmp_path:
     args = ("--provider", "aws", "--function-name", NAME)
     env = {"POLYFAAS_ASYNC_BACKOFF_SCALE": "0"}
     with polyfaas_run(f"{FIXTURES}:handler", *args, cwd=ROOT, env=env) as runner:
-        answer = lambda_client(runner).invoke(
-            FunctionName=NAME,
-            InvocationType="Event",
-            Payload=json.dumps({"do": "append-and-raise", "path": str(attempts)}),
-        )
+        with closing(lambda_client(runner)) as client:
+            answer = client.invoke(
+                FunctionName=NAME,
+                InvocationType="Event",
+                Payload=json.dumps({"do": "append-and-raise", "path": str(attempts)}),
+            )
         assert answer["StatusCode"] == 202
         assert poll(lambda: attempts.exists() and attempts.read_text().count("\n") >= 3)
         assert runner.wait_for_output("this attempt fails too")
@@ -282,6 +287,7 @@ def test_portable_event_handler_gets_the_payload_as_a_direct_event() -> None:
         failed = client.invoke(FunctionName=name, Payload=b'"fail"')
         body = json.loads(ok["Payload"].read())
         document = json.loads(failed["Payload"].read())
+        client.close()
     assert body == {
         "type": "polyfaas.direct",
         "data": {"sku": "b-1"},
@@ -306,6 +312,7 @@ def test_portable_http_handler_answers_a_function_url_event_invoked_directly() -
         plain = client.invoke(FunctionName=name, Payload=b'{"sku": "b-1"}')
         envelope = json.loads(answer["Payload"].read())
         document = json.loads(plain["Payload"].read())
+        client.close()
     assert "FunctionError" not in answer
     assert envelope["statusCode"] == 200
     seen = json.loads(envelope["body"])

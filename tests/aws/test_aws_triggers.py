@@ -508,7 +508,7 @@ def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     opt_in = f"{REPORT_BATCH_ITEM_FAILURES_ENV}=1"
     args = ("--provider", "aws", "--function-name", "orders", "--env", opt_in)
     with polyfaas_run(f"{folder / 'main.py'}:on_message", *args, cwd=Path(folder)) as runner:
-        yield boto3.client(
+        client = boto3.client(
             "lambda",
             endpoint_url=runner.url,
             region_name="us-east-1",
@@ -516,6 +516,8 @@ def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             aws_secret_access_key="testing",
             config=Config(retries={"max_attempts": 0}, read_timeout=60),
         )
+        yield client
+        client.close()  # its pooled connections, not left to the garbage collector
 
 
 def test_polyfaas_run_answers_the_sqs_sample_with_its_failed_message(lambda_client: Any) -> None:
