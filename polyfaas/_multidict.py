@@ -7,7 +7,7 @@ Private API for runtime halves (issue 15, decisions 1 and 3): lazy views.
 
 - ``MultiDict._trusted(pairs)`` / ``Headers._trusted(pairs)``: an instance over a
   tuple of ``(str, str)`` tuples already checked, no copy.
-- ``MultiDict._lazy(decode, index=None, one=None)`` / ``Headers._lazy(...)``: an
+- ``MultiDict._lazy(decode, index=None, one=None, fields=None)`` / ``Headers._lazy(...)``: an
   instance of exactly that type whose pairs come from ``decode()`` on their first need
   (``items``, iteration, ``==``, ``hash``, ``repr``, pickling, ``getlist``). ``decode``
   returns what ``_trusted`` takes, or raises the adapter's ``EventFormatError`` for a
