@@ -63,7 +63,15 @@ def raw_path_of(value: Any, where: str) -> str:
 
 def path_params(event: Mapping[str, Any], where: str) -> dict[str, str]:
     given = event.get("pathParameters")
-    if given is None or (type(given) is dict and not given):  # most routes: null or absent
+    if type(given) is dict:
+        # The parsed JSON's own object (a proxy route's one or two names): one loop,
+        # no generator, and a copy (the Request keeps the dict it is given).
+        for name, value in given.items():
+            if type(name) is not str or type(value) is not str:
+                break
+        else:
+            return given.copy()
+    elif given is None:  # most routes: null or absent
         return {}
     params = mapping(event, "pathParameters", where)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in params.items()):
