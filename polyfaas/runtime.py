@@ -55,7 +55,7 @@ from polyfaas._entry import (
     payload_data,
     resolve_awaitable,
 )
-from polyfaas._environ_copy import env_get, environment_at_call
+from polyfaas._environ_copy import OS_ENVIRON, OS_ENVIRON_TABLE, env_get, environment_at_call
 from polyfaas._event import new_id
 from polyfaas._invocation import Invocation, Payload
 from polyfaas._multi_value import multi_value_index, multi_value_pairs, object_field
@@ -204,6 +204,8 @@ __all__ = [
     "UnknownCallError",
     "Frame",
     "Invocation",
+    "OS_ENVIRON",
+    "OS_ENVIRON_TABLE",
     "Payload",
     "RuntimeHalf",
     "Target",

@@ -98,6 +98,30 @@ def test_the_environment_is_read_as_it_was_at_the_call() -> None:
     assert pickle.loads(pickle.dumps(lazy)) == lazy
 
 
+@pytest.mark.parametrize("region", ["eu-west-1", "r\udcff\u00e9gion"])
+def test_the_variables_kept_at_the_call_decode_as_os_environ_does(region: str) -> None:
+    # An ARN without a region: the region is AWS_REGION's, as it was at the call (a
+    # value that is not UTF-8 comes back as os.environ gives it: surrogateescape).
+    native = lambda_context("arn:short", "256", 3000, "f")
+    with mock.patch.dict(os.environ, {"AWS_REGION": region, "AWS_SESSION_TOKEN": "token-value"}):
+        lazy = lazy_canonical(native, "aws")
+        given = os.environ["AWS_REGION"]
+        os.environ["AWS_REGION"] = "changed-by-the-handler"
+    assert lazy.region == given
+
+
+def test_an_environment_that_is_not_the_processs_own_is_copied() -> None:
+    # os.environ replaced by a plain mapping (as some test kits do): read as it was.
+    native = lambda_context("arn:short", "256", 3000, "f")
+    replaced = {"AWS_REGION": "ap-south-1", "AWS_ACCESS_KEY_ID": "AKID"}
+    with mock.patch("os.environ", replaced):
+        lazy = lazy_canonical(native, "aws")
+        replaced["AWS_REGION"] = "changed-by-the-handler"
+        replaced["AWS_SECRET_ACCESS_KEY"] = SECRET
+    assert lazy.region == "ap-south-1"
+    assert lazy.credentials is None  # no secret at the call
+
+
 class CountdownContext(LambdaContext):
     """Lambda's own context: the milliseconds left until a fixed deadline."""
 
