@@ -430,7 +430,10 @@ def check_response(response: Response) -> Response:
     HTTP token or a value with CR, LF or NUL (a header injection) is a
     ``ResponseFormatError``."""
     pairs = response.headers._pairs
-    if pairs is _last_sendable[0] or _sendable_fields.issuperset(pairs):
+    if pairs is _last_sendable[0]:
+        return response
+    if _sendable_fields.issuperset(pairs):
+        _last_sendable[0] = pairs  # the next check of this answer (the entry's) is this one
         return response
     problem = header_fields_problem(pairs)
     if problem is not None:

@@ -356,17 +356,16 @@ def run_wsgi_app(
                             "WSGI application yielded a body before calling start_response()"
                         )
                     body_started = True
-                    chunks.append(bytes(chunk))
+                    chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
     if status is None:
         raise ResponseFormatError("WSGI application returned without calling start_response()")
-    try:
-        code = int(status.split(None, 1)[0])
-    except (ValueError, IndexError):
-        raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
+    code = _STATUS_CODES.get(status) if type(status) is str else None
+    if code is None:
+        code = _status_code(status)
     body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     pairs = tuple(headers)
     # What every framework gives: (str, str) tuples of ASCII text, the Headers' own
@@ -378,13 +377,25 @@ def run_wsgi_app(
     return check_response(Response(code, converted, body))
 
 
+def _status_code(status: Any) -> int:
+    """The code of a WSGI status line (``"200 OK"``), remembered for the next answer."""
+    try:
+        code = int(status.split(None, 1)[0])
+    except (ValueError, IndexError, AttributeError, TypeError):
+        raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
+    if type(status) is str and len(_STATUS_CODES) < 1024:  # bounded: an app's few lines
+        _STATUS_CODES[status] = code
+    return code
+
+
+#: ``_status_code`` of each status line seen: every answer has one.
+_STATUS_CODES: dict[str, int] = {}
+
+
 def _streamed(status: str, headers: list[Any], written: list[bytes], result: Any) -> Response:
     """A streamed ``Response`` of a WSGI answer: what ``write()`` gave, then the result's
     chunks as the caller reads them; the result closed at their end."""
-    try:
-        code = int(status.split(None, 1)[0])
-    except (ValueError, IndexError):
-        raise ResponseFormatError(f"WSGI application gave a malformed status {status!r}") from None
+    code = _status_code(status)
 
     def body() -> Iterator[bytes]:
         try:

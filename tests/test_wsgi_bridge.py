@@ -185,11 +185,22 @@ class TestRunApp:
             (lambda environ, start_response: [], "without calling start_response"),
             (start_twice, "twice"),
             (lambda environ, start_response: start_response("OK", []) and [], "malformed status"),
+            (lambda environ, start_response: start_response(200, []) and [], "malformed status"),
         ],
     )
     def test_protocol_violations(self, app, message):
         with pytest.raises(ResponseFormatError, match=message):
             run_wsgi_app(app, environ_from_request(Request()))
+
+    def test_a_status_line_seen_before_gives_its_own_code_again(self):
+        def app(environ, start_response):
+            start_response(environ["status"], [])
+            return []
+
+        for status, code in [("201 Created", 201), ("201 Made", 201), ("418 Teapot", 418)] * 2:
+            environ = environ_from_request(Request())
+            environ["status"] = status
+            assert run_wsgi_app(app, environ).status == code
 
 
 class TestServerSide:

@@ -30,7 +30,7 @@ def is_lambda_context(context: Any) -> bool:
     arn = getattr(context, "invoked_function_arn", None)
     return (
         type(arn) is str
-        and arn.startswith("arn:")
+        and arn[:4] == "arn:"  # (a slice and a compare: less than the method call)
         and type(getattr(context, "aws_request_id", None)) is str
         and not hasattr(context, "deadline_ms")
     )
