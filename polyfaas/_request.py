@@ -115,7 +115,14 @@ def lazy_query(query_string: str) -> MultiDict:
     fails (a bad escape becomes U+FFFD), so the view has nothing to raise on a read."""
     if not query_string:
         return _NO_QUERY
-    return MultiDict._lazy(_QueryText(query_string))
+    # ``MultiDict._lazy(_QueryText(query_string))`` without its two calls (every call
+    # with a query builds one): the same slots, filled in place.
+    text = _new(_QueryText)
+    text.text = query_string
+    made = _new(MultiDict)
+    made._source = (text, None, None, None)
+    made._first = None
+    return made
 
 
 #: ``fullmatch`` of the text for which ``encode_query(parse_query(text)) == text``, told

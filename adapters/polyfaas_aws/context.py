@@ -116,9 +116,10 @@ def _filled_from_values(
 
 def _request_id(native: Any) -> str:
     try:
-        return str(native.aws_request_id)
+        request_id = native.aws_request_id
     except AttributeError as exc:
         raise EventFormatError(f"not an AWS Lambda context: {exc}") from None
+    return request_id if type(request_id) is str else str(request_id)
 
 
 def _deadline(remaining: Any) -> float | None:
