@@ -125,6 +125,7 @@ def s3_store() -> Iterator[Store]:
         client.create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ru-central1"}
         )
+        client.close()  # its pooled socket, not left to the garbage collector
         yield Store("yandex", Context(provider="yandex"), environ)
 
 

@@ -131,6 +131,7 @@ def test_cloud_mode_under_the_runner_uses_the_providers_store(runner) -> None:
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"kind": "yandex", "back": "cloud bytes"}
         stored = s3.get_object(Bucket="runner-bucket", Key="from/runner.txt")["Body"].read()
+        s3.close()  # its pooled socket, not left to the garbage collector
     assert stored == b"cloud bytes"
     assert not (folder / ".polyfaas").exists()
 
