@@ -169,6 +169,10 @@ _TUPLE = frozenset({tuple})
 _TWO = frozenset({2})
 
 
+#: ``object.__new__``: the views' own constructors fill every slot they read.
+_new = object.__new__
+
+
 class MultiDict(Mapping[str, str]):
     """An ordered, immutable mapping that keeps every value of a repeated key.
 
@@ -222,7 +226,7 @@ class MultiDict(Mapping[str, str]):
         """A lazy view (see the module docstring): pairs from ``decode()`` on first
         need, lookups from ``one(key)`` and then ``index()`` when they answer; the
         native ``fields`` for a reader of one value a name."""
-        made = cls.__new__(cls)
+        made = _new(cls)
         made._source = (decode, index, one, fields)
         made._first = None
         return made
@@ -234,7 +238,7 @@ class MultiDict(Mapping[str, str]):
     def _trusted(cls: type[M], pairs: tuple[tuple[str, str], ...]) -> M:
         """An instance over ``pairs`` as they are: for callers that hold a tuple of
         ``(str, str)`` tuples already (no checks, no copy)."""
-        made = cls.__new__(cls)
+        made = _new(cls)
         made._pairs = pairs
         made._first = None
         made._source = None

@@ -23,14 +23,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from polyfaas import Headers, MultiDict, Request, Response
-from polyfaas.runtime import (
-    EventFormatError,
-    body_from_text_or_base64,
-    body_to_text_or_base64,
-    decode_path,
-)
-from polyfaas_aws.envelope import answer_fields, first_forwarded, is_text, pairs
-from polyfaas_aws.rest import raw_path_of
+from polyfaas.runtime import EventFormatError, body_to_text_or_base64
+from polyfaas_aws.envelope import answer_fields, first_forwarded, is_text, pairs, path_and_body
 
 WHERE = "ALB event"
 
@@ -62,15 +56,15 @@ def decode(event: Mapping[str, Any]) -> Request:
             event, "queryStringParameters", "multiValueQueryStringParameters", WHERE
         )
     ]
-    raw_path = raw_path_of(event.get("path"), WHERE)
+    raw_path, path, body = path_and_body(event, "path", WHERE)
     lowered = {name.lower(): value for name, value in headers}
     return Request._trusted(
         method.upper(),
-        decode_path(raw_path),
+        path,
         raw_path,
         MultiDict(query),
         Headers(headers),
-        body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
+        body,
         first_forwarded(lowered.get("x-forwarded-for")),
         lowered.get("x-forwarded-proto", "http"),
         lowered.get("host", ""),

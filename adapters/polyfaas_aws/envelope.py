@@ -4,10 +4,17 @@ text, and the checks that keep every decoder total."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from polyfaas import Response
-from polyfaas.runtime import media_type, multi_value_pairs, object_field
+from polyfaas.runtime import (
+    body_from_text_or_base64,
+    decode_path,
+    media_type,
+    multi_value_pairs,
+    object_field,
+)
 
 #: Media types sent as text besides ``text/*``, ``*+json`` and ``*+xml`` (the types
 #: apig-wsgi and Mangum treat as text, so a polyfaas answer has the same shape).
@@ -98,6 +105,30 @@ def distinct_fields(response: Response) -> tuple[dict[str, str], str | None] | N
             content_type = value
         fields[name] = value
     return fields, content_type
+
+
+def path_and_body(event: Mapping[str, Any], path_key: str, where: str) -> tuple[str, str, bytes]:
+    """``(raw_path, path, body)`` of an API Gateway event: ``raw_path_of`` its path field,
+    that path decoded, and ``body_from_text_or_base64`` of ``body``/``isBase64Encoded``.
+    One call for the three: what a front door sends (a plain path, a text body) is
+    checked inline, and only anything else takes the readers."""
+    raw_path = event.get(path_key)
+    if not (
+        type(raw_path) is str
+        and raw_path[:1] == "/"
+        and raw_path.isascii()
+        and raw_path.isprintable()
+        and " " not in raw_path
+    ):
+        from polyfaas_aws.rest import raw_path_of
+
+        raw_path = raw_path_of(raw_path, where)
+    path = raw_path if "%" not in raw_path else decode_path(raw_path)
+    body = event.get("body")
+    encoded = event.get("isBase64Encoded", False)
+    if type(body) is str and encoded is False:
+        return raw_path, path, body.encode("utf-8", "surrogatepass")
+    return raw_path, path, body_from_text_or_base64(body, encoded, where)
 
 
 def first_forwarded(value: str | None) -> str | None:

@@ -21,13 +21,17 @@ from typing import Any
 from polyfaas import Headers, Request, Response
 from polyfaas.runtime import (
     EventFormatError,
-    body_from_text_or_base64,
     body_to_text_or_base64,
-    decode_path,
     lazy_query,
 )
-from polyfaas_aws.envelope import answer_fields, distinct_fields, is_text, mapping
-from polyfaas_aws.rest import path_params, raw_path_of
+from polyfaas_aws.envelope import (
+    answer_fields,
+    distinct_fields,
+    is_text,
+    mapping,
+    path_and_body,
+)
+from polyfaas_aws.rest import path_params
 
 _STR = frozenset({str})
 WHERE = "HTTP API event"
@@ -80,8 +84,8 @@ def decode(event: Mapping[str, Any]) -> Request:
 
     # A lazy view (issue 15, decisions 1 and 3): checked and copied when read; the WSGI
     # environ reads the native fields instead (``MultiDict._lazy``'s ``fields``).
-    headers = Headers._lazy(header_pairs, fields=None if fields is None else (fields, False))
-    raw_path = raw_path_of(event.get("rawPath"), WHERE)
+    headers = Headers._lazy(header_pairs, None, None, None if fields is None else (fields, False))
+    raw_path, path, body = path_and_body(event, "rawPath", WHERE)
     source_ip = http.get("sourceIp")
     # From the native fields (the view has no other source of these names): the pairs
     # are decoded, and a malformed field raised, only when a value is not a string.
@@ -94,11 +98,11 @@ def decode(event: Mapping[str, Any]) -> Request:
         scheme = "https" if scheme is None else headers.get("x-forwarded-proto", "https")
     return Request._trusted(
         method.upper(),
-        decode_path(raw_path),
+        path,
         raw_path,
         lazy_query(raw_query),
         headers,
-        body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
+        body,
         source_ip if isinstance(source_ip, str) and source_ip else None,
         scheme,
         host,

@@ -23,12 +23,17 @@ from polyfaas import Headers, MultiDict, Request, Response
 from polyfaas.runtime import (
     PATH_SAFE,
     EventFormatError,
-    body_from_text_or_base64,
     body_to_text_or_base64,
-    decode_path,
     multi_value_index,
 )
-from polyfaas_aws.envelope import answer_fields, distinct_fields, is_text, mapping, pairs
+from polyfaas_aws.envelope import (
+    answer_fields,
+    distinct_fields,
+    is_text,
+    mapping,
+    pairs,
+    path_and_body,
+)
 
 WHERE = "API Gateway REST event"
 
@@ -101,14 +106,15 @@ def decode(event: Mapping[str, Any]) -> Request:
     headers = Headers._lazy(
         lambda: tuple(pairs(event, "headers", "multiValueHeaders", WHERE)),
         lambda: multi_value_index(event),
-        fields=fields,
+        None,
+        fields,
     )
     query = MultiDict._lazy(
         lambda: tuple(
             pairs(event, "queryStringParameters", "multiValueQueryStringParameters", WHERE)
         )
     )
-    raw_path = raw_path_of(event.get("path"), WHERE)
+    raw_path, path, body = path_and_body(event, "path", WHERE)
     context = event.get("requestContext")
     if type(context) is not dict:  # (the parsed JSON's own object takes no call)
         context = mapping(event, "requestContext", WHERE)
@@ -127,11 +133,11 @@ def decode(event: Mapping[str, Any]) -> Request:
         scheme = headers.get("x-forwarded-proto", "https")
     return Request._trusted(
         method.upper(),
-        decode_path(raw_path),
+        path,
         raw_path,
         query,
         headers,
-        body_from_text_or_base64(event.get("body"), event.get("isBase64Encoded", False), WHERE),
+        body,
         source_ip if isinstance(source_ip, str) and source_ip else None,
         scheme,
         host or str(context.get("domainName") or ""),

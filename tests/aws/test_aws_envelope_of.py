@@ -1,6 +1,6 @@
-"""``envelope_of`` and ``path_params`` read events in one pass of their own (the
-per-call path); they give what the envelopes' own predicates and readers give, on
-any event built from the keys those read."""
+"""``envelope_of``, ``path_params`` and ``path_and_body`` read events in one pass of
+their own (the per-call path); they give what the envelopes' own predicates and
+readers give, on any event built from the keys those read."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from polyfaas.errors import EventFormatError
+from polyfaas.runtime import body_from_text_or_base64, decode_path
 from polyfaas_aws import alb, http_api, rest
+from polyfaas_aws.envelope import path_and_body
 from polyfaas_aws.function import YANDEX_KEYS, envelope_of
 
 
@@ -109,3 +111,38 @@ def test_path_params_are_a_fresh_dict_of_strings_or_the_envelope_error(given_par
     else:
         with pytest.raises(EventFormatError, match="pathParameters"):
             rest.path_params(event, "event")
+
+
+paths = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=8),
+    st.text(alphabet="/%2Fa b\u00e9\x7f", max_size=8),
+    st.text(alphabet="/%2Fa b\u00e9\x7f", max_size=8).map(lambda text: "/" + text),
+)
+bodies = st.one_of(st.none(), st.integers(), st.text(max_size=6), st.sampled_from(["aGk=", "!!"]))
+flags = st.one_of(st.booleans(), st.none(), st.integers(0, 1), st.just("true"))
+
+
+@given(paths, bodies, flags, st.booleans())
+def test_path_and_body_give_what_the_readers_give(
+    path: Any, body: Any, flag: Any, flag_absent: bool
+) -> None:
+    event: dict[str, Any] = {"path": path, "body": body}
+    if not flag_absent:
+        event["isBase64Encoded"] = flag
+    try:
+        raw_path = rest.raw_path_of(path, "event")
+        expected: Any = (
+            raw_path,
+            decode_path(raw_path),
+            body_from_text_or_base64(body, event.get("isBase64Encoded", False), "event"),
+        )
+    except EventFormatError as error:
+        expected = error
+    if isinstance(expected, EventFormatError):
+        with pytest.raises(EventFormatError) as raised:
+            path_and_body(event, "path", "event")
+        assert str(raised.value) == str(expected)
+    else:
+        assert path_and_body(event, "path", "event") == expected

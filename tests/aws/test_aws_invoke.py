@@ -106,6 +106,7 @@ def test_a_failed_event_invocation_is_tried_three_times_as_lambda_does(tmp_path:
                 InvocationType="Event",
                 Payload=json.dumps({"do": "append-and-raise", "path": str(attempts)}),
             )
+            assert answer["Payload"].read() == b""  # read: its connection back to the pool
         assert answer["StatusCode"] == 202
         assert poll(lambda: attempts.exists() and attempts.read_text().count("\n") >= 3)
         assert runner.wait_for_output("this attempt fails too")
@@ -120,6 +121,7 @@ def test_dry_run_answers_204_without_running(client: Any, tmp_path: Path) -> Non
     payload = json.dumps({"do": "write", "path": str(marker)})
     answer = client.invoke(FunctionName=NAME, InvocationType="DryRun", Payload=payload)
     assert answer["StatusCode"] == 204
+    assert answer["Payload"].read() == b""  # read: its connection back to the pool
     # A synchronous call made after it is answered after the handler ran, so a dry
     # run that had run it would have written the marker by then.
     invoke(client, {"order": 1})
@@ -168,9 +170,14 @@ def test_log_tail_keeps_the_last_4_kb(client: Any) -> None:
 
 def test_log_tail_of_a_failed_call_has_the_runtimes_error_entry(client: Any) -> None:
     answer = client.invoke(FunctionName=NAME, Payload=b'{"do": "raise"}', LogType="Tail")
+    # Each payload read to its end: an unread one keeps its connection out of the pool
+    # until the garbage collector finds the socket (a ResourceWarning in a later test).
+    assert json.loads(answer["Payload"].read())["errorType"] == "ValueError"
     tail = base64.b64decode(answer["LogResult"]).decode()
     assert "[ERROR] ValueError: raised on purpose\rTraceback (most recent call last):\r" in tail
-    assert "LogResult" not in client.invoke(FunctionName=NAME, Payload=b"{}")
+    plain = client.invoke(FunctionName=NAME, Payload=b"{}")
+    assert json.loads(plain["Payload"].read()) is not None
+    assert "LogResult" not in plain
 
 
 def test_a_payload_over_6_mb_is_refused(client: Any) -> None:
