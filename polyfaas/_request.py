@@ -191,6 +191,11 @@ class Request:
     base_path: str = ""
     path_params: Mapping[str, str] = attrs.field(factory=dict)
     native: Any = attrs.field(default=None, repr=False, eq=False)
+    # A lazy request's filler (``Request._lazy``), ``None`` once filled and in an eager
+    # one; last, so pickling reads (and fills) every field before it.
+    _fill: Callable[[], Request] | None = attrs.field(
+        default=None, init=False, repr=False, eq=False
+    )
 
     __repr__ = fields_repr
     __eq__ = fields_eq
@@ -226,6 +231,7 @@ class Request:
         _set_base_path(self, base_path)
         _set_path_params(self, {} if path_params is _UNSET else dict(path_params))
         _set_native(self, native)
+        _set_fill(self, None)
 
     @staticmethod
     def _trusted(
@@ -261,8 +267,42 @@ class Request:
         self.base_path = base_path
         self.path_params = {} if path_params is None else path_params
         self.native = native
+        self._fill = None
         self.__class__ = Request
         return self  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _lazy(fill: Callable[[], Request], native: Any) -> Request:
+        """A lazy request (private, for runtime halves): ``native`` as given; every
+        other field is copied from ``fill()``, an eager ``Request`` of the same call,
+        when one of them is first read (``repr``, ``==``, ``hash``, pickling and
+        ``attrs.evolve`` read them too). An exception from ``fill`` (the decoder's
+        ``EventFormatError``) propagates to that read, and the next read calls it
+        again. ``fill`` may also offer ``wsgi_environ(request, context, errors)``: the
+        WSGI environ of the call built straight from the native input, or ``None``
+        (then ``environ_from_request`` reads the fields as for any request)."""
+        self: Any = _new(_BuildingRequest)
+        self.native = native
+        self._fill = fill
+        self.__class__ = Request
+        return self  # type: ignore[no-any-return]
+
+    if not TYPE_CHECKING:  # (hidden from mypy: it would type every attribute as Any)
+
+        def __getattr__(self, name):
+            # Reached only for a slot left unset: a lazy request's fields, filled on
+            # first need (an eager request never gets here, so it pays nothing).
+            if name in _LAZY_FIELDS:
+                fill = self._fill
+                if fill is not None:
+                    filled = fill()
+                    for field in _LAZY_FIELDS:
+                        _setattr(self, field, getattr(filled, field))
+                    _setattr(self, "_fill", None)
+                    return getattr(self, name)
+            elif name == "_fill":  # an instance made by __new__ elsewhere (unpickled)
+                return None
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def query_string(self) -> str:
@@ -313,4 +353,20 @@ _set_method, _set_path, _set_raw_path, _set_query, _set_headers, _set_body = (
 _set_client_ip, _set_scheme, _set_host, _set_base_path, _set_path_params, _set_native = (
     Request.__dict__[name].__set__
     for name in ("client_ip", "scheme", "host", "base_path", "path_params", "native")
+)
+_set_fill = Request.__dict__["_fill"].__set__
+_setattr = object.__setattr__
+#: The fields ``Request._lazy`` leaves to its filler (all but ``native``).
+_LAZY_FIELDS = (
+    "method",
+    "path",
+    "raw_path",
+    "query",
+    "headers",
+    "body",
+    "client_ip",
+    "scheme",
+    "host",
+    "base_path",
+    "path_params",
 )
