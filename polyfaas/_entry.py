@@ -207,7 +207,10 @@ class Entry:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         runtime = self._runtime_for(args, kwargs)
-        invocation = runtime.decode(args, kwargs)
+        if self.kind == "wsgi":  # the app reads an environ: the runtime may build it directly
+            invocation = runtime.decode_for_wsgi(args, kwargs)
+        else:
+            invocation = runtime.decode(args, kwargs)
         result = self.handle(invocation.payload, invocation.context)
         # A streamed body reaches a platform that buffers (most do) read whole.
         if type(result) is Response and result.chunks is not None and not runtime.streams:

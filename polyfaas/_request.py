@@ -63,6 +63,21 @@ def encode_query(query: MultiDict) -> str:
         match = _PLAIN_QUERY_MATCH[0] if _PLAIN_QUERY_MATCH else _plain_query_match()
         if match(text) is not None:
             return text
+    return _encoded_pairs(query)
+
+
+def query_string_of(text: str) -> str:
+    """``encode_query(lazy_query(text))`` without the view: ``text`` itself when it is
+    its own encoding, else its parse re-encoded."""
+    if not text:
+        return ""
+    match = _PLAIN_QUERY_MATCH[0] if _PLAIN_QUERY_MATCH else _plain_query_match()
+    if match(text) is not None:
+        return text
+    return _encoded_pairs(parse_query(text))
+
+
+def _encoded_pairs(query: MultiDict) -> str:
     pairs = query._pairs
     if not pairs:
         return ""

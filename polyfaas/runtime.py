@@ -67,6 +67,7 @@ from polyfaas._request import (
     encode_query,
     lazy_query,
     parse_query,
+    query_string_of,
 )
 from polyfaas._response import collected, dump_json, error_response, iter_chunks, to_response
 from polyfaas.errors import (
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
     from polyfaas.serving import serve_wsgi
     from polyfaas.wsgi_bridge import (
         environ_from_request,
+        environ_of_fields,
         request_from_environ,
         run_wsgi_app,
         start_wsgi_response,
@@ -135,6 +137,16 @@ class RuntimeHalf:
             f"provider {self.name!r} takes no function calls; got {describe_call(args, kwargs)}"
         )
 
+    def decode_for_wsgi(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
+        """``decode`` for an entry that serves a WSGI application (``polyfaas.wsgi``):
+        the same invocation, whose ``Request`` may be lazy (``Request._lazy``), its
+        filler building the WSGI environ straight from the native input
+        (``wsgi_environ``, see ``polyfaas.wsgi_bridge.environ_of_fields``): a WSGI app
+        reads the environ, not the canonical fields. A malformed input must still be the
+        decoder's ``EventFormatError``, raised when the environ is built. The default
+        is ``decode``."""
+        return self.decode(args, kwargs)
+
     def encode(self, result: Any, invocation: Invocation) -> Any:
         """The native return value for ``result``: the handler's value as it is by default
         (a ``Response`` for a request, an event handler's value, a batch's list)."""
@@ -174,6 +186,7 @@ _LAZY = {
     "load_target": "polyfaas._target",
     "parse_target": "polyfaas._target",
     "environ_from_request": "polyfaas.wsgi_bridge",
+    "environ_of_fields": "polyfaas.wsgi_bridge",
     "request_from_environ": "polyfaas.wsgi_bridge",
     "run_wsgi_app": "polyfaas.wsgi_bridge",
     "start_wsgi_response": "polyfaas.wsgi_bridge",
@@ -220,6 +233,7 @@ __all__ = [
     "env_get",
     "environment_at_call",
     "environ_from_request",
+    "environ_of_fields",
     "error_response",
     "event_from_request",
     "format_rfc3339",
@@ -240,6 +254,7 @@ __all__ = [
     "parse_rfc3339",
     "parse_target",
     "payload_data",
+    "query_string_of",
     "read_wsgi_input",
     "resolve_awaitable",
     "request_from_environ",

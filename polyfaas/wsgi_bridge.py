@@ -52,48 +52,31 @@ def environ_from_request(
 
     ``PATH_INFO``/``SCRIPT_NAME`` come from the raw path (``base_path`` is the script
     name), ``QUERY_STRING`` is re-encoded from the query, and the canonical objects
-    ride along as ``polyfaas.request`` and ``polyfaas.context``.
+    ride along as ``polyfaas.request`` and ``polyfaas.context``. A lazy request whose
+    filler builds the environ from the native input (``Request._lazy``) gives that.
     """
-    raw_path = request.raw_path
-    if "%" in raw_path or not raw_path.isascii():
-        full = unquote_to_bytes(raw_path).decode("latin-1")
-    else:
-        full = raw_path
-    script_name = ""
-    path_info = full
-    if request.base_path:
-        base = request.base_path.rstrip("/").encode("utf-8").decode("latin-1")
-        if full == base or full.startswith(base + "/"):
-            script_name, path_info = base, full[len(base) :]
+    fill = request._fill
+    if fill is not None:
+        direct = getattr(fill, "wsgi_environ", None)
+        if direct is not None:
+            made = direct(request, context, errors)
+            if made is not None:
+                return made  # type: ignore[no-any-return]
+    body = request.body
     host = request.host
-    scheme = request.scheme
-    if ":" in host or host.startswith("["):
-        server_name, server_port = _split_host(host, scheme)
-    else:  # a name alone (what front doors pass): the scheme's port, no call
-        server_name, server_port = host, "443" if scheme == "https" else "80"
-    query_string = encode_query(request.query)
-    environ: WSGIEnviron = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": script_name,
-        "PATH_INFO": path_info,
-        "QUERY_STRING": query_string,
-        "SERVER_NAME": server_name,
-        "SERVER_PORT": server_port,
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REQUEST_URI": request.raw_path + (f"?{query_string}" if query_string else ""),
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(request.body),
-        "wsgi.errors": errors if errors is not None else sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "polyfaas.request": request,
-        "polyfaas.context": context,
-    }
-    environ["RAW_URI"] = environ["REQUEST_URI"]
-    if request.client_ip:
-        environ["REMOTE_ADDR"] = request.client_ip
+    environ = _environ_start(
+        request.method,
+        request.raw_path,
+        request.base_path,
+        encode_query(request.query),
+        host,
+        request.scheme,
+        body,
+        request.client_ip,
+        request,
+        context,
+        errors,
+    )
     # No header name maps to a key set above (they are CONTENT_* or HTTP_*): a field
     # whose key is there already is a repeat, which the count tells (repeats joined).
     headers = request.headers
@@ -111,10 +94,98 @@ def environ_from_request(
             environ[key] = value if value.isascii() else native_str(value)
         if len(environ) - size != len(pairs):
             _join_repeats(environ, pairs)
-    if request.body or "CONTENT_LENGTH" in environ:
-        environ["CONTENT_LENGTH"] = str(len(request.body))
+    return _environ_finished(environ, body, host)
+
+
+def environ_of_fields(
+    method: str,
+    raw_path: str,
+    query_string: str,
+    host: str,
+    scheme: str,
+    body: bytes,
+    client_ip: str | None,
+    fields: Mapping[Any, Any],
+    lists: bool,
+    request: Request,
+    context: Context | None,
+    errors: Any = None,
+) -> WSGIEnviron | None:
+    """The environ ``environ_from_request`` gives for a request of these values (no
+    base path; ``query_string`` as ``encode_query`` gives it) whose header fields are
+    one native map, one entry a name (``Headers._lazy``'s ``fields``: a ``str`` value,
+    or with ``lists`` a one-item list of one); ``None`` when the map is of another
+    shape (then the caller builds it from the request). For a runtime half's direct
+    path (``RuntimeHalf.decode_for_wsgi``)."""
+    environ = _environ_start(
+        method, raw_path, "", query_string, host, scheme, body, client_ip, request, context, errors
+    )
+    if not _fields_into(environ, fields, lists):
+        return None
+    return _environ_finished(environ, body, host)
+
+
+def _environ_finished(environ: WSGIEnviron, body: bytes, host: str) -> WSGIEnviron:
+    # The two keys the header fields decide: the body's length where a body or a
+    # field sets one, and the host where no field gave it.
+    if body or "CONTENT_LENGTH" in environ:
+        environ["CONTENT_LENGTH"] = str(len(body))
     if "HTTP_HOST" not in environ:
-        environ["HTTP_HOST"] = native_str(request.host)
+        environ["HTTP_HOST"] = native_str(host)
+    return environ
+
+
+def _environ_start(
+    method: str,
+    raw_path: str,
+    base_path: str,
+    query_string: str,
+    host: str,
+    scheme: str,
+    body: bytes,
+    client_ip: str | None,
+    request: Request,
+    context: Context | None,
+    errors: Any,
+) -> WSGIEnviron:
+    # The environ of a request but its header fields (and the two keys they decide).
+    if "%" in raw_path or not raw_path.isascii():
+        full = unquote_to_bytes(raw_path).decode("latin-1")
+    else:
+        full = raw_path
+    script_name = ""
+    path_info = full
+    if base_path:
+        base = base_path.rstrip("/").encode("utf-8").decode("latin-1")
+        if full == base or full.startswith(base + "/"):
+            script_name, path_info = base, full[len(base) :]
+    if ":" in host or host.startswith("["):
+        server_name, server_port = _split_host(host, scheme)
+    else:  # a name alone (what front doors pass): the scheme's port, no call
+        server_name, server_port = host, "443" if scheme == "https" else "80"
+    request_uri = raw_path + (f"?{query_string}" if query_string else "")
+    environ: WSGIEnviron = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+        "QUERY_STRING": query_string,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REQUEST_URI": request_uri,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": errors if errors is not None else sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "polyfaas.request": request,
+        "polyfaas.context": context,
+        "RAW_URI": request_uri,
+    }
+    if client_ip:
+        environ["REMOTE_ADDR"] = client_ip
     return environ
 
 

@@ -4,10 +4,10 @@ text, and the checks that keep every decoder total."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from polyfaas import Response
+from polyfaas import Request, Response
 from polyfaas.runtime import (
     body_from_text_or_base64,
     decode_path,
@@ -129,6 +129,57 @@ def path_and_body(event: Mapping[str, Any], path_key: str, where: str) -> tuple[
     if type(body) is str and encoded is False:
         return raw_path, path, body.encode("utf-8", "surrogatepass")
     return raw_path, path, body_from_text_or_base64(body, encoded, where)
+
+
+class EventRequest:
+    """The filler of a lazy ``Request`` of one front door's event (``Request._lazy``):
+    called, the envelope's ``decode`` of the event; asked for the WSGI environ
+    (``wsgi_environ``), the envelope's direct builder, which gives ``None`` for an
+    event of any but the common shape (the environ is then built from the filled
+    request, which raises the decoder's ``EventFormatError`` for a malformed one)."""
+
+    __slots__ = ("builder", "decoder", "event")
+
+    event: Any
+    decoder: Callable[[Any], Request]
+    builder: Callable[[Any, Any, Any, Any], dict[str, Any] | None]
+
+    def __call__(self) -> Request:
+        return self.decoder(self.event)
+
+    def wsgi_environ(self, request: Any, context: Any, errors: Any) -> dict[str, Any] | None:
+        return self.builder(self.event, request, context, errors)
+
+
+def lazy_request(
+    event: Any,
+    decoder: Callable[[Any], Request],
+    builder: Callable[[Any, Any, Any, Any], dict[str, Any] | None],
+) -> Request:
+    """A ``Request`` of ``event`` filled by ``decoder(event)`` when first read, whose
+    WSGI environ ``builder(event, request, context, errors)`` builds (``EventRequest``)."""
+    fill = _new(EventRequest)
+    fill.event = event
+    fill.decoder = decoder
+    fill.builder = builder
+    return Request._lazy(fill, event)
+
+
+_new = object.__new__
+
+
+def plain_params(event: Mapping[str, Any]) -> bool:
+    """Whether the event's ``pathParameters`` are absent or a dict of strings: those
+    ``path_params`` reads without an error (a direct path needs no other)."""
+    given = event.get("pathParameters")
+    if given is None:
+        return True
+    if type(given) is not dict:
+        return False
+    for name, value in given.items():
+        if type(name) is not str or type(value) is not str:
+            return False
+    return True
 
 
 def first_forwarded(value: str | None) -> str | None:

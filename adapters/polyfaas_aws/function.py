@@ -33,6 +33,7 @@ from polyfaas.runtime import (
 )
 from polyfaas_aws import alb, http_api, rest
 from polyfaas_aws.context import is_lambda_context, lazy_canonical
+from polyfaas_aws.envelope import lazy_request
 
 if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an event
     from polyfaas import Event, EventBatch
@@ -159,6 +160,19 @@ class AwsHttpRuntime(RuntimeHalf):
         else:
             raise EventFormatError(f"a Lambda event is a JSON value, not a {type(event)}")
         return Invocation._trusted(payload, context, (event, native_context))
+
+    @override
+    def decode_for_wsgi(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
+        """``decode``, with the ``Request`` of a payload 2.0 event lazy: a WSGI app's
+        environ is built straight from the event (``http_api.wsgi_environ``), the
+        canonical fields only when read (issue 15, decisions 1 and 3)."""
+        if len(args) == 2 and not kwargs:
+            event = args[0]
+            if type(event) is dict and envelope_of(event) == "http":
+                context = lazy_canonical(args[1], self.cloud)
+                request = lazy_request(event, http_api.decode, http_api.wsgi_environ)
+                return Invocation._trusted(request, context, args)
+        return self.decode(args, kwargs)
 
     @override
     def encode(self, result: Any, invocation: Invocation) -> Any:

@@ -23,6 +23,7 @@ from polyfaas.runtime import (
     EventFormatError,
     body_to_text_or_base64,
     lazy_query,
+    query_string_of,
 )
 from polyfaas_aws.envelope import (
     answer_fields,
@@ -30,6 +31,7 @@ from polyfaas_aws.envelope import (
     is_text,
     mapping,
     path_and_body,
+    plain_params,
 )
 from polyfaas_aws.rest import path_params
 
@@ -110,6 +112,71 @@ def decode(event: Mapping[str, Any]) -> Request:
         path_params(event, WHERE),
         event,
     )
+
+
+def wsgi_environ(
+    event: Mapping[str, Any], request: Request, context: Any, errors: Any
+) -> dict[str, Any] | None:
+    """The WSGI environ of a payload 2.0 event, straight from the event: what
+    ``environ_from_request(decode(event), context)`` gives, for the common shape (the
+    parsed JSON's objects, string fields, a host header); ``None`` for any other, whose
+    environ the filled request gives (``decode`` raising for a malformed event). The
+    same checks as ``decode``, in its order (tests/aws/test_aws_direct_environ.py)."""
+    context_field = event.get("requestContext")
+    if type(context_field) is not dict:
+        return None
+    http = context_field.get("http")
+    if type(http) is not dict:
+        return None
+    method = http.get("method")
+    raw_query = event.get("rawQueryString") or ""
+    singles = event.get("headers")
+    if type(method) is not str or not method or type(raw_query) is not str:
+        return None
+    if type(singles) is not dict:
+        return None
+    cookies = event.get("cookies")
+    fields = singles
+    if cookies:
+        if type(cookies) is not list or not set(map(type, cookies)) <= _STR:
+            return None
+        if "cookie" in singles:
+            return None
+        fields = {**singles, "cookie": "; ".join(cookies)}
+    raw_path, _, body = path_and_body(event, "rawPath", WHERE)
+    host = singles.get("host")
+    scheme = singles.get("x-forwarded-proto", "https")
+    if type(host) is not str or type(scheme) is not str or not plain_params(event):
+        return None
+    source_ip = http.get("sourceIp")
+    environ: dict[str, Any] | None = _environ_of_fields()(
+        method.upper(),
+        raw_path,
+        query_string_of(raw_query),
+        host,
+        scheme,
+        body,
+        source_ip if isinstance(source_ip, str) and source_ip else None,
+        fields,
+        False,
+        request,
+        context,
+        errors,
+    )
+    return environ
+
+
+def _environ_of_fields() -> Any:
+    # The WSGI bridge, imported by the first WSGI call (no other entry needs it).
+    found = _ENVIRON_OF_FIELDS.get("function")
+    if found is None:
+        from polyfaas.runtime import environ_of_fields
+
+        found = _ENVIRON_OF_FIELDS["function"] = environ_of_fields
+    return found
+
+
+_ENVIRON_OF_FIELDS: dict[str, Any] = {}
 
 
 def encode(response: Response) -> dict[str, Any]:
