@@ -168,6 +168,20 @@ def lazy_request(
 _new = object.__new__
 
 
+def environ_of_fields() -> Any:
+    """The kit's ``environ_of_fields`` (the WSGI bridge), imported by the first direct
+    WSGI call: no other entry needs the bridge."""
+    found = _ENVIRON_OF_FIELDS.get("function")
+    if found is None:
+        from polyfaas.runtime import environ_of_fields as found
+
+        _ENVIRON_OF_FIELDS["function"] = found
+    return found
+
+
+_ENVIRON_OF_FIELDS: dict[str, Any] = {}
+
+
 def plain_params(event: Mapping[str, Any]) -> bool:
     """Whether the event's ``pathParameters`` are absent or a dict of strings: those
     ``path_params`` reads without an error (a direct path needs no other)."""

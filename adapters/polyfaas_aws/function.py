@@ -163,14 +163,20 @@ class AwsHttpRuntime(RuntimeHalf):
 
     @override
     def decode_for_wsgi(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
-        """``decode``, with the ``Request`` of a payload 2.0 event lazy: a WSGI app's
-        environ is built straight from the event (``http_api.wsgi_environ``), the
-        canonical fields only when read (issue 15, decisions 1 and 3)."""
+        """``decode``, with the ``Request`` of a payload 2.0 or REST API event lazy: a
+        WSGI app's environ is built straight from the event (``http_api.wsgi_environ``,
+        ``rest.wsgi_environ``), the canonical fields only when read (issue 15,
+        decisions 1 and 3)."""
         if len(args) == 2 and not kwargs:
             event = args[0]
-            if type(event) is dict and envelope_of(event) == "http":
+            kind = envelope_of(event) if type(event) is dict else None
+            if kind == "http":
                 context = lazy_canonical(args[1], self.cloud)
                 request = lazy_request(event, http_api.decode, http_api.wsgi_environ)
+                return Invocation._trusted(request, context, args)
+            if kind == "rest":
+                context = lazy_canonical(args[1], self.cloud)
+                request = lazy_request(event, rest.decode, rest.wsgi_environ)
                 return Invocation._trusted(request, context, args)
         return self.decode(args, kwargs)
 

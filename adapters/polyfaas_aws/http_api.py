@@ -28,6 +28,7 @@ from polyfaas.runtime import (
 from polyfaas_aws.envelope import (
     answer_fields,
     distinct_fields,
+    environ_of_fields,
     is_text,
     mapping,
     path_and_body,
@@ -149,7 +150,7 @@ def wsgi_environ(
     if type(host) is not str or type(scheme) is not str or not plain_params(event):
         return None
     source_ip = http.get("sourceIp")
-    environ: dict[str, Any] | None = _environ_of_fields()(
+    environ: dict[str, Any] | None = environ_of_fields()(
         method.upper(),
         raw_path,
         query_string_of(raw_query),
@@ -164,19 +165,6 @@ def wsgi_environ(
         errors,
     )
     return environ
-
-
-def _environ_of_fields() -> Any:
-    # The WSGI bridge, imported by the first WSGI call (no other entry needs it).
-    found = _ENVIRON_OF_FIELDS.get("function")
-    if found is None:
-        from polyfaas.runtime import environ_of_fields
-
-        found = _ENVIRON_OF_FIELDS["function"] = environ_of_fields
-    return found
-
-
-_ENVIRON_OF_FIELDS: dict[str, Any] = {}
 
 
 def encode(response: Response) -> dict[str, Any]:

@@ -24,15 +24,18 @@ from polyfaas.runtime import (
     PATH_SAFE,
     EventFormatError,
     body_to_text_or_base64,
+    encode_query,
     multi_value_index,
 )
 from polyfaas_aws.envelope import (
     answer_fields,
     distinct_fields,
+    environ_of_fields,
     is_text,
     mapping,
     pairs,
     path_and_body,
+    plain_params,
 )
 
 WHERE = "API Gateway REST event"
@@ -145,6 +148,64 @@ def decode(event: Mapping[str, Any]) -> Request:
         path_params(event, WHERE),
         event,
     )
+
+
+def wsgi_environ(
+    event: Mapping[str, Any], request: Request, context: Any, errors: Any
+) -> dict[str, Any] | None:
+    """The WSGI environ of a REST API event, straight from the event: what
+    ``environ_from_request(decode(event), context)`` gives, for the common shape (the
+    parsed JSON's objects, ``headers`` and ``multiValueHeaders`` naming the same
+    fields, ``Host`` and ``X-Forwarded-Proto`` among them); ``None`` for any other,
+    whose environ the filled request gives (``decode`` raising for a malformed
+    event). The checks of ``decode`` in its order, then the query's and the header
+    fields' as the environ reads them (tests/aws/test_aws_direct_environ.py)."""
+    method = event.get("httpMethod")
+    singles = event.get("headers")
+    multis = event.get("multiValueHeaders")
+    if type(method) is not str or not method or type(singles) is not dict:
+        return None
+    if type(multis) is dict and singles.keys() == multis.keys():
+        fields, lists = multis, True
+    elif multis is None:
+        fields, lists = singles, False
+    else:
+        return None
+    raw_path, _, body = path_and_body(event, "path", WHERE)
+    context_field = event.get("requestContext")
+    if type(context_field) is not dict:
+        return None
+    identity = context_field.get("identity")
+    host = singles.get("Host")
+    scheme = singles.get("X-Forwarded-Proto")
+    if (
+        type(host) is not str
+        or not host
+        or type(scheme) is not str
+        or (identity is not None and type(identity) is not dict)
+        or not plain_params(event)
+    ):
+        return None
+    source_ip = identity.get("sourceIp") if identity is not None else None
+    # The query as the environ reads the decoded one (its pairs' error, if malformed).
+    query = MultiDict._trusted(
+        tuple(pairs(event, "queryStringParameters", "multiValueQueryStringParameters", WHERE))
+    )
+    environ: dict[str, Any] | None = environ_of_fields()(
+        method.upper(),
+        raw_path,
+        encode_query(query),
+        host,
+        scheme,
+        body,
+        source_ip if isinstance(source_ip, str) and source_ip else None,
+        fields,
+        lists,
+        request,
+        context,
+        errors,
+    )
+    return environ
 
 
 def encode(response: Response) -> dict[str, Any]:

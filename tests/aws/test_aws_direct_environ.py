@@ -1,7 +1,7 @@
-"""A WSGI entry's direct path on payload 2.0 events (``decode_for_wsgi``, issue 19): the
-environ built straight from the event is the environ of the decoded request, and its
-lazy ``Request`` is the decoded one, for any event; a malformed event is the decoder's
-``EventFormatError`` with the same message, raised before the app runs."""
+"""A WSGI entry's direct path on payload 2.0 and REST API events (``decode_for_wsgi``,
+issue 19): the environ built straight from the event is the environ of the decoded
+request, and its lazy ``Request`` is the decoded one, for any event; a malformed event
+is the decoder's ``EventFormatError`` with the same message, raised before the app runs."""
 
 from __future__ import annotations
 
@@ -88,6 +88,71 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
     return event
 
 
+rest_names = st.sampled_from(["Host", "X-Forwarded-Proto", "Content-Type", "Cookie", "X-A", "é"])
+rest_values = st.one_of(st.sampled_from(["h.example", "https", "1", "a=1"]), texts)
+
+
+@st.composite
+def rest_headers(draw: st.DrawFn) -> tuple[Any, Any]:
+    """(headers, multiValueHeaders): mostly the platform's couple, else any other."""
+    singles = draw(st.dictionaries(rest_names, rest_values, max_size=4))
+    singles = {"Host": "h.example", "X-Forwarded-Proto": "https", **singles}
+    shape = draw(st.integers(0, 7))
+    if shape == 0:
+        return singles, None
+    if shape == 1:  # a repeat, or a name only in one map
+        return singles, {**{k: [v] for k, v in singles.items()}, "X-B": ["1", "2"]}
+    if shape == 2:
+        return draw(st.sampled_from([None, "x", {"Host": 3}])), None
+    if shape == 3:
+        return {"X-A": "1"}, {"X-A": ["1"]}  # no Host: the index decides
+    return singles, {k: [v] for k, v in singles.items()}
+
+
+rest_queries = sometimes(
+    st.sampled_from(
+        [
+            (None, None),
+            ({"a": "1"}, {"a": ["1"]}),
+            ({"a": "2"}, {"a": ["1", "2"]}),
+            ({"q": "a b", "é": "~"}, {"q": ["a b"], "é": ["~"]}),
+        ]
+    ),
+    st.sampled_from([({"a": 1}, {"a": [1]}), ("x", None), ({"a": "1"}, {"a": "1"})]),
+)
+rest_contexts = sometimes(
+    st.sampled_from(
+        [
+            {"stage": "Prod", "apiId": "a1", "identity": {"sourceIp": "203.0.113.9"}},
+            {"stage": "Prod", "apiId": "a1", "identity": None, "domainName": "d.example"},
+        ]
+    ),
+    st.sampled_from([{"stage": "Prod", "apiId": "a1", "identity": "x"}]),
+)
+
+
+@st.composite
+def rest_events(draw: st.DrawFn) -> dict[str, Any]:
+    singles, multis = draw(rest_headers())
+    query, multi_query = draw(rest_queries)
+    event: dict[str, Any] = {
+        "resource": "/{proxy+}",
+        "httpMethod": draw(methods),
+        "path": draw(paths),
+        "headers": singles,
+        "multiValueHeaders": multis,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "requestContext": draw(rest_contexts),
+        "body": draw(bodies),
+        "isBase64Encoded": draw(flags),
+    }
+    value = draw(params)
+    if value is not None:
+        event["pathParameters"] = value
+    return event
+
+
 def environ_or_error(build: Any) -> Any:
     try:
         environ = build()
@@ -99,7 +164,7 @@ def environ_or_error(build: Any) -> Any:
 
 
 @settings(max_examples=400)
-@given(events())
+@given(st.one_of(events(), rest_events()))
 def test_the_direct_environ_is_the_decoded_requests(event: dict[str, Any]) -> None:
     context = LambdaContextStub()
 
