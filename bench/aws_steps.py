@@ -5,7 +5,9 @@
 Where a call's cost goes (issue 19: polyfaas's WSGI path next to apig-wsgi's on the same
 API Gateway event): the runtime half's ``decode`` (the canonical ``Request`` and the
 lazy context), ``environ_from_request``, ``run_wsgi_app`` (the environ, the app and its
-answer), the runtime half's ``encode``, the whole ``polyfaas.wsgi`` call and the whole
+answer), ``decode_for_wsgi`` (what a WSGI entry calls: the lazy ``Request``), the
+environ of that decode built straight from the event (``direct environ``, the decode
+included), the runtime half's ``encode``, the whole ``polyfaas.wsgi`` call and the whole
 apig-wsgi call. Each step runs ``N`` times in a process of its own under callgrind,
 minus a process that builds the same and runs it no time (``bench.icount``'s method).
 The steps after ``decode`` reuse one decoded request, whose lazy views are decoded
@@ -40,12 +42,16 @@ apig(event, context)
 invocation = runtime.decode((event, context), {})
 request = invocation.payload
 response = run_wsgi_app(events.wsgi_app, environ_from_request(request, invocation.context))
+def direct_environ(lazy):
+    return environ_from_request(lazy.payload, lazy.context)
 steps = {
     "decode": lambda: runtime.decode((event, context), {}),
     "environ": lambda: environ_from_request(request, invocation.context),
     "run_wsgi_app": lambda: run_wsgi_app(
         events.wsgi_app, environ_from_request(request, invocation.context)
     ),
+    "decode_for_wsgi": lambda: runtime.decode_for_wsgi((event, context), {}),
+    "direct environ": lambda: direct_environ(runtime.decode_for_wsgi((event, context), {})),
     "encode": lambda: runtime.encode(response, invocation),
     "polyfaas call": lambda: entry(event, context),
     "apig-wsgi call": lambda: apig(event, context),
@@ -56,7 +62,16 @@ gc.freeze()
 for _ in range(count):
     run()
 """
-STEPS = ("decode", "environ", "run_wsgi_app", "encode", "polyfaas call", "apig-wsgi call")
+STEPS = (
+    "decode",
+    "environ",
+    "run_wsgi_app",
+    "decode_for_wsgi",
+    "direct environ",
+    "encode",
+    "polyfaas call",
+    "apig-wsgi call",
+)
 
 
 def step_instructions(door: str, step: str, calls: int) -> float:
