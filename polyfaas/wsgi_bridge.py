@@ -159,7 +159,7 @@ def _environ_start(
         base = base_path.rstrip("/").encode("utf-8").decode("latin-1")
         if full == base or full.startswith(base + "/"):
             script_name, path_info = base, full[len(base) :]
-    if ":" in host or host.startswith("["):
+    if ":" in host or host[:1] == "[":
         server_name, server_port = _split_host(host, scheme)
     else:  # a name alone (what front doors pass): the scheme's port, no call
         server_name, server_port = host, "443" if scheme == "https" else "80"

@@ -9,6 +9,8 @@ from typing import Any
 
 from polyfaas import Request, Response
 from polyfaas.runtime import (
+    PATH_SAFE,
+    EventFormatError,
     body_from_text_or_base64,
     decode_path,
     media_type,
@@ -107,6 +109,20 @@ def distinct_fields(response: Response) -> tuple[dict[str, str], str | None] | N
     return fields, content_type
 
 
+def raw_path_of(value: Any, where: str) -> str:
+    """A request path as the front door passed it (encoded), or a clear error."""
+    if value is None or value == "":
+        return "/"
+    if not isinstance(value, str):
+        raise EventFormatError(f"{where}: the path must be a string, not {value!r:.60}")
+    path = value if value.startswith("/") else "/" + value
+    if path.isascii() and path.isprintable() and " " not in path:
+        return path
+    from urllib.parse import quote
+
+    return quote(path, safe=PATH_SAFE + "%", errors="surrogatepass")
+
+
 def path_and_body(event: Mapping[str, Any], path_key: str, where: str) -> tuple[str, str, bytes]:
     """``(raw_path, path, body)`` of an API Gateway event: ``raw_path_of`` its path field,
     that path decoded, and ``body_from_text_or_base64`` of ``body``/``isBase64Encoded``.
@@ -120,8 +136,6 @@ def path_and_body(event: Mapping[str, Any], path_key: str, where: str) -> tuple[
         and raw_path.isprintable()
         and " " not in raw_path
     ):
-        from polyfaas_aws.rest import raw_path_of
-
         raw_path = raw_path_of(raw_path, where)
     path = raw_path if "%" not in raw_path else decode_path(raw_path)
     body = event.get("body")

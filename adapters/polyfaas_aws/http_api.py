@@ -147,7 +147,9 @@ def wsgi_environ(
     raw_path, _, body = path_and_body(event, "rawPath", WHERE)
     host = singles.get("host")
     scheme = singles.get("x-forwarded-proto", "https")
-    if type(host) is not str or type(scheme) is not str or not plain_params(event):
+    if type(host) is not str or type(scheme) is not str:
+        return None
+    if "pathParameters" in event and not plain_params(event):
         return None
     source_ip = http.get("sourceIp")
     environ: dict[str, Any] | None = environ_of_fields()(

@@ -21,7 +21,6 @@ from typing import Any
 
 from polyfaas import Headers, MultiDict, Request, Response
 from polyfaas.runtime import (
-    PATH_SAFE,
     EventFormatError,
     body_to_text_or_base64,
     encode_query,
@@ -53,20 +52,6 @@ def is_rest_event(event: Mapping[str, Any]) -> bool:
         and "apiId" in context
         and event.get("version") in (None, "1.0")
     )
-
-
-def raw_path_of(value: Any, where: str) -> str:
-    """A request path as the front door passed it (encoded), or a clear error."""
-    if value is None or value == "":
-        return "/"
-    if not isinstance(value, str):
-        raise EventFormatError(f"{where}: the path must be a string, not {value!r:.60}")
-    path = value if value.startswith("/") else "/" + value
-    if path.isascii() and path.isprintable() and " " not in path:
-        return path
-    from urllib.parse import quote
-
-    return quote(path, safe=PATH_SAFE + "%", errors="surrogatepass")
 
 
 def path_params(event: Mapping[str, Any], where: str) -> dict[str, str]:

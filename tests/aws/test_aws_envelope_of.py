@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from polyfaas.errors import EventFormatError
 from polyfaas.runtime import body_from_text_or_base64, decode_path
 from polyfaas_aws import alb, http_api, rest
-from polyfaas_aws.envelope import path_and_body
+from polyfaas_aws.envelope import path_and_body, raw_path_of
 from polyfaas_aws.function import YANDEX_KEYS, envelope_of
 
 
@@ -132,7 +132,7 @@ def test_path_and_body_give_what_the_readers_give(
     if not flag_absent:
         event["isBase64Encoded"] = flag
     try:
-        raw_path = rest.raw_path_of(path, "event")
+        raw_path = raw_path_of(path, "event")
         expected: Any = (
             raw_path,
             decode_path(raw_path),
