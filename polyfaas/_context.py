@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import attrs
 
 from polyfaas._event import new_id
-from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
+from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr, lazy_getattr
 
 if TYPE_CHECKING:
     import logging
@@ -34,6 +34,19 @@ def _default_logger() -> logging.Logger:
     import logging
 
     return logging.getLogger("polyfaas.function")
+
+
+#: The fields ``Context._lazy`` leaves to its filler.
+_LAZY_FIELDS = (
+    "function_name",
+    "function_version",
+    "memory_limit_mb",
+    "deadline",
+    "region",
+    "account_id",
+    "credentials",
+    "_logger",
+)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -120,21 +133,9 @@ class Context:
         return self  # type: ignore[no-any-return]
 
     if not TYPE_CHECKING:  # (hidden from mypy: it would type every attribute as Any)
-
-        def __getattr__(self, name):
-            # Reached only for a slot left unset: a lazy context's fields, filled on
-            # first need (an eager context never gets here, so it pays nothing).
-            if name in _LAZY_FIELDS:
-                fill = self._fill
-                if fill is not None:
-                    filled = fill()
-                    for field in _LAZY_FIELDS:
-                        _setattr(self, field, getattr(filled, field))
-                    _setattr(self, "_fill", None)
-                    return getattr(self, name)
-            elif name == "_fill":  # an instance made by __new__ elsewhere (unpickled)
-                return None
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # Reached only for a slot left unset: a lazy instance's fields, filled on first
+        # need (an eager one never gets here, so it pays nothing).
+        __getattr__ = lazy_getattr(_LAZY_FIELDS)
 
     @property
     def logger(self) -> logging.Logger:
@@ -149,15 +150,3 @@ class Context:
 
 
 _BuildingContext = building_twin(Context)
-_setattr = object.__setattr__
-#: The fields ``Context._lazy`` leaves to its filler.
-_LAZY_FIELDS = (
-    "function_name",
-    "function_version",
-    "memory_limit_mb",
-    "deadline",
-    "region",
-    "account_id",
-    "credentials",
-    "_logger",
-)

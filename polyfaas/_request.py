@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import attrs
 
 from polyfaas._body import body_repr, decode_text, to_bytes
-from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr
+from polyfaas._fields import building_twin, fields_eq, fields_hash, fields_repr, lazy_getattr
 from polyfaas._multidict import Headers, MultiDict, as_headers
 from polyfaas.errors import HTTPError
 
@@ -181,6 +181,22 @@ _NO_QUERY = MultiDict._trusted(())
 _NO_HEADERS = Headers._trusted(())
 
 
+#: The fields ``Request._lazy`` leaves to its filler (all but ``native``).
+_LAZY_FIELDS = (
+    "method",
+    "path",
+    "raw_path",
+    "query",
+    "headers",
+    "body",
+    "client_ip",
+    "scheme",
+    "host",
+    "base_path",
+    "path_params",
+)
+
+
 @attrs.frozen(init=False, repr=False, eq=False)
 class Request:
     """An HTTP request, whatever platform delivered it.
@@ -303,21 +319,9 @@ class Request:
         return self  # type: ignore[no-any-return]
 
     if not TYPE_CHECKING:  # (hidden from mypy: it would type every attribute as Any)
-
-        def __getattr__(self, name):
-            # Reached only for a slot left unset: a lazy request's fields, filled on
-            # first need (an eager request never gets here, so it pays nothing).
-            if name in _LAZY_FIELDS:
-                fill = self._fill
-                if fill is not None:
-                    filled = fill()
-                    for field in _LAZY_FIELDS:
-                        _setattr(self, field, getattr(filled, field))
-                    _setattr(self, "_fill", None)
-                    return getattr(self, name)
-            elif name == "_fill":  # an instance made by __new__ elsewhere (unpickled)
-                return None
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # Reached only for a slot left unset: a lazy instance's fields, filled on first
+        # need (an eager one never gets here, so it pays nothing).
+        __getattr__ = lazy_getattr(_LAZY_FIELDS)
 
     @property
     def query_string(self) -> str:
@@ -370,18 +374,3 @@ _set_client_ip, _set_scheme, _set_host, _set_base_path, _set_path_params, _set_n
     for name in ("client_ip", "scheme", "host", "base_path", "path_params", "native")
 )
 _set_fill = Request.__dict__["_fill"].__set__
-_setattr = object.__setattr__
-#: The fields ``Request._lazy`` leaves to its filler (all but ``native``).
-_LAZY_FIELDS = (
-    "method",
-    "path",
-    "raw_path",
-    "query",
-    "headers",
-    "body",
-    "client_ip",
-    "scheme",
-    "host",
-    "base_path",
-    "path_params",
-)
