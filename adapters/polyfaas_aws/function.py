@@ -57,7 +57,7 @@ def envelope_of(event: Any) -> str | None:
     if not event.keys().isdisjoint(_YANDEX_KEYS):
         return None
     # ``http_api.is_http_api_event``, ``alb.is_alb_event`` and ``rest.is_rest_event``
-    # inlined (tests/aws/test_aws_samples.py holds them to the same answers).
+    # inlined (tests/aws/test_aws_envelope_of.py holds them to the same answers).
     version = event.get("version")
     if version == "2.0" and "rawPath" in event:
         return "http"
@@ -170,13 +170,10 @@ class AwsHttpRuntime(RuntimeHalf):
         if len(args) == 2 and not kwargs:
             event = args[0]
             kind = envelope_of(event) if type(event) is dict else None
-            if kind == "http":
+            if kind in ("http", "rest"):
+                envelope = http_api if kind == "http" else rest
                 context = lazy_canonical(args[1], self.cloud)
-                request = lazy_request(event, http_api.decode, http_api.wsgi_environ)
-                return Invocation._trusted(request, context, args)
-            if kind == "rest":
-                context = lazy_canonical(args[1], self.cloud)
-                request = lazy_request(event, rest.decode, rest.wsgi_environ)
+                request = lazy_request(event, envelope.decode, envelope.wsgi_environ)
                 return Invocation._trusted(request, context, args)
         return self.decode(args, kwargs)
 
