@@ -91,22 +91,27 @@ def answer_fields(
     return groups, content_type
 
 
-def distinct_fields(response: Response) -> tuple[dict[str, str], str | None] | None:
-    """The response's fields, one value a name, and its ``Content-Type`` when no name
-    comes twice (case-insensitively) and none is ``Set-Cookie``: what most answers
-    are, in one pass with no grouping; ``None`` otherwise (then ``answer_fields``)."""
+def header_maps(
+    response: Response,
+) -> tuple[dict[str, str], dict[str, tuple[str, list[str]]], str | None]:
+    """``(fields, groups, content_type)`` of the response's header fields: when no name
+    comes twice (case-insensitively) and none is ``Set-Cookie`` (what most answers
+    are), the fields one value a name, found in one pass with no grouping, and no
+    groups; otherwise no fields and every field in ``answer_fields``' groups. The
+    envelopes put the groups into their own maps (joined, multi-value, cookies)."""
     fields: dict[str, str] = {}
     seen: set[str] = set()
     content_type = None
     for name, value in response.headers._pairs:
         lower = name.lower()
         if lower in seen or lower == "set-cookie":
-            return None
+            groups, content_type = answer_fields(response)
+            return {}, groups, content_type
         seen.add(lower)
         if lower == "content-type":
             content_type = value
         fields[name] = value
-    return fields, content_type
+    return fields, {}, content_type
 
 
 def raw_path_of(value: Any, where: str) -> str:

@@ -26,9 +26,8 @@ from polyfaas.runtime import (
     query_string_of,
 )
 from polyfaas_aws.envelope import (
-    answer_fields,
-    distinct_fields,
     environ_of_fields,
+    header_maps,
     is_text,
     mapping,
     path_and_body,
@@ -172,17 +171,12 @@ def wsgi_environ(
 def encode(response: Response) -> dict[str, Any]:
     """The payload 2.0 answer for ``response``."""
     cookies: list[str] = []
-    distinct = distinct_fields(response)
-    if distinct is not None:
-        headers, content_type = distinct
-    else:
-        headers = {}
-        groups, content_type = answer_fields(response)
-        for lower, (name, values) in groups.items():
-            if lower == "set-cookie":
-                cookies = values
-            else:
-                headers[name] = values[0] if len(values) == 1 else ",".join(values)
+    headers, groups, content_type = header_maps(response)
+    for lower, (name, values) in groups.items():
+        if lower == "set-cookie":
+            cookies = values
+        else:
+            headers[name] = values[0] if len(values) == 1 else ",".join(values)
     body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
     answer: dict[str, Any] = {
         "statusCode": response.status,

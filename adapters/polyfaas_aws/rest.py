@@ -27,9 +27,8 @@ from polyfaas.runtime import (
     multi_value_index,
 )
 from polyfaas_aws.envelope import (
-    answer_fields,
-    distinct_fields,
     environ_of_fields,
+    header_maps,
     is_text,
     mapping,
     pairs,
@@ -196,17 +195,12 @@ def wsgi_environ(
 def encode(response: Response) -> dict[str, Any]:
     """The proxy integration's answer for ``response``."""
     multi: dict[str, list[str]] = {}
-    distinct = distinct_fields(response)
-    if distinct is not None:
-        headers, content_type = distinct
-    else:
-        headers = {}
-        groups, content_type = answer_fields(response)
-        for name, values in groups.values():
-            if len(values) == 1:
-                headers[name] = values[0]
-            else:
-                multi[name] = values
+    headers, groups, content_type = header_maps(response)
+    for name, values in groups.values():
+        if len(values) == 1:
+            headers[name] = values[0]
+        else:
+            multi[name] = values
     body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
     return {
         "statusCode": response.status,

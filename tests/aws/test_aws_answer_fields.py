@@ -1,4 +1,4 @@
-"""The one-pass answer headers (``distinct_fields``, issue 15) give what grouping the
+"""The one-pass answer headers (``header_maps``, issue 15) give what grouping the
 fields gives, for any fields: repeats in any case, Set-Cookie, Content-Type twice."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from polyfaas import Response
 from polyfaas.runtime import body_to_text_or_base64
 from polyfaas_aws import http_api, rest
-from polyfaas_aws.envelope import answer_fields, distinct_fields, is_text
+from polyfaas_aws.envelope import answer_fields, header_maps, is_text
 
 _names = st.sampled_from(["Content-Type", "content-type", "X-A", "x-a", "Set-Cookie", "X-B"])
 _values = st.sampled_from(["text/plain", "application/octet-stream", "a", "b=1"])
@@ -53,6 +53,7 @@ def test_http_answer_is_the_grouped_answer(fields: list[Any]) -> None:
 
 def test_the_one_pass_takes_the_common_answer_and_leaves_the_rest() -> None:
     plain = Response(200, [("Content-Type", "text/html"), ("X-A", "1")], b"")
-    assert distinct_fields(plain) == ({"Content-Type": "text/html", "X-A": "1"}, "text/html")
-    assert distinct_fields(Response(200, [("X-A", "1"), ("x-a", "2")], b"")) is None
-    assert distinct_fields(Response(200, [("Set-Cookie", "a=1")], b"")) is None
+    assert header_maps(plain) == ({"Content-Type": "text/html", "X-A": "1"}, {}, "text/html")
+    for fields in ([("X-A", "1"), ("x-a", "2")], [("Set-Cookie", "a=1")]):
+        response = Response(200, fields, b"")
+        assert header_maps(response) == ({}, *answer_fields(response))
