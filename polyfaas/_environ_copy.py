@@ -16,20 +16,19 @@ from typing import Any
 #: os.environ's own table of encoded names (POSIX): a name absent from it is absent from
 #: os.environ, which spares the raised-and-caught ``KeyError`` of ``os.environ.get``.
 _OS_TABLE: Any = getattr(os.environ, "_data", None) if os.name == "posix" else None
-#: The mapping that table belongs to (a test may put another mapping in ``os.environ``:
-#: that one is read as itself).
-_OS_ENVIRON = os.environ
-#: That table for a runtime half that reads a few names on every call (``table.get``
-#: of an encoded name: ``None`` when unset), or ``None`` where there is no such table;
-#: it is ``os.environ``'s only while ``os.environ is OS_ENVIRON``.
+#: That table, for a runtime half that reads a few names on every call (``table.get`` of
+#: an encoded name: ``None`` when unset), or ``None`` where there is no such table.
 OS_ENVIRON_TABLE: dict[bytes, bytes] | None = _OS_TABLE if type(_OS_TABLE) is dict else None
-OS_ENVIRON = _OS_ENVIRON
+#: The mapping that table belongs to: the table is ``os.environ``'s only while
+#: ``os.environ is OS_ENVIRON`` (a test may put another mapping there, read as itself).
+OS_ENVIRON = os.environ
 _ENCODING = sys.getfilesystemencoding()
 
 
 def env_get(environ: Mapping[str, str], name: str) -> str | None:
     """``environ.get(name)``, cheap for an ASCII ``name`` missing from ``os.environ``."""
-    if environ is _OS_ENVIRON and type(_OS_TABLE) is dict and name.encode() not in _OS_TABLE:
+    table = OS_ENVIRON_TABLE
+    if environ is OS_ENVIRON and table is not None and name.encode() not in table:
         return None
     return environ.get(name)
 
@@ -59,6 +58,6 @@ def _encode(name: str) -> bytes:
 
 def environment_at_call(environ: Mapping[str, str]) -> Mapping[str, str]:
     """A copy of ``environ`` as it is now (cheap for ``os.environ`` on POSIX)."""
-    if environ is _OS_ENVIRON and type(_OS_TABLE) is dict:
-        return _EnvironCopy(_OS_TABLE.copy())
+    if environ is OS_ENVIRON and OS_ENVIRON_TABLE is not None:
+        return _EnvironCopy(OS_ENVIRON_TABLE.copy())
     return dict(environ)
