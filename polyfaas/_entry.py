@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 from polyfaas._context import Context
 from polyfaas._event import EventType, is_event
 from polyfaas._request import Request
-from polyfaas._response import Response, collected, error_response, to_response
+from polyfaas._response import Response, check_response, collected, error_response, to_response
 from polyfaas.errors import EventFormatError, UnknownCallError
 
 if TYPE_CHECKING:
@@ -284,7 +284,9 @@ class Entry:
                 # ``_call`` inlined, and a ``Response`` (what most handlers return) is
                 # not asked whether it is awaitable: the per-call path of every request.
                 value = self.handler(called, context)
-                return to_response(value if type(value) is Response else resolve_awaitable(value))
+                if type(value) is Response:  # (``to_response``'s own first case)
+                    return check_response(value)
+                return to_response(resolve_awaitable(value))
             except Exception as exc:
                 converted = error_response(exc)
                 if converted is None:

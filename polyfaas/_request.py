@@ -309,9 +309,10 @@ class Request:
         when one of them is first read (``repr``, ``==``, ``hash``, pickling and
         ``attrs.evolve`` read them too). An exception from ``fill`` (the decoder's
         ``EventFormatError``) propagates to that read, and the next read calls it
-        again. ``fill`` may also offer ``wsgi_environ(request, context, errors)``: the
-        WSGI environ of the call built straight from the native input, or ``None``
-        (then ``environ_from_request`` reads the fields as for any request)."""
+        again. ``fill`` may also offer ``wsgi_fields()``: the values of the call's WSGI
+        environ read straight from the native input (``polyfaas.runtime.WSGIFields``),
+        or ``None`` (then ``environ_from_request`` reads the fields as for any
+        request)."""
         self: Any = _new(_BuildingRequest)
         self.native = native
         self._fill = fill

@@ -83,8 +83,8 @@ if TYPE_CHECKING:
     from polyfaas._target import Target, load_target, parse_target
     from polyfaas.serving import serve_wsgi
     from polyfaas.wsgi_bridge import (
+        WSGIFields,
         environ_from_request,
-        environ_of_fields,
         request_from_environ,
         run_wsgi_app,
         start_wsgi_response,
@@ -140,9 +140,9 @@ class RuntimeHalf:
     def decode_for_wsgi(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         """``decode`` for an entry that serves a WSGI application (``polyfaas.wsgi``):
         the same invocation, whose ``Request`` may be lazy (``Request._lazy``), its
-        filler building the WSGI environ straight from the native input
-        (``wsgi_environ``, see ``polyfaas.wsgi_bridge.environ_of_fields``): a WSGI app
-        reads the environ, not the canonical fields. A malformed input must still be the
+        filler reading the WSGI environ's values straight from the native input
+        (``wsgi_fields``, see ``WSGIFields``): a WSGI app reads the environ, not the
+        canonical fields. A malformed input must still be the
         decoder's ``EventFormatError``, raised when the environ is built. The default
         is ``decode``."""
         return self.decode(args, kwargs)
@@ -186,7 +186,7 @@ _LAZY = {
     "load_target": "polyfaas._target",
     "parse_target": "polyfaas._target",
     "environ_from_request": "polyfaas.wsgi_bridge",
-    "environ_of_fields": "polyfaas.wsgi_bridge",
+    "WSGIFields": "polyfaas.wsgi_bridge",
     "request_from_environ": "polyfaas.wsgi_bridge",
     "run_wsgi_app": "polyfaas.wsgi_bridge",
     "start_wsgi_response": "polyfaas.wsgi_bridge",
@@ -215,6 +215,7 @@ __all__ = [
     "PolyfaasError",
     "ResponseFormatError",
     "UnknownCallError",
+    "WSGIFields",
     "Frame",
     "Invocation",
     "OS_ENVIRON",
@@ -233,7 +234,6 @@ __all__ = [
     "env_get",
     "environment_at_call",
     "environ_from_request",
-    "environ_of_fields",
     "error_response",
     "event_from_request",
     "format_rfc3339",

@@ -53,102 +53,31 @@ def environ_from_request(
     ``PATH_INFO``/``SCRIPT_NAME`` come from the raw path (``base_path`` is the script
     name), ``QUERY_STRING`` is re-encoded from the query, and the canonical objects
     ride along as ``polyfaas.request`` and ``polyfaas.context``. A lazy request whose
-    filler builds the environ from the native input (``Request._lazy``) gives that.
+    filler reads the environ's values straight from the native input
+    (``Request._lazy``'s ``wsgi_fields``) is not filled for them.
     """
     fill = request._fill
+    given: WSGIFields | None = None
+    fields: Mapping[Any, Any] | None
     if fill is not None:
-        direct = getattr(fill, "wsgi_environ", None)
+        direct = getattr(fill, "wsgi_fields", None)
         if direct is not None:
-            made = direct(request, context, errors)
-            if made is not None:
-                return made  # type: ignore[no-any-return]
-    body = request.body
-    host = request.host
-    environ = _environ_start(
-        request.method,
-        request.raw_path,
-        request.base_path,
-        encode_query(request.query),
-        host,
-        request.scheme,
-        body,
-        request.client_ip,
-        request,
-        context,
-        errors,
-    )
-    # No header name maps to a key set above (they are CONTENT_* or HTTP_*): a field
-    # whose key is there already is a repeat, which the count tells (repeats joined).
-    headers = request.headers
-    source = headers._source
-    fields = source[3] if source is not None else None
-    if fields is None or not _fields_into(environ, fields[0], fields[1]):
-        keys = _environ_keys
-        pairs = headers._pairs
-        size = len(environ)
-        for name, value in pairs:
-            try:
-                key = keys[name]
-            except KeyError:
-                key = _environ_key(name)
-            environ[key] = value if value.isascii() else native_str(value)
-        if len(environ) - size != len(pairs):
-            _join_repeats(environ, pairs)
-    return _environ_finished(environ, body, host)
-
-
-def environ_of_fields(
-    method: str,
-    raw_path: str,
-    query_string: str,
-    host: str,
-    scheme: str,
-    body: bytes,
-    client_ip: str | None,
-    fields: Mapping[Any, Any],
-    lists: bool,
-    request: Request,
-    context: Context | None,
-    errors: Any = None,
-) -> WSGIEnviron | None:
-    """The environ ``environ_from_request`` gives for a request of these values (no
-    base path; ``query_string`` as ``encode_query`` gives it) whose header fields are
-    one native map, one entry a name (``Headers._lazy``'s ``fields``: a ``str`` value,
-    or with ``lists`` a one-item list of one); ``None`` when the map is of another
-    shape (then the caller builds it from the request). For a runtime half's direct
-    path (``RuntimeHalf.decode_for_wsgi``)."""
-    environ = _environ_start(
-        method, raw_path, "", query_string, host, scheme, body, client_ip, request, context, errors
-    )
-    if not _fields_into(environ, fields, lists):
-        return None
-    return _environ_finished(environ, body, host)
-
-
-def _environ_finished(environ: WSGIEnviron, body: bytes, host: str) -> WSGIEnviron:
-    # The two keys the header fields decide: the body's length where a body or a
-    # field sets one, and the host where no field gave it.
-    if body or "CONTENT_LENGTH" in environ:
-        environ["CONTENT_LENGTH"] = str(len(body))
-    if "HTTP_HOST" not in environ:
-        environ["HTTP_HOST"] = native_str(host)
-    return environ
-
-
-def _environ_start(
-    method: str,
-    raw_path: str,
-    base_path: str,
-    query_string: str,
-    host: str,
-    scheme: str,
-    body: bytes,
-    client_ip: str | None,
-    request: Request,
-    context: Context | None,
-    errors: Any,
-) -> WSGIEnviron:
-    # The environ of a request but its header fields (and the two keys they decide).
+            given = direct()
+    if given is not None:
+        method, raw_path, query_string, host, scheme, body, client_ip, fields, lists = given
+        base_path = ""
+    else:
+        method = request.method
+        raw_path = request.raw_path
+        base_path = request.base_path
+        query_string = encode_query(request.query)
+        host = request.host
+        scheme = request.scheme
+        body = request.body
+        client_ip = request.client_ip
+        source = request.headers._source
+        native = None if source is None else source[3]
+        fields, lists = (None, False) if native is None else native
     if "%" in raw_path or not raw_path.isascii():
         full = unquote_to_bytes(raw_path).decode("latin-1")
     else:
@@ -186,7 +115,28 @@ def _environ_start(
     }
     if client_ip:
         environ["REMOTE_ADDR"] = client_ip
+    # No header name maps to a key set above (they are CONTENT_* or HTTP_*): a field
+    # whose key is there already is a repeat, which the count tells (repeats joined).
+    # Native fields of another shape take the pairs (which fills a lazy request: its
+    # decoder's error, for a malformed input).
+    if fields is None or not _fields_into(environ, fields, lists):
+        _pairs_into(environ, request.headers._pairs)
+    # The two keys the header fields decide: the body's length where a body or a
+    # field sets one, and the host where no field gave it.
+    if body or "CONTENT_LENGTH" in environ:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    if "HTTP_HOST" not in environ:
+        environ["HTTP_HOST"] = native_str(host)
     return environ
+
+
+#: What a lazy request's filler gives for ``environ_from_request`` to read instead of
+#: the canonical fields (``Request._lazy``'s ``wsgi_fields()``): ``(method, raw_path,
+#: query_string, host, scheme, body, client_ip, fields, lists)``, as the decoded
+#: request has them (no base path; ``query_string`` as ``encode_query`` gives it), the
+#: header fields one native map, one entry a name (``Headers._lazy``'s ``fields``: a
+#: ``str`` value or, with ``lists``, a one-item list of one).
+WSGIFields = tuple[str, str, str, str, str, bytes, Optional[str], Mapping[Any, Any], bool]
 
 
 _environ_keys: dict[str, str] = {}
@@ -202,28 +152,55 @@ def _fields_into(environ: WSGIEnviron, fields: Mapping[Any, Any], lists: bool) -
     # is checked by the call the environ needs anyway.
     isascii = str.isascii
     size = len(environ)
+    # One loop a shape, the same but for the lists' unpacking: a test of ``lists`` in
+    # the loop costs a tenth of a call of 24 fields (C passes over the lists, more).
     try:
-        for name, given in fields.items():
-            value = given
-            if lists:
+        if lists:
+            for name, given in fields.items():
                 if type(given) is not list:
                     break
                 [value] = given  # a ValueError unless one item
-            try:
-                key = keys[name]
-            except KeyError:
-                if type(name) is not str:
-                    break
-                key = _environ_key(name)
-            environ[key] = value if isascii(value) else native_str(value)
+                try:
+                    key = keys[name]
+                except KeyError:
+                    if type(name) is not str:
+                        break
+                    key = _environ_key(name)
+                environ[key] = value if isascii(value) else native_str(value)
+            else:
+                if len(environ) - size == len(fields):
+                    return True
         else:
-            if len(environ) - size == len(fields):
-                return True
+            for name, value in fields.items():
+                try:
+                    key = keys[name]
+                except KeyError:
+                    if type(name) is not str:
+                        break
+                    key = _environ_key(name)
+                environ[key] = value if isascii(value) else native_str(value)
+            else:
+                if len(environ) - size == len(fields):
+                    return True
     except (TypeError, ValueError):
         pass
     for key in list(environ)[size:]:  # what the loop added (headers are added last)
         del environ[key]
     return False
+
+
+def _pairs_into(environ: WSGIEnviron, pairs: tuple[tuple[str, str], ...]) -> None:
+    """Put header pairs into ``environ``, a repeated key's values joined."""
+    keys = _environ_keys
+    size = len(environ)
+    for name, value in pairs:
+        try:
+            key = keys[name]
+        except KeyError:
+            key = _environ_key(name)
+        environ[key] = value if value.isascii() else native_str(value)
+    if len(environ) - size != len(pairs):
+        _join_repeats(environ, pairs)
 
 
 def _join_repeats(environ: WSGIEnviron, pairs: tuple[tuple[str, str], ...]) -> None:

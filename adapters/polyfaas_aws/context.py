@@ -83,7 +83,9 @@ def lazy_canonical(native: Any, provider: str) -> Context:
     (``tests/aws/test_aws_lazy_context.py``)."""
     if native is None:
         return Context._trusted(provider=provider, native=None)
-    request_id = _request_id(native)
+    request_id = getattr(native, "aws_request_id", None)
+    if type(request_id) is not str:  # (Lambda's is: no call then)
+        request_id = _request_id(native)
     table = OS_ENVIRON_TABLE
     if table is not None and os.environ is OS_ENVIRON:
         # The four variables the fill reads (``_VARIABLES``), as they are now: four

@@ -5,7 +5,7 @@ text, and the checks that keep every decoder total."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyfaas import Request, Response
 from polyfaas.runtime import (
@@ -17,6 +17,9 @@ from polyfaas.runtime import (
     multi_value_pairs,
     object_field,
 )
+
+if TYPE_CHECKING:
+    from polyfaas.runtime import WSGIFields
 
 #: Media types sent as text besides ``text/*``, ``*+json`` and ``*+xml`` (the types
 #: apig-wsgi and Mangum treat as text, so a polyfaas answer has the same shape).
@@ -152,53 +155,37 @@ def path_and_body(event: Mapping[str, Any], path_key: str, where: str) -> tuple[
 
 class EventRequest:
     """The filler of a lazy ``Request`` of one front door's event (``Request._lazy``):
-    called, the envelope's ``decode`` of the event; asked for the WSGI environ
-    (``wsgi_environ``), the envelope's direct builder, which gives ``None`` for an
-    event of any but the common shape (the environ is then built from the filled
-    request, which raises the decoder's ``EventFormatError`` for a malformed one)."""
+    called, the envelope's ``decode`` of the event; asked for the WSGI environ's values
+    (``wsgi_fields``), the envelope's direct reader, which gives ``None`` for an event
+    of any but the common shape (the environ is then built from the filled request,
+    which raises the decoder's ``EventFormatError`` for a malformed one)."""
 
-    __slots__ = ("builder", "decoder", "event")
+    __slots__ = ("decoder", "event", "reader")
 
     event: Any
     decoder: Callable[[Any], Request]
-    builder: Callable[[Any, Any, Any, Any], dict[str, Any] | None]
+    reader: Callable[[Any], WSGIFields | None]
 
     def __call__(self) -> Request:
         return self.decoder(self.event)
 
-    def wsgi_environ(self, request: Any, context: Any, errors: Any) -> dict[str, Any] | None:
-        return self.builder(self.event, request, context, errors)
+    def wsgi_fields(self) -> WSGIFields | None:
+        return self.reader(self.event)
 
 
 def lazy_request(
-    event: Any,
-    decoder: Callable[[Any], Request],
-    builder: Callable[[Any, Any, Any, Any], dict[str, Any] | None],
+    event: Any, decoder: Callable[[Any], Request], reader: Callable[[Any], WSGIFields | None]
 ) -> Request:
     """A ``Request`` of ``event`` filled by ``decoder(event)`` when first read, whose
-    WSGI environ ``builder(event, request, context, errors)`` builds (``EventRequest``)."""
+    WSGI environ's values ``reader(event)`` reads (``EventRequest``)."""
     fill = _new(EventRequest)
     fill.event = event
     fill.decoder = decoder
-    fill.builder = builder
+    fill.reader = reader
     return Request._lazy(fill, event)
 
 
 _new = object.__new__
-
-
-def environ_of_fields() -> Any:
-    """The kit's ``environ_of_fields`` (the WSGI bridge), imported by the first direct
-    WSGI call: no other entry needs the bridge."""
-    found = _ENVIRON_OF_FIELDS.get("function")
-    if found is None:
-        from polyfaas.runtime import environ_of_fields as found
-
-        _ENVIRON_OF_FIELDS["function"] = found
-    return found
-
-
-_ENVIRON_OF_FIELDS: dict[str, Any] = {}
 
 
 def plain_params(event: Mapping[str, Any]) -> bool:

@@ -164,8 +164,8 @@ class AwsHttpRuntime(RuntimeHalf):
     @override
     def decode_for_wsgi(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Invocation:
         """``decode``, with the ``Request`` of a payload 2.0 or REST API event lazy: a
-        WSGI app's environ is built straight from the event (``http_api.wsgi_environ``,
-        ``rest.wsgi_environ``), the canonical fields only when read (issue 15,
+        WSGI app's environ is built straight from the event (``http_api.wsgi_fields``,
+        ``rest.wsgi_fields``), the canonical fields only when read (issue 15,
         decisions 1 and 3)."""
         if len(args) == 2 and not kwargs:
             event = args[0]
@@ -173,7 +173,7 @@ class AwsHttpRuntime(RuntimeHalf):
             if kind in ("http", "rest"):
                 envelope = http_api if kind == "http" else rest
                 context = lazy_canonical(args[1], self.cloud)
-                request = lazy_request(event, envelope.decode, envelope.wsgi_environ)
+                request = lazy_request(event, envelope.decode, envelope.wsgi_fields)
                 return Invocation._trusted(request, context, args)
         return self.decode(args, kwargs)
 

@@ -16,7 +16,7 @@ repeated headers joined with commas.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyfaas import Headers, Request, Response
 from polyfaas.runtime import (
@@ -26,7 +26,6 @@ from polyfaas.runtime import (
     query_string_of,
 )
 from polyfaas_aws.envelope import (
-    environ_of_fields,
     header_maps,
     is_text,
     mapping,
@@ -34,6 +33,9 @@ from polyfaas_aws.envelope import (
     plain_params,
 )
 from polyfaas_aws.rest import path_params
+
+if TYPE_CHECKING:
+    from polyfaas.runtime import WSGIFields
 
 _STR = frozenset({str})
 WHERE = "HTTP API event"
@@ -114,12 +116,10 @@ def decode(event: Mapping[str, Any]) -> Request:
     )
 
 
-def wsgi_environ(
-    event: Mapping[str, Any], request: Request, context: Any, errors: Any
-) -> dict[str, Any] | None:
-    """The WSGI environ of a payload 2.0 event, straight from the event: what
-    ``environ_from_request(decode(event), context)`` gives, for the common shape (the
-    parsed JSON's objects, string fields, a host header); ``None`` for any other, whose
+def wsgi_fields(event: Mapping[str, Any]) -> WSGIFields | None:
+    """The WSGI environ's values of a payload 2.0 event, straight from the event
+    (``WSGIFields``): those of ``decode(event)``, for the common shape (the parsed
+    JSON's objects, string fields, a host header); ``None`` for any other, whose
     environ the filled request gives (``decode`` raising for a malformed event). The
     same checks as ``decode``, in its order (tests/aws/test_aws_direct_environ.py)."""
     context_field = event.get("requestContext")
@@ -151,7 +151,7 @@ def wsgi_environ(
     if "pathParameters" in event and not plain_params(event):
         return None
     source_ip = http.get("sourceIp")
-    environ: dict[str, Any] | None = environ_of_fields()(
+    return (
         method.upper(),
         raw_path,
         query_string_of(raw_query),
@@ -161,11 +161,7 @@ def wsgi_environ(
         source_ip if isinstance(source_ip, str) and source_ip else None,
         fields,
         False,
-        request,
-        context,
-        errors,
     )
-    return environ
 
 
 def encode(response: Response) -> dict[str, Any]:

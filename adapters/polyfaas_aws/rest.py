@@ -17,7 +17,7 @@ name with one value goes in ``headers``, a repeated one (several ``Set-Cookie``)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyfaas import Headers, MultiDict, Request, Response
 from polyfaas.runtime import (
@@ -27,7 +27,6 @@ from polyfaas.runtime import (
     multi_value_index,
 )
 from polyfaas_aws.envelope import (
-    environ_of_fields,
     header_maps,
     is_text,
     mapping,
@@ -35,6 +34,9 @@ from polyfaas_aws.envelope import (
     path_and_body,
     plain_params,
 )
+
+if TYPE_CHECKING:
+    from polyfaas.runtime import WSGIFields
 
 WHERE = "API Gateway REST event"
 
@@ -134,16 +136,14 @@ def decode(event: Mapping[str, Any]) -> Request:
     )
 
 
-def wsgi_environ(
-    event: Mapping[str, Any], request: Request, context: Any, errors: Any
-) -> dict[str, Any] | None:
-    """The WSGI environ of a REST API event, straight from the event: what
-    ``environ_from_request(decode(event), context)`` gives, for the common shape (the
-    parsed JSON's objects, ``headers`` and ``multiValueHeaders`` naming the same
-    fields, ``Host`` and ``X-Forwarded-Proto`` among them); ``None`` for any other,
-    whose environ the filled request gives (``decode`` raising for a malformed
-    event). The checks of ``decode`` in its order, then the query's and the header
-    fields' as the environ reads them (tests/aws/test_aws_direct_environ.py)."""
+def wsgi_fields(event: Mapping[str, Any]) -> WSGIFields | None:
+    """The WSGI environ's values of a REST API event, straight from the event
+    (``WSGIFields``): those of ``decode(event)``, for the common shape (the parsed
+    JSON's objects, ``headers`` and ``multiValueHeaders`` naming the same fields,
+    ``Host`` and ``X-Forwarded-Proto`` among them); ``None`` for any other, whose
+    environ the filled request gives (``decode`` raising for a malformed event). The
+    checks of ``decode`` in its order, then the query's and the header fields' as the
+    environ reads them (tests/aws/test_aws_direct_environ.py)."""
     method = event.get("httpMethod")
     singles = event.get("headers")
     multis = event.get("multiValueHeaders")
@@ -175,7 +175,7 @@ def wsgi_environ(
     query = MultiDict._trusted(
         tuple(pairs(event, "queryStringParameters", "multiValueQueryStringParameters", WHERE))
     )
-    environ: dict[str, Any] | None = environ_of_fields()(
+    return (
         method.upper(),
         raw_path,
         encode_query(query),
@@ -185,11 +185,7 @@ def wsgi_environ(
         source_ip if isinstance(source_ip, str) and source_ip else None,
         fields,
         lists,
-        request,
-        context,
-        errors,
     )
-    return environ
 
 
 def encode(response: Response) -> dict[str, Any]:

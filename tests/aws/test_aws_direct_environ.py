@@ -227,7 +227,7 @@ def test_the_common_event_takes_the_direct_path() -> None:
     assert environ["polyfaas.request"] is request
     assert request.path == "/orders"  # read: filled now
     assert filled(request)
-    assert http_api.wsgi_environ({**event, "headers": {}}, request, None, None) is None
+    assert http_api.wsgi_fields({**event, "headers": {}}) is None
 
 
 def test_a_wsgi_entry_refuses_a_malformed_event_before_the_app_runs() -> None:
