@@ -52,20 +52,21 @@ def building_twin(cls: type) -> Any:
     return type(cls.__name__, (cls,), namespace)
 
 
-def lazy_getattr(fields: tuple[str, ...]) -> Callable[[Any, str], Any]:
+def lazy_getattr(fields: tuple[str, ...], *, of_native: bool = False) -> Callable[[Any, str], Any]:
     """The ``__getattr__`` of a frozen slotted class with a lazy form (``Context._lazy``,
     ``Request._lazy``: ``fields`` left unset, ``_fill`` the filler). Python reaches it
     only for a slot left unset, so an eager instance never pays for it: the first read
-    of one of ``fields`` copies them all from ``_fill()`` (an eager instance of the
-    same value) and clears ``_fill``; an exception from the filler propagates to that
-    read, and the next read calls it again. An instance made by ``__new__`` elsewhere
+    of one of ``fields`` copies them all from ``_fill()`` (``of_native``:
+    ``_fill(native)``, the instance's ``native``), an eager instance of the same value,
+    and clears ``_fill``; an exception from the filler propagates to that read, and
+    the next read calls it again. An instance made by ``__new__`` elsewhere
     (unpickling) reads ``_fill`` as ``None``."""
 
     def __getattr__(self: Any, name: str) -> Any:
         if name in fields:
             fill = self._fill
             if fill is not None:
-                filled = fill()
+                filled = fill(self.native) if of_native else fill()
                 for field in fields:
                     _setattr(self, field, getattr(filled, field))
                 _setattr(self, "_fill", None)

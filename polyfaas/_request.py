@@ -224,7 +224,7 @@ class Request:
     native: Any = attrs.field(default=None, repr=False, eq=False)
     # A lazy request's filler (``Request._lazy``), ``None`` once filled and in an eager
     # one; last, so pickling reads (and fills) every field before it.
-    _fill: Callable[[], Request] | None = attrs.field(
+    _fill: Callable[[Any], Request] | None = attrs.field(
         default=None, init=False, repr=False, eq=False
     )
 
@@ -303,16 +303,16 @@ class Request:
         return self  # type: ignore[no-any-return]
 
     @staticmethod
-    def _lazy(fill: Callable[[], Request], native: Any) -> Request:
+    def _lazy(fill: Callable[[Any], Request], native: Any) -> Request:
         """A lazy request (private, for runtime halves): ``native`` as given; every
-        other field is copied from ``fill()``, an eager ``Request`` of the same call,
-        when one of them is first read (``repr``, ``==``, ``hash``, pickling and
+        other field is copied from ``fill(native)``, an eager ``Request`` of the same
+        call, when one of them is first read (``repr``, ``==``, ``hash``, pickling and
         ``attrs.evolve`` read them too). An exception from ``fill`` (the decoder's
         ``EventFormatError``) propagates to that read, and the next read calls it
-        again. ``fill`` may also offer ``wsgi_fields()``: the values of the call's WSGI
-        environ read straight from the native input (``polyfaas.runtime.WSGIFields``),
-        or ``None`` (then ``environ_from_request`` reads the fields as for any
-        request)."""
+        again. Given the native input, one filler serves every call (a decoder). It may
+        also offer ``wsgi_fields(native)``: the values of the call's WSGI environ read
+        straight from the native input (``polyfaas.runtime.WSGIFields``), or ``None``
+        (then ``environ_from_request`` reads the fields as for any request)."""
         self: Any = _new(_BuildingRequest)
         self.native = native
         self._fill = fill
@@ -322,7 +322,7 @@ class Request:
     if not TYPE_CHECKING:  # (hidden from mypy: it would type every attribute as Any)
         # Reached only for a slot left unset: a lazy instance's fields, filled on first
         # need (an eager one never gets here, so it pays nothing).
-        __getattr__ = lazy_getattr(_LAZY_FIELDS)
+        __getattr__ = lazy_getattr(_LAZY_FIELDS, of_native=True)
 
     @property
     def query_string(self) -> str:

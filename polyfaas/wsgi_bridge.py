@@ -62,7 +62,7 @@ def environ_from_request(
     if fill is not None:
         direct = getattr(fill, "wsgi_fields", None)
         if direct is not None:
-            given = direct()
+            given = direct(request.native)
     if given is not None:
         method, raw_path, query_string, host, scheme, body, client_ip, fields, lists = given
         base_path = ""
@@ -131,7 +131,7 @@ def environ_from_request(
 
 
 #: What a lazy request's filler gives for ``environ_from_request`` to read instead of
-#: the canonical fields (``Request._lazy``'s ``wsgi_fields()``): ``(method, raw_path,
+#: the canonical fields (``Request._lazy``'s ``wsgi_fields(native)``): ``(method, raw_path,
 #: query_string, host, scheme, body, client_ip, fields, lists)``, as the decoded
 #: request has them (no base path; ``query_string`` as ``encode_query`` gives it), the
 #: header fields one native map, one entry a name (``Headers._lazy``'s ``fields``: a

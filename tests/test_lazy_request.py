@@ -25,7 +25,8 @@ class Filler:
         self.request = request
         self.calls = 0
 
-    def __call__(self) -> Request:
+    def __call__(self, native: Any) -> Request:
+        assert native is self.request.native  # what the lazy request was given
         self.calls += 1
         return self.request
 
@@ -66,8 +67,8 @@ def test_an_eager_request_has_no_filler() -> None:
 def test_a_fillers_error_reaches_every_read_that_needs_it() -> None:
     calls: list[int] = []
 
-    def malformed() -> Request:
-        calls.append(1)
+    def malformed(native: Any) -> Request:
+        calls.append(native["httpMethod"])
         raise EventFormatError("malformed event: 'httpMethod' must be a string")
 
     lazy = Request._lazy(malformed, {"httpMethod": 3})
@@ -75,7 +76,7 @@ def test_a_fillers_error_reaches_every_read_that_needs_it() -> None:
     for _ in range(2):
         with pytest.raises(EventFormatError, match="httpMethod"):
             lazy.method
-    assert calls == [1, 1]
+    assert calls == [3, 3]
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         lazy.nothing  # type: ignore[attr-defined]
 

@@ -153,39 +153,27 @@ def path_and_body(event: Mapping[str, Any], path_key: str, where: str) -> tuple[
     return raw_path, path, body_from_text_or_base64(body, encoded, where)
 
 
-class EventRequest:
-    """The filler of a lazy ``Request`` of one front door's event (``Request._lazy``):
-    called, the envelope's ``decode`` of the event; asked for the WSGI environ's values
-    (``wsgi_fields``), the envelope's direct reader, which gives ``None`` for an event
-    of any but the common shape (the environ is then built from the filled request,
-    which raises the decoder's ``EventFormatError`` for a malformed one)."""
+class EventReader:
+    """The filler of every lazy ``Request`` of one front door's events
+    (``Request._lazy``): called with an event, the envelope's ``decode`` of it; asked
+    for the WSGI environ's values (``wsgi_fields``), the envelope's direct reader, which
+    gives ``None`` for an event of any but the common shape (the environ is then built
+    from the filled request, which raises the decoder's ``EventFormatError`` for a
+    malformed one). One a front door, made once: a call makes no filler."""
 
-    __slots__ = ("decoder", "event", "reader")
+    __slots__ = ("decoder", "reader")
 
-    event: Any
-    decoder: Callable[[Any], Request]
-    reader: Callable[[Any], WSGIFields | None]
+    def __init__(
+        self, decoder: Callable[[Any], Request], reader: Callable[[Any], WSGIFields | None]
+    ) -> None:
+        self.decoder = decoder
+        self.reader = reader
 
-    def __call__(self) -> Request:
-        return self.decoder(self.event)
+    def __call__(self, event: Any) -> Request:
+        return self.decoder(event)
 
-    def wsgi_fields(self) -> WSGIFields | None:
-        return self.reader(self.event)
-
-
-def lazy_request(
-    event: Any, decoder: Callable[[Any], Request], reader: Callable[[Any], WSGIFields | None]
-) -> Request:
-    """A ``Request`` of ``event`` filled by ``decoder(event)`` when first read, whose
-    WSGI environ's values ``reader(event)`` reads (``EventRequest``)."""
-    fill = _new(EventRequest)
-    fill.event = event
-    fill.decoder = decoder
-    fill.reader = reader
-    return Request._lazy(fill, event)
-
-
-_new = object.__new__
+    def wsgi_fields(self, event: Any) -> WSGIFields | None:
+        return self.reader(event)
 
 
 def plain_params(event: Mapping[str, Any]) -> bool:

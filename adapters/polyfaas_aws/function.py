@@ -33,7 +33,7 @@ from polyfaas.runtime import (
 )
 from polyfaas_aws import alb, http_api, rest
 from polyfaas_aws.context import is_lambda_context, lazy_canonical
-from polyfaas_aws.envelope import lazy_request
+from polyfaas_aws.envelope import EventReader
 
 if TYPE_CHECKING:  # created on first use: an HTTP cold start never builds an event
     from polyfaas import Event, EventBatch
@@ -169,12 +169,10 @@ class AwsHttpRuntime(RuntimeHalf):
         decisions 1 and 3)."""
         if len(args) == 2 and not kwargs:
             event = args[0]
-            kind = envelope_of(event) if type(event) is dict else None
-            if kind in ("http", "rest"):
-                envelope = http_api if kind == "http" else rest
+            reader = _DIRECT_READERS.get(envelope_of(event)) if type(event) is dict else None
+            if reader is not None:
                 context = lazy_canonical(args[1], self.cloud)
-                request = lazy_request(event, envelope.decode, envelope.wsgi_fields)
-                return Invocation._trusted(request, context, args)
+                return Invocation._trusted(Request._lazy(reader, event), context, args)
         return self.decode(args, kwargs)
 
     @override
@@ -206,6 +204,13 @@ class AwsHttpRuntime(RuntimeHalf):
                 return alb.encode(response, alb.multi_value(event))
         return rest.encode(response)
 
+
+#: The fillers of a WSGI entry's lazy requests: the envelopes read straight into an
+#: environ (``decode_for_wsgi``), by ``envelope_of``'s name.
+_DIRECT_READERS: dict[str | None, EventReader] = {
+    "http": EventReader(http_api.decode, http_api.wsgi_fields),
+    "rest": EventReader(rest.decode, rest.wsgi_fields),
+}
 
 #: ``aws-gateway``: behind an API Gateway REST API (proxy integration, payload 1.0).
 gateway_runtime = AwsHttpRuntime("aws-gateway")
