@@ -132,6 +132,9 @@ class Entry:
         # The runtime that detection chose: a platform never changes under a running
         # instance (issue 15, decision 2), so it keeps the calls its ``detect`` takes.
         self._last_runtime: RuntimeHalf | None = None
+        # A handler that answers every request with a checked ``Response`` (a WSGI
+        # app's ``WSGIHandler``) needs none of ``handle``'s conversions.
+        self._checked_answers = getattr(handler, "answers_checked", False) is True
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
             value = getattr(app if app is not None else handler, attribute, None)
             if value is not None:
@@ -206,12 +209,36 @@ class Entry:
     # -- native call ------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        runtime = self._runtime_for(args, kwargs)
+        # ``_runtime_for``'s common case inline (a native first argument, no forced
+        # provider, the last runtime taking the call): a frame less on every call.
+        runtime = self._last_runtime
+        if (
+            runtime is None
+            or not args
+            or type(args[0]) not in _NATIVE_FIRST
+            or not _FAST_ENVIRON
+            or os.environ is not _ENVIRON
+            or _PROVIDER_KEY in _ENVIRON_DATA  # type: ignore[operator]
+            or not runtime.recognizes(args, kwargs)
+        ):
+            runtime = self._runtime_for(args, kwargs)
         if self.kind == "wsgi":  # the app reads an environ: the runtime may build it directly
             invocation = runtime.decode_for_wsgi(args, kwargs)
+            payload = invocation.payload
+            if self._checked_answers and self._initialized and type(payload) is Request:
+                # ``handle``'s request case inline: the app's handler answers a checked
+                # ``Response`` (``run_wsgi_app``), so only an exception is converted.
+                try:
+                    result = self.handler(payload, invocation.context)
+                except Exception as exc:
+                    result = error_response(exc)
+                    if result is None:
+                        raise
+            else:
+                result = self.handle(payload, invocation.context)
         else:
             invocation = runtime.decode(args, kwargs)
-        result = self.handle(invocation.payload, invocation.context)
+            result = self.handle(invocation.payload, invocation.context)
         # A streamed body reaches a platform that buffers (most do) read whole.
         if type(result) is Response and result.chunks is not None and not runtime.streams:
             result = collected(result)

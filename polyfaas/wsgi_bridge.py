@@ -514,6 +514,10 @@ def start_wsgi_response(response: Response, start_response: StartResponse) -> It
 class WSGIHandler:
     """``(request, context) -> Response`` served by a WSGI application."""
 
+    #: Every answer is a ``Response`` that ``check_response`` passed (``run_wsgi_app``'s),
+    #: so the entry takes it as it is.
+    answers_checked = True
+
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
 

@@ -155,25 +155,23 @@ def path_and_body(event: Mapping[str, Any], path_key: str, where: str) -> tuple[
 
 class EventReader:
     """The filler of every lazy ``Request`` of one front door's events
-    (``Request._lazy``): called with an event, the envelope's ``decode`` of it; asked
-    for the WSGI environ's values (``wsgi_fields``), the envelope's direct reader, which
-    gives ``None`` for an event of any but the common shape (the environ is then built
-    from the filled request, which raises the decoder's ``EventFormatError`` for a
-    malformed one). One a front door, made once: a call makes no filler."""
+    (``Request._lazy``): called with an event, the envelope's ``decode`` of it; its
+    ``wsgi_fields(event)``, the envelope's direct reader of the WSGI environ's values,
+    which gives ``None`` for an event of any but the common shape (the environ is then
+    built from the filled request, which raises the decoder's ``EventFormatError`` for
+    a malformed one). One a front door, made once: a call makes no filler. The reader
+    is the attribute itself, not a method around it: no frame of its own a call."""
 
-    __slots__ = ("decoder", "reader")
+    __slots__ = ("decoder", "wsgi_fields")
 
     def __init__(
         self, decoder: Callable[[Any], Request], reader: Callable[[Any], WSGIFields | None]
     ) -> None:
         self.decoder = decoder
-        self.reader = reader
+        self.wsgi_fields = reader
 
     def __call__(self, event: Any) -> Request:
         return self.decoder(event)
-
-    def wsgi_fields(self, event: Any) -> WSGIFields | None:
-        return self.reader(event)
 
 
 def plain_params(event: Mapping[str, Any]) -> bool:

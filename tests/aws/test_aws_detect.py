@@ -168,3 +168,30 @@ def test_a_direct_invocation_with_a_lambda_context_is_an_event() -> None:
 
     answer = on_event({"order": 42}, LambdaContextStub())
     assert answer == {"data": {"order": 42}, "provider": "aws", "region": "eu-west-1"}
+
+
+def test_recognizes_gives_is_lambda_context_s_answer_for_a_two_argument_call() -> None:
+    # ``recognizes`` inlines ``is_lambda_context``: the same answer for every context.
+    from types import SimpleNamespace
+
+    from polyfaas_aws.context import is_lambda_context
+
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders"
+    contexts: list[Any] = [
+        LambdaContextStub(),
+        YandexContextStub(),
+        None,
+        object(),
+        SimpleNamespace(invoked_function_arn=arn, aws_request_id="r"),
+        SimpleNamespace(invoked_function_arn=arn, aws_request_id=7),
+        SimpleNamespace(invoked_function_arn="b1g-function", aws_request_id="r"),
+        SimpleNamespace(invoked_function_arn=arn.encode(), aws_request_id="r"),
+        SimpleNamespace(invoked_function_arn=arn, aws_request_id="r", deadline_ms=1),
+        SimpleNamespace(aws_request_id="r"),
+    ]
+    for context in contexts:
+        expected = is_lambda_context(context)
+        assert gateway_runtime.recognizes((sample("http-v2"), context), {}) is expected, context
+        assert not gateway_runtime.recognizes((sample("http-v2"), context), {"x": 1})
+    assert is_lambda_context(LambdaContextStub())  # both answers are met
+    assert not gateway_runtime.recognizes((sample("http-v2"),), {})

@@ -251,3 +251,42 @@ def test_a_wsgi_entry_refuses_a_malformed_event_before_the_app_runs() -> None:
     with pytest.raises(EventFormatError, match="'body' must be a string"):
         entry(bad_body, LambdaContextStub())
     assert ran == []
+
+
+def test_a_wsgi_entry_answers_an_app_s_http_errors_on_every_call() -> None:
+    # The entry's WSGI calls after the first skip ``handle``: the same answers anyway.
+    from werkzeug.exceptions import NotFound
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        path = environ["PATH_INFO"]
+        if path == "/missing":
+            raise NotFound()
+        if path == "/teapot":
+            raise polyfaas.HTTPError(418, "short and stout")
+        if path == "/broken":
+            raise RuntimeError("the app failed")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    inits: list[str] = []
+    entry = polyfaas.wsgi(app, init=lambda context: inits.append(context.provider))
+
+    def call(path: str) -> Any:
+        event = {
+            "version": "2.0",
+            "rawPath": path,
+            "headers": {"host": "h.example"},
+            "requestContext": {"http": {"method": "GET"}},
+        }
+        return entry(event, LambdaContextStub())
+
+    for _ in range(2):  # the first call runs the init hook, the second does not
+        assert call("/")["statusCode"] == 200
+        assert call("/")["body"] == "ok"
+        assert call("/missing")["statusCode"] == 404
+        teapot = call("/teapot")
+        assert teapot["statusCode"] == 418
+        assert "short and stout" in teapot["body"]
+        with pytest.raises(RuntimeError, match="the app failed"):
+            call("/broken")
+    assert inits == ["aws"]
