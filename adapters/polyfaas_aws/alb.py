@@ -23,8 +23,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from polyfaas import Headers, MultiDict, Request, Response
-from polyfaas.runtime import EventFormatError, body_to_text_or_base64
-from polyfaas_aws.envelope import answer_fields, first_forwarded, is_text, pairs, path_and_body
+from polyfaas.runtime import EventFormatError
+from polyfaas_aws.envelope import (
+    answer_body,
+    answer_fields,
+    first_forwarded,
+    pairs,
+    path_and_body,
+)
 
 WHERE = "ALB event"
 
@@ -122,7 +128,7 @@ def encode(response: Response, multi_value_headers: bool) -> dict[str, Any]:
             else:
                 headers[name] = ",".join(values)
         answer["headers"] = headers
-    body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
+    body, encoded = answer_body(response.body, content_type)
     answer["body"] = body
     answer["isBase64Encoded"] = encoded
     return answer

@@ -12,6 +12,7 @@ from polyfaas.runtime import (
     PATH_SAFE,
     EventFormatError,
     body_from_text_or_base64,
+    body_to_text_or_base64,
     decode_path,
     media_type,
     multi_value_pairs,
@@ -51,6 +52,23 @@ def is_text(content_type: str | None) -> bool:
 
 #: ``is_text`` of each Content-Type value seen: every answer asks it.
 _TEXTUAL: dict[str | None, bool] = {}
+
+
+def answer_body(body: bytes, content_type: str | None) -> tuple[str, bool]:
+    """``(body, isBase64Encoded)`` of an answer: the body as text when its type travels
+    as text (``is_text``) and it is UTF-8, else its base64; one call, the type's
+    remembered answer read inline (every answer of every envelope asks)."""
+    if not body:
+        return "", False
+    textual = _TEXTUAL.get(content_type)
+    if textual is None:
+        textual = is_text(content_type)
+    if textual:
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return body_to_text_or_base64(body, False)
 
 
 #: ``event[key]`` as an object; ``null`` or absent is empty (API Gateway sends ``null``

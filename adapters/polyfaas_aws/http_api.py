@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING, Any
 from polyfaas import Headers, Request, Response
 from polyfaas.runtime import (
     EventFormatError,
-    body_to_text_or_base64,
     lazy_query,
     query_string_of,
 )
 from polyfaas_aws.envelope import (
+    answer_body,
     header_maps,
-    is_text,
     mapping,
     path_and_body,
     plain_params,
@@ -173,7 +172,7 @@ def encode(response: Response) -> dict[str, Any]:
             cookies = values
         else:
             headers[name] = values[0] if len(values) == 1 else ",".join(values)
-    body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
+    body, encoded = answer_body(response.body, content_type)
     answer: dict[str, Any] = {
         "statusCode": response.status,
         "headers": headers,

@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Any
 from polyfaas import Headers, MultiDict, Request, Response
 from polyfaas.runtime import (
     EventFormatError,
-    body_to_text_or_base64,
     encode_query,
     multi_value_index,
 )
 from polyfaas_aws.envelope import (
+    answer_body,
     header_maps,
-    is_text,
     mapping,
     pairs,
     path_and_body,
@@ -197,7 +196,7 @@ def encode(response: Response) -> dict[str, Any]:
             headers[name] = values[0]
         else:
             multi[name] = values
-    body, encoded = body_to_text_or_base64(response.body, is_text(content_type))
+    body, encoded = answer_body(response.body, content_type)
     return {
         "statusCode": response.status,
         "headers": headers,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from polyfaas import Response
 from polyfaas.runtime import body_to_text_or_base64
 from polyfaas_aws import http_api, rest
-from polyfaas_aws.envelope import answer_fields, header_maps, is_text
+from polyfaas_aws.envelope import answer_body, answer_fields, header_maps, is_text
 
 _names = st.sampled_from(["Content-Type", "content-type", "X-A", "x-a", "Set-Cookie", "X-B"])
 _values = st.sampled_from(["text/plain", "application/octet-stream", "a", "b=1"])
@@ -57,3 +57,21 @@ def test_the_one_pass_takes_the_common_answer_and_leaves_the_rest() -> None:
     for fields in ([("X-A", "1"), ("x-a", "2")], [("Set-Cookie", "a=1")]):
         response = Response(200, fields, b"")
         assert header_maps(response) == ({}, *answer_fields(response))
+
+
+_content_types = st.one_of(
+    st.none(),
+    st.sampled_from(["text/html; charset=utf-8", "application/json", "image/png", "x+json", ""]),
+    st.text(max_size=12),
+)
+
+
+@given(
+    st.binary(max_size=8) | st.sampled_from([b"ok", "h\u00e9".encode(), b"\xff\xfe"]),
+    _content_types,
+)
+def test_answer_body_is_the_body_form_of_its_type(body: bytes, content_type: Any) -> None:
+    # Asked twice: the second answer comes from the remembered type.
+    expected = body_to_text_or_base64(body, is_text(content_type))
+    assert answer_body(body, content_type) == expected
+    assert answer_body(body, content_type) == expected
