@@ -415,7 +415,7 @@ def run_wsgi_app(
     if code is None:
         code = _status_code(status)
     body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    pairs = tuple(headers)
+    pairs: tuple[Any, ...] = tuple(headers)  # Any: what the app gave, checked below
     # What every framework gives: (str, str) tuples of ASCII text, the Headers' own
     # form already, so no conversion and no copy; anything else is converted as it
     # always was. check_response still refuses a field that cannot be sent. A loop
