@@ -13,15 +13,26 @@ minus a process that builds the same and runs it no time (``bench.icount``'s met
 The steps after ``decode`` reuse one decoded request, whose lazy views are decoded
 already: on v1 the whole call therefore costs more than its steps' sum (the
 ``headers``/``multiValueHeaders`` couple read into pairs). Prints one JSON object.
+
+    python -m bench.aws_steps --cache [--calls N] [--door v1|v2 ...]
+
+The two whole calls (polyfaas's and apig-wsgi's) under cachegrind's cache and branch
+simulation instead, each event a call: instructions (``Ir``), first-level instruction
+and data read misses (``I1mr``, ``D1mr``), conditional and indirect branches
+mispredicted (``Bcm``, ``Bim``). Where the wall-time ratio of two calls is above their
+instruction ratio, these tell why (a simulated machine's caches, not this one's).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
-from bench.icount import instructions, valgrind
+from bench.icount import ROOT, environment, instructions, valgrind
 
 #: Run by each counted process: build every step on the door's event, run one N times.
 CALLER = """
@@ -81,18 +92,71 @@ def step_instructions(door: str, step: str, calls: int) -> float:
     return (counted - base) / calls
 
 
+#: The events cachegrind counts with ``--cache-sim=yes --branch-sim=yes``, as ``--cache``
+#: reports them.
+CACHE_EVENTS = ("Ir", "I1mr", "D1mr", "Bcm", "Bim")
+
+
+def cache_events(args: list[str]) -> dict[str, int]:
+    """cachegrind's totals (``CACHE_EVENTS``) of ``python *args``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "cachegrind.out"
+        command = [
+            valgrind() or "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=yes",
+            "--branch-sim=yes",
+            f"--cachegrind-out-file={out}",
+            sys.executable,
+            *args,
+        ]
+        done = subprocess.run(
+            command, cwd=ROOT, env=environment(), capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"cachegrind failed: {done.stderr[-2000:]}")
+        names: list[str] = []
+        totals: list[int] = []
+        for line in out.read_text().splitlines():
+            if line.startswith("events:"):
+                names = line.split()[1:]
+            elif line.startswith("summary:"):
+                totals = [int(value) for value in line.split()[1:]]
+    found = dict(zip(names, totals))
+    return {name: found[name] for name in CACHE_EVENTS}
+
+
+def call_cache_events(door: str, step: str, calls: int) -> dict[str, float]:
+    """``cache_events`` a call of ``step`` on ``door``'s event (``calls`` minus none)."""
+    base = cache_events(["-c", CALLER, door, step, "0"])
+    counted = cache_events(["-c", CALLER, door, step, str(calls)])
+    return {name: round((counted[name] - base[name]) / calls, 1) for name in CACHE_EVENTS}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--door", action="append", choices=("v1", "v2"))
+    parser.add_argument("--cache", action="store_true", help="cache and branch simulation")
     args = parser.parse_args()
     if valgrind() is None:
         print(json.dumps({"missing": "valgrind is not on PATH"}))
         return
-    figures = {
-        door: {step: round(step_instructions(door, step, args.calls)) for step in STEPS}
-        for door in args.door or ["v1", "v2"]
-    }
+    if args.cache:
+        figures: dict[str, Any] = {
+            door: {
+                step: call_cache_events(door, step, args.calls)
+                for step in ("polyfaas call", "apig-wsgi call")
+            }
+            for door in args.door or ["v1", "v2"]
+        }
+    else:
+        figures = {
+            door: {step: round(step_instructions(door, step, args.calls)) for step in STEPS}
+            for door in args.door or ["v1", "v2"]
+        }
     json.dump(figures, sys.stdout, indent=1)
     print()
 
