@@ -41,9 +41,26 @@ class EventType:
 
 
 def new_id() -> str:
-    """A random UUID4 string (``uuid`` itself costs more to import)."""
-    raw = bytearray(os.urandom(16))
+    """A random UUID4 string (``uuid`` itself costs more to import).
+
+    Its 16 random bytes come from a pool that one ``os.urandom`` call fills for 64 ids:
+    the system call releases the GIL, and under a threaded server (gunicorn's gthread)
+    each release may hand the interpreter to another thread mid-request. The pool is
+    emptied in a forked child, so a worker never repeats its parent's ids."""
+    try:
+        raw = bytearray(_RANDOM_IDS.pop())  # list.pop is atomic: threads take distinct ids
+    except IndexError:
+        block = os.urandom(16 * _IDS_A_FILL)
+        _RANDOM_IDS.extend(block[start : start + 16] for start in range(16, len(block), 16))
+        raw = bytearray(block[:16])
     raw[6] = (raw[6] & 0x0F) | 0x40
     raw[8] = (raw[8] & 0x3F) | 0x80
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+#: The random bytes of the next ids (16 an id), refilled by ``new_id``.
+_RANDOM_IDS: list[bytes] = []
+_IDS_A_FILL = 64
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_RANDOM_IDS.clear)
